@@ -1,0 +1,1 @@
+"""The LiveKit agent worker that plays a persona."""

@@ -1,0 +1,68 @@
+"""Agent worker: registers with LiveKit under a fixed name and serves explicit dispatches only.
+
+Run with `python -m agent.worker start` (the `make dev` target does this).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+
+from livekit.agents import AgentServer, JobContext, JobProcess, cli
+from livekit.plugins import silero
+
+from coach_app import worker_status
+from coach_app.settings import get_settings
+
+logger = logging.getLogger("coach.agent")
+settings = get_settings()
+
+# The turn detector model is not used (turn handling is VAD-based), so do not preload it.
+os.environ.setdefault("LIVEKIT_AGENTS_PRELOAD_LOCAL_INFERENCE", "0")
+
+
+def prewarm(proc: JobProcess) -> None:
+    """Load Silero VAD once per job process (the model ships inside its wheel)."""
+    proc.userdata["vad"] = silero.VAD.load()
+
+
+server = AgentServer(
+    setup_fnc=prewarm,
+    ws_url=settings.lk_url,
+    api_key=settings.lk_api_key,
+    api_secret=settings.lk_api_secret,
+)
+
+
+async def _heartbeat(worker_id: str) -> None:
+    try:
+        while True:
+            await asyncio.to_thread(worker_status.beat, worker_id, settings.agent_name)
+            await asyncio.sleep(worker_status.HEARTBEAT_SECONDS)
+    except asyncio.CancelledError:
+        await asyncio.to_thread(worker_status.forget, worker_id)
+        raise
+    except Exception:
+        logger.exception("heartbeat failed")
+
+
+@server.on("worker_registered")
+def _on_registered(worker_id: str, _info) -> None:
+    logger.info("registered with LiveKit as %s (agent %s)", worker_id, settings.agent_name)
+    asyncio.get_event_loop().create_task(_heartbeat(worker_id))
+
+
+@server.rtc_session(agent_name=settings.agent_name)
+async def entrypoint(ctx: JobContext) -> None:
+    from agent.session_runner import run_session
+
+    await run_session(ctx)
+
+
+def main() -> None:
+    cli.run_app(server)
+
+
+if __name__ == "__main__":
+    main()

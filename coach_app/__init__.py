@@ -1,0 +1,1 @@
+"""Coach: a voice role-play trainer."""

@@ -1,0 +1,115 @@
+"""`coach dev`: run LiveKit (local, unless LIVEKIT_URL is set), the agent worker and the app together.
+
+Each child's output is prefixed with its name; Ctrl-C (or any child exiting) stops them all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from coach_app.settings import REPO_ROOT, get_settings
+
+COLORS = {"livekit": "35", "agent": "36", "app": "32"}
+
+
+def livekit_server_binary() -> str | None:
+    """`livekit-server` on PATH, else the one `make` builds into ./bin."""
+    found = shutil.which("livekit-server")
+    if found:
+        return found
+    local = REPO_ROOT / "bin" / "livekit-server"
+    return str(local) if local.exists() else None
+
+
+def _pump(name: str, proc: subprocess.Popen) -> None:
+    color = COLORS.get(name, "0")
+    prefix = f"\x1b[{color}m{name:>7} |\x1b[0m " if sys.stdout.isatty() else f"{name:>7} | "
+    assert proc.stdout is not None
+    for line in iter(proc.stdout.readline, b""):
+        sys.stdout.write(prefix + line.decode(errors="replace"))
+        sys.stdout.flush()
+
+
+def _start(name: str, cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    threading.Thread(target=_pump, args=(name, proc), daemon=True).start()
+    return proc
+
+
+def _stop_all(procs: dict[str, subprocess.Popen]) -> None:
+    for proc in procs.values():
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGINT)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + 10
+    for proc in procs.values():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    env = dict(os.environ)
+    env.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
+    procs: dict[str, subprocess.Popen] = {}
+
+    if settings.livekit_is_local:
+        binary = livekit_server_binary()
+        if binary is None:
+            print(
+                "livekit-server not found. Run `make dev` (it builds it with Go), install it "
+                "yourself, or set LIVEKIT_URL/LIVEKIT_API_KEY/LIVEKIT_API_SECRET to a LiveKit Cloud project.",
+                file=sys.stderr,
+            )
+            return 1
+        procs["livekit"] = _start("livekit", [binary, "--dev", "--bind", "127.0.0.1"], env)
+        time.sleep(1.0)
+
+    procs["agent"] = _start("agent", [sys.executable, "-m", "agent.worker", "start"], env)
+    reflex_cmd = [sys.executable, "-m", "reflex", "run", "--loglevel", "info"]
+    if args.prod:
+        reflex_cmd += ["--env", "prod"]
+    procs["app"] = _start("app", reflex_cmd, env)
+
+    stopping = False
+
+    def _on_signal(_sig, _frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    code = 0
+    try:
+        while not stopping:
+            for name, proc in procs.items():
+                if proc.poll() is not None:
+                    print(f"{name} exited with code {proc.returncode}; stopping everything.", file=sys.stderr)
+                    code = proc.returncode or 1
+                    stopping = True
+                    break
+            time.sleep(0.3)
+    finally:
+        _stop_all(procs)
+    return code
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("dev", help="run local LiveKit, the agent worker and the web app")
+    p.add_argument("--prod", action="store_true", help="serve the optimised production build")
+    p.set_defaults(func=run)

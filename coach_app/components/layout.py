@@ -1,0 +1,51 @@
+"""The page frame every page shares: header with navigation, content column."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+NAV = [
+    ("Scenarios", "/scenarios"),
+    ("My sessions", "/sessions"),
+    ("Review", "/review"),
+]
+
+
+def nav_link(label: str, href: str) -> rx.Component:
+    return rx.link(label, href=href, size="3", weight="medium", color_scheme="gray", high_contrast=True)
+
+
+def header() -> rx.Component:
+    return rx.hstack(
+        rx.link(
+            rx.hstack(rx.icon("audio-lines", size=22), rx.heading("Coach", size="5"), align="center", spacing="2"),
+            href="/",
+            underline="none",
+            high_contrast=True,
+        ),
+        rx.spacer(),
+        rx.hstack(*[nav_link(label, href) for label, href in NAV], spacing="5", align="center", id="main-nav"),
+        rx.box(id="account-slot"),
+        width="100%",
+        padding_x="1.5em",
+        padding_y="1em",
+        border_bottom="1px solid var(--gray-a5)",
+        align="center",
+        spacing="5",
+    )
+
+
+def page(*children: rx.Component, max_width: str = "72em") -> rx.Component:
+    return rx.box(
+        header(),
+        rx.box(
+            *children,
+            max_width=max_width,
+            margin_x="auto",
+            padding_x="1.5em",
+            padding_y="2em",
+            width="100%",
+        ),
+        min_height="100vh",
+        background="var(--gray-1)",
+    )

@@ -1,0 +1,174 @@
+"""Database tables. Plain SQLModel (no Reflex import: the agent uses these).
+
+The flow is persona -> PracticeSession -> Turn -> Feedback -> ReviewAction.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Role(str, enum.Enum):
+    trainee = "trainee"
+    manager = "manager"
+    admin = "admin"
+
+
+class SessionStatus(str, enum.Enum):
+    created = "created"
+    live = "live"
+    completed = "completed"
+    abandoned = "abandoned"
+    failed = "failed"
+
+
+class Speaker(str, enum.Enum):
+    trainee = "trainee"
+    persona = "persona"
+
+
+def _enum(cls: type[enum.Enum]) -> SAEnum:
+    """Enums stored as short strings (portable across SQLite and PostgreSQL)."""
+    return SAEnum(cls, native_enum=False, length=16, validate_strings=True)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True, max_length=64)
+    display_name: str = Field(default="", max_length=120)
+    password_hash: str
+    role: Role = Field(default=Role.trainee, sa_type=_enum(Role))
+    team: str | None = Field(default=None, index=True, max_length=64)
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    """Personal API token. Only a hash is stored; the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    name: str = Field(default="", max_length=80)
+    token_hash: str = Field(index=True, unique=True)
+    prefix: str = Field(default="", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class LoginAttempt(SQLModel, table=True):
+    __tablename__ = "login_attempts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True, max_length=64)
+    address: str = Field(index=True, max_length=64)
+    success: bool = False
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class PracticeSession(SQLModel, table=True):
+    """One practice call. The persona and rubric are frozen at start."""
+
+    __tablename__ = "practice_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    persona_id: str = Field(index=True, max_length=80)
+    persona_snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    rubric: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    room_name: str = Field(default="", index=True, max_length=120)
+    status: SessionStatus = Field(default=SessionStatus.created, index=True, sa_type=_enum(SessionStatus))
+    end_reason: str | None = Field(default=None, max_length=64)
+    error: str | None = None
+    providers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    # usage, for cost per session
+    stt_audio_seconds: float = 0.0
+    llm_prompt_tokens: int = 0
+    llm_completion_tokens: int = 0
+    tts_characters: int = 0
+
+
+class Turn(SQLModel, table=True):
+    """One final utterance. `start`/`end` are seconds since the call started."""
+
+    __tablename__ = "turns"
+    __table_args__ = (UniqueConstraint("session_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="practice_sessions.id", index=True)
+    seq: int
+    speaker: Speaker = Field(sa_type=_enum(Speaker))
+    text: str
+    start: float
+    end: float
+    interrupted: bool = False
+    end_of_turn_delay: float | None = None
+    transcription_delay: float | None = None
+    llm_ttft: float | None = None
+    tts_ttfb: float | None = None
+    e2e_latency: float | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Feedback(SQLModel, table=True):
+    """One evaluation of a session. Re-runs add rows; the newest is current."""
+
+    __tablename__ = "feedback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="practice_sessions.id", index=True)
+    status: str = Field(default="pending", max_length=16)  # pending|running|done|failed
+    analytics: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    objectives: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    overall_score: float | None = None
+    pass_mark: float = 70.0
+    passed: bool | None = None
+    judge_model: str | None = Field(default=None, max_length=120)
+    prompt_version: str | None = Field(default=None, max_length=32)
+    error: str | None = None
+    requested_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    finished_at: datetime | None = None
+
+
+class ReviewAction(SQLModel, table=True):
+    """A manager's comment or score override, kept as history."""
+
+    __tablename__ = "review_actions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="practice_sessions.id", index=True)
+    actor_id: int = Field(foreign_key="users.id")
+    kind: str = Field(max_length=16)  # comment | override
+    comment: str = Field(default="", max_length=4000)
+    old_score: float | None = None
+    new_score: float | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class WorkerHeartbeat(SQLModel, table=True):
+    """Written by each agent worker while it is registered with LiveKit."""
+
+    __tablename__ = "worker_heartbeats"
+
+    worker_id: str = Field(primary_key=True, max_length=64)
+    agent_name: str = Field(max_length=64)
+    registered_at: datetime = Field(default_factory=utcnow)
+    last_seen: datetime = Field(default_factory=utcnow, index=True)

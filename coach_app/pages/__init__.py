@@ -1,0 +1,3 @@
+"""One module per page; importing a module registers its page(s) with @rx.page."""
+
+from coach_app.pages import home  # noqa: F401

@@ -1,0 +1,47 @@
+import reflex as rx
+
+from coach_app.components.layout import page
+
+
+def feature(icon: str, title: str, text: str, href: str) -> rx.Component:
+    return rx.link(
+        rx.card(
+            rx.vstack(
+                rx.icon(icon, size=26, color="var(--accent-9)"),
+                rx.heading(title, size="4"),
+                rx.text(text, color_scheme="gray", size="2"),
+                spacing="2",
+            ),
+            size="3",
+            width="100%",
+        ),
+        href=href,
+        underline="none",
+        width="100%",
+    )
+
+
+@rx.page(route="/", title="Coach - practise hard conversations")
+def index() -> rx.Component:
+    return page(
+        rx.vstack(
+            rx.heading("Coach", size="8", id="product-name"),
+            rx.text(
+                "Practise hard customer conversations out loud with an AI persona that stays in "
+                "character, then get scored feedback with quotes from your own words.",
+                size="4",
+                color_scheme="gray",
+                max_width="40em",
+            ),
+            rx.grid(
+                feature("library", "Scenarios", "Pick a customer and a situation to practise.", "/scenarios"),
+                feature("history", "My sessions", "Your calls, scores and progress over time.", "/sessions"),
+                feature("clipboard-check", "Review", "Managers: everyone's sessions, trends and feedback.", "/review"),
+                columns=rx.breakpoints(initial="1", sm="3"),
+                spacing="4",
+                width="100%",
+                padding_top="1em",
+            ),
+            spacing="4",
+        )
+    )

@@ -1,0 +1,96 @@
+"""One Settings object for the app, the agent worker and the CLI.
+
+Values come from the environment or a `.env` file in the working directory.
+This module must not import Reflex: the agent worker imports it.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+LOCAL_LIVEKIT_URL = "ws://127.0.0.1:7880"
+LOCAL_LIVEKIT_KEY = "devkey"
+LOCAL_LIVEKIT_SECRET = "secret"
+
+
+class Settings(BaseSettings):
+    # COACH_ENV_FILE="" disables reading a .env file (the test suite does this).
+    model_config = SettingsConfigDict(
+        env_file=os.environ.get("COACH_ENV_FILE", ".env") or None,
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    # --- LiveKit -------------------------------------------------------------
+    # Unset: `make dev` starts a local `livekit-server --dev` with devkey/secret.
+    livekit_url: str | None = None
+    livekit_api_key: str | None = None
+    livekit_api_secret: SecretStr | None = None
+    # Name the worker registers under; tokens dispatch exactly this agent.
+    agent_name: str = "coach-persona"
+    # Lifetime of a trainee's room token, in seconds.
+    livekit_token_ttl_seconds: int = Field(default=600, ge=30, le=3600)
+
+    # --- Providers -----------------------------------------------------------
+    groq_api_key: SecretStr | None = None
+    groq_base_url: str = "https://api.groq.com/openai/v1"
+    groq_stt_model: str = "whisper-large-v3-turbo"
+    groq_llm_model: str = "llama-3.3-70b-versatile"
+    eleven_api_key: SecretStr | None = None
+    elevenlabs_base_url: str = "https://api.elevenlabs.io/v1"
+    elevenlabs_model: str = "eleven_flash_v2_5"
+    elevenlabs_encoding: str = "mp3_22050_32"
+
+    # --- Storage -------------------------------------------------------------
+    database_url: str = Field(default=f"sqlite:///{REPO_ROOT / 'data' / 'coach.db'}")
+    personas_dir: Path = REPO_ROOT / "personas"
+
+    # --- Web app -------------------------------------------------------------
+    # Public URL of the backend, used by the browser for API/websocket calls.
+    app_api_url: str | None = None
+
+    @property
+    def livekit_is_local(self) -> bool:
+        return not self.livekit_url
+
+    @property
+    def lk_url(self) -> str:
+        return self.livekit_url or LOCAL_LIVEKIT_URL
+
+    @property
+    def lk_api_key(self) -> str:
+        return self.livekit_api_key or LOCAL_LIVEKIT_KEY
+
+    @property
+    def lk_api_secret(self) -> str:
+        if self.livekit_api_secret is not None:
+            return self.livekit_api_secret.get_secret_value()
+        return LOCAL_LIVEKIT_SECRET
+
+    def providers_summary(self) -> dict[str, str]:
+        """Which provider backs each component; never includes a key."""
+        return {
+            "stt": f"groq:{self.groq_stt_model}" if self.groq_api_key else "unconfigured",
+            "llm": f"groq:{self.groq_llm_model}" if self.groq_api_key else "unconfigured",
+            "tts": f"elevenlabs:{self.elevenlabs_model}" if self.eleven_api_key else "unconfigured",
+        }
+
+    def secret_values(self) -> list[str]:
+        """Every configured secret, for leak scans."""
+        out = [self.lk_api_secret]
+        for s in (self.groq_api_key, self.eleven_api_key):
+            if s is not None and s.get_secret_value():
+                out.append(s.get_secret_value())
+        return out
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,25 @@
+"""The home page and /api/health, in a real Chromium against the running app."""
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_home_page_shows_product_and_navigation(app_server, page):
+    page.goto(app_server + "/")
+    assert page.locator("#product-name").inner_text() == "Coach"
+    nav = page.locator("#main-nav")
+    for label in ("Scenarios", "My sessions", "Review"):
+        assert nav.get_by_role("link", name=label).is_visible()
+
+
+def test_health_reports_database_livekit_and_providers(app_server, livekit, page):
+    page.goto(app_server + "/api/health")
+    report = json.loads(page.locator("body").inner_text())
+    assert report["database"]["ok"] is True
+    assert report["livekit"]["ok"] is True
+    assert report["livekit"]["url"] == livekit.url
+    assert set(report["providers"]) == {"stt", "llm", "tts"}
+    assert livekit.api_secret not in json.dumps(report)
