@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 rm -f alembic/versions/0001_initial_tables.py
-COACH_ENV_FILE="" DATABASE_URL="sqlite:///$tmp/regen.db" .venv/bin/alembic revision --autogenerate -m "initial tables" --rev-id 0001 >/dev/null
+COACH_ENV_FILE="" DATABASE_URL="sqlite:///$tmp/regen.db" .venv/bin/alembic revision --autogenerate -m "initial tables" --rev-id 0001 >/dev/null 2>&1
 rm -rf "$tmp"
 echo "regenerated alembic/versions/0001_initial_tables.py"

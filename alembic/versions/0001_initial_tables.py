@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 01:08:08.100458
+Create Date: 2026-11-21 01:14:07.794850
 """
 from typing import Sequence, Union
 
