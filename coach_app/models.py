@@ -70,6 +70,19 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+class AuthSession(SQLModel, table=True):
+    """A browser login. The cookie holds a random token; only its sha256 is stored here."""
+
+    __tablename__ = "auth_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(index=True)
+    address: str = Field(default="", max_length=64)
+
+
 class LoginAttempt(SQLModel, table=True):
     __tablename__ = "login_attempts"
 

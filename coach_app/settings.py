@@ -56,6 +56,16 @@ class Settings(BaseSettings):
     # Public URL of the backend, used by the browser for API/websocket calls.
     app_api_url: str | None = None
 
+    # --- Accounts ------------------------------------------------------------
+    # How long a browser login lasts, in hours.
+    session_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
+    # Send the login cookie only over HTTPS (turn on when served over https).
+    session_cookie_secure: bool = False
+    # Failed logins allowed per account / per client address within the window.
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+
     @property
     def livekit_is_local(self) -> bool:
         return not self.livekit_url
