@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from coach_app.health import health_report
+from coach_app.session_api import routes as session_routes
 
 
 async def health(_request: Request) -> JSONResponse:
@@ -17,6 +18,7 @@ async def health(_request: Request) -> JSONResponse:
 
 routes: list[Route] = [
     Route("/api/health", health, methods=["GET"]),
+    *session_routes,
 ]
 
 api = Starlette(routes=routes)

@@ -1,0 +1,177 @@
+"""HTTP routes for practice sessions (mounted from `coach_app.api.routes`).
+
+POST /api/sessions                      {"persona_id": ...} -> 201 {"session_id","room","livekit_url","token"}
+GET  /api/sessions/{id}                 the session (status, timestamps, usage, rubric)
+GET  /api/sessions/{id}/transcript      {"session_id", "status", "turns": [...]}
+POST /api/sessions/{id}/token           a fresh join token for a session that has not ended
+
+Every route needs a signed-in user (browser session cookie or `Authorization: Bearer <token>`);
+reading a session needs the owner, a manager of the owner's team, or an admin.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from coach_app import sessions
+from coach_app.db import get_engine
+from coach_app.models import PracticeSession, User
+
+logger = logging.getLogger("coach.api")
+
+
+class StartSessionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    persona_id: str = Field(min_length=1, max_length=80)
+
+
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+async def api_user(request: Request) -> User | Response:
+    """The signed-in user, or the response to send instead (401).
+
+    The one place that decides who is calling; it delegates to the auth module.
+    """
+    from coach_app.auth.http import require_api_user
+
+    try:
+        return await require_api_user(request)
+    except HTTPException as exc:
+        return _error(exc.status_code, str(exc.detail))
+    except Exception as exc:  # the auth module may raise its response directly
+        response = getattr(exc, "response", None)
+        if isinstance(exc, Response):
+            return exc
+        if isinstance(response, Response):
+            return response
+        raise
+
+
+def _can_view(user: User, ps: PracticeSession) -> bool:
+    from coach_app.auth.access import can_view_session
+
+    return can_view_session(user, ps)
+
+
+async def _body(request: Request) -> StartSessionBody | JSONResponse:
+    raw = await request.body()
+    try:
+        data = json.loads(raw or b"")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return _error(422, "request body must be a JSON object like {\"persona_id\": \"...\"}")
+    if not isinstance(data, dict):
+        return _error(422, "request body must be a JSON object like {\"persona_id\": \"...\"}")
+    try:
+        return StartSessionBody.model_validate(data)
+    except ValidationError as exc:
+        fields = [
+            {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
+            for e in exc.errors()
+        ]
+        summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+        return _error(422, f"invalid request body: {summary}", fields=fields)
+
+
+async def create_session(request: Request) -> Response:
+    user = await api_user(request)
+    if isinstance(user, Response):
+        return user
+    body = await _body(request)
+    if isinstance(body, Response):
+        return body
+
+    def work() -> dict[str, Any]:
+        with Session(get_engine(), expire_on_commit=False) as db:
+            ps = sessions.start_session(db, user, body.persona_id)
+            return sessions.join_info(ps, user)
+
+    try:
+        info = await run_in_threadpool(work)
+    except sessions.UnknownPersona as exc:
+        return _error(404, str(exc), persona_id=exc.persona_id)
+    logger.info("session %s started by user %s (persona %s)", info["session_id"], user.id, body.persona_id)
+    return JSONResponse(info, status_code=201)
+
+
+def _session_id(request: Request) -> int | None:
+    try:
+        return int(request.path_params["session_id"])
+    except (KeyError, ValueError):
+        return None
+
+
+async def _load_visible(request: Request) -> tuple[User, PracticeSession] | Response:
+    user = await api_user(request)
+    if isinstance(user, Response):
+        return user
+    sid = _session_id(request)
+    if sid is None:
+        return _error(404, f"no session with id '{request.path_params.get('session_id')}'")
+
+    def load() -> PracticeSession | None:
+        with Session(get_engine(), expire_on_commit=False) as db:
+            return sessions.get_session(db, sid)
+
+    ps = await run_in_threadpool(load)
+    if ps is None:
+        return _error(404, f"no session with id {sid}")
+    if not _can_view(user, ps):
+        return _error(403, f"you may not view session {sid}")
+    return user, ps
+
+
+async def read_session(request: Request) -> Response:
+    found = await _load_visible(request)
+    if isinstance(found, Response):
+        return found
+    _, ps = found
+    return JSONResponse(sessions.session_summary(ps))
+
+
+async def read_transcript(request: Request) -> Response:
+    found = await _load_visible(request)
+    if isinstance(found, Response):
+        return found
+    _, ps = found
+
+    def load() -> list[dict[str, Any]]:
+        with Session(get_engine()) as db:
+            return [sessions.turn_dict(t) for t in sessions.list_turns(db, ps.id)]
+
+    turns = await run_in_threadpool(load)
+    return JSONResponse({"session_id": ps.id, "status": ps.status.value, "turns": turns})
+
+
+async def new_token(request: Request) -> Response:
+    found = await _load_visible(request)
+    if isinstance(found, Response):
+        return found
+    user, ps = found
+    if ps.user_id != user.id:
+        return _error(403, f"only the trainee of session {ps.id} can join its call")
+    try:
+        info = sessions.join_info(ps, user)
+    except sessions.SessionNotJoinable as exc:
+        return _error(409, str(exc))
+    return JSONResponse(info)
+
+
+routes: list[Route] = [
+    Route("/api/sessions", create_session, methods=["POST"]),
+    Route("/api/sessions/{session_id}", read_session, methods=["GET"]),
+    Route("/api/sessions/{session_id}/transcript", read_transcript, methods=["GET"]),
+    Route("/api/sessions/{session_id}/token", new_token, methods=["POST"]),
+]
