@@ -43,6 +43,8 @@ class _Strict(BaseModel):
 class Scenario(_Strict):
     name: str = Field(min_length=1, max_length=80)
     description: str = Field(min_length=1)
+    # Who the trainee plays in this call ("Billing support agent at Lumen Broadband").
+    trainee_role: str = Field(min_length=1, max_length=160)
 
 
 class VoiceSettings(_Strict):
