@@ -52,6 +52,18 @@ class Settings(BaseSettings):
     database_url: str = Field(default=f"sqlite:///{REPO_ROOT / 'data' / 'coach.db'}")
     personas_dir: Path = REPO_ROOT / "personas"
 
+    # --- Feedback --------------------------------------------------------------
+    # Replace the built-in filler-word list of a language, e.g. {"en": ["um", "uh", "you know"]}.
+    feedback_filler_words: dict[str, list[str]] = Field(default_factory=dict)
+    # Model of the rubric judge (OpenAI-compatible chat completions at GROQ_BASE_URL); default GROQ_LLM_MODEL.
+    feedback_judge_model: str | None = None
+    feedback_judge_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    # Prices in USD used to show the cost of a session (check your provider's current price list).
+    price_stt_per_audio_hour: float = 0.04
+    price_llm_per_million_input_tokens: float = 0.59
+    price_llm_per_million_output_tokens: float = 0.79
+    price_tts_per_thousand_characters: float = 0.05
+
     # --- Web app -------------------------------------------------------------
     # Public URL of the backend, used by the browser for API/websocket calls.
     app_api_url: str | None = None
