@@ -9,13 +9,32 @@ NAV = [
     ("My sessions", "/sessions"),
     ("Review", "/review"),
 ]
+MANAGER_ONLY = {"/review"}  # hidden from trainees (the pages check access themselves too)
 
 
 def nav_link(label: str, href: str) -> rx.Component:
     return rx.link(label, href=href, size="3", weight="medium", color_scheme="gray", high_contrast=True)
 
 
+def account_menu() -> rx.Component:
+    from coach_app.state.auth import AuthState
+
+    return rx.cond(
+        AuthState.is_logged_in,
+        rx.hstack(
+            rx.link(rx.text(AuthState.shown_name, id="account-name", size="2", weight="medium"),
+                    href="/account/tokens", color_scheme="gray", high_contrast=True),
+            rx.button("Log out", on_click=AuthState.logout, id="logout-button", size="1", variant="soft"),
+            spacing="3",
+            align="center",
+        ),
+        rx.link("Log in", href="/login", id="login-link", size="2", weight="medium"),
+    )
+
+
 def header() -> rx.Component:
+    from coach_app.state.auth import AuthState
+
     return rx.hstack(
         rx.link(
             rx.hstack(rx.icon("audio-lines", size=22), rx.heading("Coach", size="5"), align="center", spacing="2"),
@@ -24,8 +43,16 @@ def header() -> rx.Component:
             high_contrast=True,
         ),
         rx.spacer(),
-        rx.hstack(*[nav_link(label, href) for label, href in NAV], spacing="5", align="center", id="main-nav"),
-        rx.box(id="account-slot"),
+        rx.hstack(
+            *[
+                rx.cond(AuthState.is_manager, nav_link(label, href)) if href in MANAGER_ONLY else nav_link(label, href)
+                for label, href in NAV
+            ],
+            spacing="5",
+            align="center",
+            id="main-nav",
+        ),
+        rx.box(account_menu(), id="account-slot"),
         width="100%",
         padding_x="1.5em",
         padding_y="1em",

@@ -1,3 +1,4 @@
 """One module per page; importing a module registers its page(s) with @rx.page."""
 
 from coach_app.pages import home  # noqa: F401
+from coach_app.pages import login  # noqa: F401

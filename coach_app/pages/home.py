@@ -1,6 +1,7 @@
 import reflex as rx
 
 from coach_app.components.layout import page
+from coach_app.state.auth import AuthState
 
 
 def feature(icon: str, title: str, text: str, href: str) -> rx.Component:
@@ -21,7 +22,7 @@ def feature(icon: str, title: str, text: str, href: str) -> rx.Component:
     )
 
 
-@rx.page(route="/", title="Coach - practise hard conversations")
+@rx.page(route="/", title="Coach - practise hard conversations", on_load=AuthState.refresh_user)
 def index() -> rx.Component:
     return page(
         rx.vstack(

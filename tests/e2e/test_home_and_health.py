@@ -11,8 +11,10 @@ def test_home_page_shows_product_and_navigation(app_server, page):
     page.goto(app_server + "/")
     assert page.locator("#product-name").inner_text() == "Coach"
     nav = page.locator("#main-nav")
-    for label in ("Scenarios", "My sessions", "Review"):
+    for label in ("Scenarios", "My sessions"):
         assert nav.get_by_role("link", name=label).is_visible()
+    # "Review" is for managers only (tests/e2e/test_auth_pages.py checks it appears for them).
+    assert nav.get_by_role("link", name="Review").count() == 0
 
 
 def test_health_reports_database_livekit_and_providers(app_server, livekit, page):

@@ -1,0 +1,69 @@
+"""Authentication for plain Starlette routes (`coach_app/api.py`).
+
+`user = await require_api_user(request)` accepts either `Authorization: Bearer <personal API token>`
+or the browser's login cookie. It raises `HTTPException(401)`; `coach_app/api.py` turns
+HTTPExceptions into JSON `{"error": ...}` responses.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from coach_app.auth.logins import COOKIE_NAME, user_for_login_token
+from coach_app.auth.tokens import user_for_api_token
+from coach_app.db import session_scope
+from coach_app.models import User
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _lookup(bearer: str | None, cookie: str | None) -> User | None:
+    with session_scope() as s:
+        if bearer is not None:
+            return user_for_api_token(s, bearer)
+        return user_for_login_token(s, cookie)
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise HTTPException(401, "Malformed Authorization header: expected 'Bearer <token>'.",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return value.strip()
+
+
+def _same_site_origin(request: Request) -> bool:
+    """Cookie-authenticated writes must come from our own pages (host match; ports may differ in dev)."""
+    origin = request.headers.get("origin")
+    if not origin:
+        return True  # non-browser clients; SameSite=Lax already keeps the cookie off cross-site POSTs
+    return urlsplit(origin).hostname == request.url.hostname
+
+
+async def optional_api_user(request: Request) -> User | None:
+    bearer = _bearer(request)
+    cookie = request.cookies.get(COOKIE_NAME)
+    if bearer is None and not cookie:
+        return None
+    user = await run_in_threadpool(_lookup, bearer, cookie)
+    if user is not None and bearer is None and request.method in UNSAFE_METHODS and not _same_site_origin(request):
+        raise HTTPException(403, "Cross-site request refused.")
+    return user
+
+
+async def require_api_user(request: Request) -> User:
+    user = await optional_api_user(request)
+    if user is None:
+        raise HTTPException(
+            401,
+            "Authentication required: send 'Authorization: Bearer <API token>' (create one at /account/tokens).",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user

@@ -1,0 +1,42 @@
+"""Limits on text people type, and one validator for them (no Reflex; the agent and API use it too).
+
+Text is always rendered as text (Reflex escapes `rx.text(...)` content); never pass user text to
+`rx.html` or `dangerously_set_inner_html`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+COMMENT_MAX = 4000          # review comments (ReviewAction.comment is 4000 wide)
+MESSAGE_MAX = 2000          # a typed chat message to the persona
+DISPLAY_NAME_MAX = 120
+TOKEN_NAME_MAX = 80         # ApiToken.name
+USERNAME_MAX = 64
+PASSWORD_MAX = 256
+
+
+class TextTooLong(ValueError):
+    """Raised with a message that names the field and its limit (show it to the user)."""
+
+
+def clean_text(value: str | None) -> str:
+    """Strip surrounding whitespace and control characters other than newline and tab.
+
+    Format characters (zero-width joiners...) are kept: several scripts need them.
+    """
+    if not value:
+        return ""
+    return "".join(
+        ch for ch in str(value) if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+    ).strip()
+
+
+def check_text(value: str | None, limit: int, field: str, required: bool = False) -> str:
+    """The cleaned text, or TextTooLong naming `field` when it is longer than `limit` (or empty and required)."""
+    text = clean_text(value)
+    if required and not text:
+        raise TextTooLong(f"{field} cannot be empty.")
+    if len(text) > limit:
+        raise TextTooLong(f"{field} is too long: {len(text)} characters, the limit is {limit}.")
+    return text
