@@ -155,7 +155,12 @@ class Feedback(SQLModel, table=True):
     passed: bool | None = None
     judge_model: str | None = Field(default=None, max_length=120)
     prompt_version: str | None = Field(default=None, max_length=32)
+    # tokens the judge used (added to the session's cost)
+    judge_prompt_tokens: int = 0
+    judge_completion_tokens: int = 0
     error: str | None = None
+    # shown with the result, e.g. "rubric scoring needs an LLM" or removed invented quotes
+    note: str | None = None
     requested_by: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow, index=True)
     finished_at: datetime | None = None

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 01:15:46.231829
+Create Date: 2026-11-21 01:17:57.036029
 """
 from typing import Sequence, Union
 
@@ -127,7 +127,10 @@ def upgrade() -> None:
     sa.Column('passed', sa.Boolean(), nullable=True),
     sa.Column('judge_model', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
     sa.Column('prompt_version', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('judge_prompt_tokens', sa.Integer(), nullable=False),
+    sa.Column('judge_completion_tokens', sa.Integer(), nullable=False),
     sa.Column('error', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.Column('requested_by', sa.Integer(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('finished_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
