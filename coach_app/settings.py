@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,6 +48,30 @@ class Settings(BaseSettings):
     elevenlabs_base_url: str = "https://api.elevenlabs.io/v1"
     elevenlabs_model: str = "eleven_flash_v2_5"
     elevenlabs_encoding: str = "mp3_22050_32"
+
+    # --- Provider per component: auto | cloud | local ------------------------
+    # auto = cloud when its key is set (GROQ_API_KEY for STT/LLM, ELEVEN_API_KEY for TTS), else local.
+    stt_provider: Literal["auto", "cloud", "local"] = "auto"
+    llm_provider: Literal["auto", "cloud", "local"] = "auto"
+    tts_provider: Literal["auto", "cloud", "local"] = "auto"
+
+    # --- Local mode (no account, nothing leaves the machine) -----------------
+    # faster-whisper model: a name (tiny.en, base.en, small, ...) fetched into the cache on first
+    # use, or the path of a CTranslate2 model directory.
+    local_stt_model: str = "tiny.en"
+    local_stt_compute_type: Literal["int8", "int8_float32", "int16", "float32", "default"] = "int8"
+    local_stt_cache_dir: Path = REPO_ROOT / "data" / "models"
+    # CPU threads for speech recognition (0 = CTranslate2's default).
+    local_stt_threads: int = Field(default=0, ge=0, le=64)
+    # Any OpenAI-compatible chat server (Ollama, llama.cpp server, vLLM). Unset or unreachable:
+    # the persona replies from its script.
+    local_llm_base_url: str | None = None
+    local_llm_model: str | None = None
+    local_llm_api_key: SecretStr | None = None
+    # auto = flite for English, espeak-ng for other languages it has a voice for.
+    local_tts_engine: Literal["auto", "flite", "espeak-ng"] = "auto"
+    local_tts_voice: str = "slt"
+    local_tts_espeak_variant: str = "f3"
 
     # --- Storage -------------------------------------------------------------
     database_url: str = Field(default=f"sqlite:///{REPO_ROOT / 'data' / 'coach.db'}")
@@ -97,17 +122,15 @@ class Settings(BaseSettings):
         return LOCAL_LIVEKIT_SECRET
 
     def providers_summary(self) -> dict[str, str]:
-        """Which provider backs each component; never includes a key."""
-        return {
-            "stt": f"groq:{self.groq_stt_model}" if self.groq_api_key else "unconfigured",
-            "llm": f"groq:{self.groq_llm_model}" if self.groq_api_key else "unconfigured",
-            "tts": f"elevenlabs:{self.elevenlabs_model}" if self.eleven_api_key else "unconfigured",
-        }
+        """Which provider backs each component ("groq:<model>", "local:faster-whisper:tiny.en"...); never a key."""
+        from coach_app.provider_choice import resolve_providers
+
+        return resolve_providers(self).summary()
 
     def secret_values(self) -> list[str]:
         """Every configured secret, for leak scans."""
         out = [self.lk_api_secret]
-        for s in (self.groq_api_key, self.eleven_api_key):
+        for s in (self.groq_api_key, self.eleven_api_key, self.local_llm_api_key):
             if s is not None and s.get_secret_value():
                 out.append(s.get_secret_value())
         return out

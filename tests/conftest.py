@@ -19,7 +19,8 @@ _RUN_DIR = Path(tempfile.mkdtemp(prefix="coach-test-"))
 
 # Isolate from the developer's environment before anything reads Settings.
 for _var in list(os.environ):
-    if _var.startswith(("LIVEKIT_", "GROQ_", "ELEVEN")) or _var in {"DATABASE_URL", "PERSONAS_DIR"}:
+    if _var.startswith(("LIVEKIT_", "GROQ_", "ELEVEN", "LOCAL_STT_", "LOCAL_LLM_", "LOCAL_TTS_")) or _var in {
+        "DATABASE_URL", "PERSONAS_DIR", "STT_PROVIDER", "LLM_PROVIDER", "TTS_PROVIDER"}:
         del os.environ[_var]
 os.environ["COACH_ENV_FILE"] = ""
 os.environ["DATABASE_URL"] = f"sqlite:///{_RUN_DIR / 'coach-test.db'}"

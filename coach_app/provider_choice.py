@@ -1,0 +1,260 @@
+"""Which speech-to-text, LLM and text-to-speech provider a call uses: cloud or local, per component.
+
+Pure functions over `Settings` (plus facts the caller probed, such as whether a local LLM server
+answers), so the web app, the agent and the tests all reach the same answer. The result is recorded
+on the session (`PracticeSession.providers`) and shown on the call and feedback pages.
+No Reflex here: the agent imports this module.
+
+Rules
+- `STT_PROVIDER` / `LLM_PROVIDER` / `TTS_PROVIDER` = auto | cloud | local.
+- auto: cloud when the provider's key is set (GROQ_API_KEY for STT and LLM, ELEVEN_API_KEY for
+  TTS), local otherwise. A team can mix: local STT with a cloud LLM, and so on.
+- Local LLM: the OpenAI-compatible server at LOCAL_LLM_BASE_URL when it is configured and
+  reachable; otherwise the persona's scripted replies (the call page says so).
+- Local TTS: flite for English, espeak-ng for other languages it has a voice for; a language with
+  no local voice is spoken with an English voice, and the record says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from coach_app.settings import Settings
+
+CLOUD, LOCAL = "cloud", "local"
+SCRIPTED = "scripted"
+# faster-whisper model names that are English-only (they cannot transcribe other languages).
+_ENGLISH_ONLY_SUFFIX = ".en"
+
+
+class ProviderConfigError(ValueError):
+    """A provider choice that cannot work (e.g. STT_PROVIDER=cloud without GROQ_API_KEY)."""
+
+
+@dataclass(frozen=True)
+class ComponentChoice:
+    component: str  # "stt" | "llm" | "tts"
+    mode: str  # "cloud" | "local"
+    provider: str  # groq | elevenlabs | faster-whisper | openai-compatible | scripted | flite | espeak-ng
+    model: str
+    note: str = ""
+
+    def record(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"mode": self.mode, "provider": self.provider, "model": self.model}
+        if self.note:
+            out["note"] = self.note
+        return out
+
+    def label(self) -> str:
+        """Short form, e.g. "groq:whisper-large-v3-turbo" or "local:faster-whisper:tiny.en"."""
+        base = f"{self.provider}:{self.model}" if self.model else self.provider
+        return base if self.mode == CLOUD else f"local:{base}"
+
+
+@dataclass(frozen=True)
+class ProviderPlan:
+    stt: ComponentChoice
+    llm: ComponentChoice
+    tts: ComponentChoice
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def scripted(self) -> bool:
+        return self.llm.provider == SCRIPTED
+
+    @property
+    def fully_local(self) -> bool:
+        return all(c.mode == LOCAL for c in (self.stt, self.llm, self.tts))
+
+    def record(self) -> dict[str, Any]:
+        """What is stored on the session (never a key)."""
+        return {"stt": self.stt.record(), "llm": self.llm.record(), "tts": self.tts.record()}
+
+    def summary(self) -> dict[str, str]:
+        return {"stt": self.stt.label(), "llm": self.llm.label(), "tts": self.tts.label()}
+
+
+def effective_mode(choice: str, key_present: bool) -> str:
+    """auto -> cloud when the key is present, else local; cloud/local are taken as given."""
+    if choice == "auto":
+        return CLOUD if key_present else LOCAL
+    if choice in (CLOUD, LOCAL):
+        return choice
+    raise ProviderConfigError(f"unknown provider choice '{choice}' (use auto, cloud or local)")
+
+
+def _has(secret) -> bool:
+    return secret is not None and bool(secret.get_secret_value())
+
+
+def primary_language(language: str) -> str:
+    return (language or "en").split("-")[0].lower()
+
+
+# --- local TTS voice ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VoiceChoice:
+    engine: str  # "flite" | "espeak-ng"
+    voice: str  # flite voice name, or espeak-ng voice (language[+variant])
+    language: str  # the language the voice speaks (primary subtag)
+    note: str = ""  # set when the persona's language has no local voice
+
+
+def choose_local_voice(
+    language: str,
+    *,
+    engine: str = "auto",
+    flite_voice: str = "slt",
+    espeak_variant: str = "f3",
+    espeak_languages: Collection[str] = (),
+    flite_available: bool = True,
+    espeak_available: bool = False,
+) -> VoiceChoice:
+    """Pick the local voice for a persona language.
+
+    `espeak_languages` are the language codes espeak-ng reports (`espeak-ng --voices`), e.g.
+    {"en-us", "th", "es"}. Raises ProviderConfigError when no local engine is installed.
+    """
+    lang = primary_language(language)
+    full = (language or "en").lower()
+
+    def espeak_voice_for(code: str) -> str | None:
+        codes = {c.lower() for c in espeak_languages}
+        for candidate in (full, code, f"{code}-us" if code == "en" else None):
+            if candidate and candidate in codes:
+                return candidate
+        matches = sorted(c for c in codes if c.split("-")[0] == code)
+        return matches[0] if matches else None
+
+    def espeak(code: str, note: str = "") -> VoiceChoice:
+        voice = espeak_voice_for(code) or code
+        if espeak_variant:
+            voice = f"{voice}+{espeak_variant}"
+        return VoiceChoice("espeak-ng", voice, code, note)
+
+    if not flite_available and not espeak_available:
+        raise ProviderConfigError(
+            "local text-to-speech needs flite or espeak-ng; install one (apt-get install flite espeak-ng) "
+            "or set ELEVEN_API_KEY to use ElevenLabs"
+        )
+    if engine == "flite" and not flite_available:
+        raise ProviderConfigError("LOCAL_TTS_ENGINE=flite but flite is not installed (apt-get install flite)")
+    if engine == "espeak-ng" and not espeak_available:
+        raise ProviderConfigError("LOCAL_TTS_ENGINE=espeak-ng but espeak-ng is not installed (apt-get install espeak-ng)")
+
+    if lang == "en":
+        if engine == "espeak-ng" or (engine == "auto" and not flite_available):
+            return espeak("en")
+        return VoiceChoice("flite", flite_voice, "en")
+
+    # Not English: flite only has English voices.
+    if engine in ("auto", "espeak-ng") and espeak_available and espeak_voice_for(lang):
+        return espeak(lang)
+    note = f"no local voice for {language}; speaking with an English voice"
+    if engine == "flite" or (engine == "auto" and flite_available):
+        if engine == "flite" and espeak_available and espeak_voice_for(lang):
+            note = f"LOCAL_TTS_ENGINE=flite has no {language} voice; speaking with an English voice"
+        return VoiceChoice("flite", flite_voice, "en", note)
+    return espeak("en", note)
+
+
+# --- the plan ----------------------------------------------------------------------------------
+
+
+def resolve_providers(
+    settings: Settings,
+    *,
+    language: str = "en",
+    llm_server_reachable: bool | None = None,
+    llm_server_model: str | None = None,
+    voice: VoiceChoice | None = None,
+    strict: bool = False,
+) -> ProviderPlan:
+    """The providers a call in `language` uses under `settings`.
+
+    llm_server_reachable: whether LOCAL_LLM_BASE_URL answered (None = not probed: assume it will).
+    llm_server_model: the model the server offered when LOCAL_LLM_MODEL is unset.
+    voice: the local voice picked by `choose_local_voice` (None = flite's default English voice).
+    strict: raise ProviderConfigError for a choice that cannot work instead of noting it.
+    """
+    problems: list[str] = []
+    groq = _has(settings.groq_api_key)
+    eleven = _has(settings.eleven_api_key)
+
+    # STT
+    stt_mode = effective_mode(settings.stt_provider, groq)
+    if stt_mode == CLOUD:
+        note = "" if groq else "STT_PROVIDER=cloud needs GROQ_API_KEY"
+        stt = ComponentChoice("stt", CLOUD, "groq", settings.groq_stt_model, note)
+    else:
+        model = settings.local_stt_model
+        note = ""
+        if primary_language(language) != "en" and model.endswith(_ENGLISH_ONLY_SUFFIX):
+            note = (
+                f"LOCAL_STT_MODEL={model} is English-only; set a multilingual model "
+                f"(e.g. small) to transcribe {language}"
+            )
+        stt = ComponentChoice("stt", LOCAL, "faster-whisper", model, note)
+
+    # LLM
+    llm_mode = effective_mode(settings.llm_provider, groq)
+    if llm_mode == CLOUD:
+        note = "" if groq else "LLM_PROVIDER=cloud needs GROQ_API_KEY"
+        llm = ComponentChoice("llm", CLOUD, "groq", settings.groq_llm_model, note)
+    elif settings.local_llm_base_url and llm_server_reachable is not False:
+        model = settings.local_llm_model or llm_server_model or "server default"
+        llm = ComponentChoice("llm", LOCAL, "openai-compatible", model)
+    else:
+        why = (
+            f"no answer from LOCAL_LLM_BASE_URL ({settings.local_llm_base_url})"
+            if settings.local_llm_base_url
+            else "no local LLM server configured (LOCAL_LLM_BASE_URL)"
+        )
+        llm = ComponentChoice("llm", LOCAL, SCRIPTED, "persona script", f"replies are scripted: {why}")
+
+    # TTS
+    tts_mode = effective_mode(settings.tts_provider, eleven)
+    if tts_mode == CLOUD:
+        note = "" if eleven else "TTS_PROVIDER=cloud needs ELEVEN_API_KEY"
+        tts = ComponentChoice("tts", CLOUD, "elevenlabs", settings.elevenlabs_model, note)
+    else:
+        v = voice or VoiceChoice("flite", settings.local_tts_voice, "en")
+        tts = ComponentChoice("tts", LOCAL, v.engine, v.voice, v.note)
+
+    for c in (stt, llm, tts):
+        if c.mode == CLOUD and c.note:
+            problems.append(c.note)
+    if strict and problems:
+        raise ProviderConfigError("; ".join(problems))
+    return ProviderPlan(stt, llm, tts, tuple(problems))
+
+
+def describe(record: dict[str, Any] | None) -> list[str]:
+    """Plain-language lines for a session's providers record (call and feedback pages)."""
+    if not record:
+        return []
+    names = {"stt": "Speech recognition", "llm": "Persona replies", "tts": "Persona voice"}
+    out = []
+    for key in ("stt", "llm", "tts"):
+        item = record.get(key)
+        if not isinstance(item, dict):
+            continue
+        provider = item.get("provider", "?")
+        where = "on this machine" if item.get("mode") == LOCAL else "cloud"
+        if provider == SCRIPTED:
+            text = f"{names[key]}: scripted from the persona file (no language model), {where}"
+        else:
+            model = item.get("model")
+            text = f"{names[key]}: {provider}{f' ({model})' if model else ''}, {where}"
+        if item.get("note") and provider != SCRIPTED:
+            text += f" - {item['note']}"
+        out.append(text)
+    return out
+
+
+def is_scripted(record: dict[str, Any] | None) -> bool:
+    return bool(record) and (record.get("llm") or {}).get("provider") == SCRIPTED
