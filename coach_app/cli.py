@@ -12,6 +12,7 @@ import sys
 COMMAND_MODULES = [
     "coach_app.commands.dev",
     "coach_app.commands.db",
+    "coach_app.commands.personas",
 ]
 
 

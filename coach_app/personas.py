@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from coach_app.settings import get_settings
 
@@ -31,7 +31,13 @@ LANGUAGE_NAMES = {
     "vi": "Vietnamese", "id": "Indonesian", "ms": "Malay", "hi": "Hindi", "ar": "Arabic",
     "pl": "Polish", "sv": "Swedish", "tr": "Turkish", "fil": "Filipino",
 }
-_ID = r"^[a-z0-9][a-z0-9-]*$"
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def _check_id(value: str, what: str) -> str:
+    if not _ID.match(value):
+        raise ValueError(f"{what} '{value}' may use only lowercase letters, digits and dashes (e.g. billing-dispute)")
+    return value
 
 
 class _Strict(BaseModel):
@@ -56,8 +62,15 @@ class VoiceSettings(_Strict):
 
 
 class Voice(_Strict):
-    voice_id: str = Field(pattern=r"^[A-Za-z0-9]{8,40}$")
+    voice_id: str
     settings: VoiceSettings | None = None
+
+    @field_validator("voice_id")
+    @classmethod
+    def _voice_id(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9]{8,40}", value):
+            raise ValueError(f"'{value}' is not an ElevenLabs voice id (8-40 letters and digits, e.g. 21m00Tcm4TlvDq8ikWAM)")
+        return value
 
 
 class Profile(_Strict):
@@ -99,14 +112,16 @@ class Phases(_Strict):
 
 
 class Objective(_Strict):
-    id: str = Field(pattern=_ID, max_length=60)
+    id: str = Field(max_length=60)
     description: str = Field(min_length=1)
     weight: int = Field(gt=0, le=100)
     evidence: str = Field(min_length=1)  # what good evidence in the transcript looks like
 
+    _id = field_validator("id")(lambda v: _check_id(v, "objective id"))
+
 
 class Persona(_Strict):
-    id: str = Field(pattern=_ID, max_length=80)
+    id: str = Field(max_length=80)
     name: str = Field(min_length=1, max_length=80)
     role: str = Field(min_length=1, max_length=120)
     brief: str = Field(min_length=1, max_length=200)
@@ -122,6 +137,8 @@ class Persona(_Strict):
     objectives: list[Objective] = Field(min_length=3, max_length=5)
     constraints: list[str] = Field(min_length=1)
 
+    _id = field_validator("id")(lambda v: _check_id(v, "persona id"))
+
     @field_validator("language")
     @classmethod
     def _bcp47(cls, value: str) -> str:
@@ -131,17 +148,17 @@ class Persona(_Strict):
             )
         return value
 
-    @model_validator(mode="after")
-    def _rubric(self) -> Persona:
-        seen: set[str] = set()
-        for obj in self.objectives:
-            if obj.id in seen:
-                raise ValueError(f"objective id '{obj.id}' is used twice; objective ids must be unique")
-            seen.add(obj.id)
-        total = sum(o.weight for o in self.objectives)
+    @field_validator("objectives")
+    @classmethod
+    def _rubric(cls, objectives: list[Objective]) -> list[Objective]:
+        ids = [o.id for o in objectives]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"objective id '{twice[0]}' is used more than once; objective ids must be unique")
+        total = sum(o.weight for o in objectives)
         if total != 100:
             raise ValueError(f"objective weights must add up to 100, they add up to {total}")
-        return self
+        return objectives
 
     @property
     def language_code(self) -> str:
@@ -189,6 +206,21 @@ def persona_files(directory: Path) -> list[Path]:
         p for p in directory.iterdir()
         if p.suffix in (".yaml", ".yml") and not p.name.startswith(".") and p.is_file()
     )
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key written twice in one mapping (YAML would keep the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key '{key}' appears twice in the same section", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
@@ -251,7 +283,7 @@ def load_file(path: Path) -> tuple[Persona | None, list[PersonaFileError]]:
     if not text.strip():
         return None, [PersonaFileError(name, "", "file is empty")]
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -287,7 +319,7 @@ def load_catalogue(directory: Path) -> Catalogue:
 # --- the cached catalogue --------------------------------------------------------------------------
 
 _lock = threading.Lock()
-_cache: dict[str, Any] = {"key": None, "catalogue": None}
+_cache: dict[Path, tuple[tuple, Catalogue]] = {}  # directory -> (fingerprint, catalogue)
 
 
 def _fingerprint(directory: Path) -> tuple:
@@ -298,7 +330,7 @@ def _fingerprint(directory: Path) -> tuple:
         except OSError:
             continue
         out.append((p.name, st.st_mtime_ns, st.st_size))
-    return (str(directory), directory.is_dir(), tuple(out))
+    return (directory.is_dir(), tuple(out))
 
 
 def get_catalogue(directory: Path | None = None) -> Catalogue:
@@ -306,10 +338,10 @@ def get_catalogue(directory: Path | None = None) -> Catalogue:
     directory = Path(directory or get_settings().personas_dir).resolve()
     key = _fingerprint(directory)
     with _lock:
-        if _cache["key"] != key:
-            _cache["catalogue"] = load_catalogue(directory)
-            _cache["key"] = key
-        return _cache["catalogue"]
+        cached = _cache.get(directory)
+        if cached is None or cached[0] != key:
+            cached = _cache[directory] = (key, load_catalogue(directory))
+        return cached[1]
 
 
 def get_persona(persona_id: str, directory: Path | None = None) -> Persona | None:
