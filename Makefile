@@ -67,6 +67,7 @@ migrate: install
 # --- the two commands ---------------------------------------------------------
 dev: install migrate
 	@if [ -z "$$LIVEKIT_URL" ] && ! grep -qs '^LIVEKIT_URL=.\+' .env; then $(MAKE) --no-print-directory livekit; fi
+	$(VENV)/bin/coach seed-demo
 	$(VENV)/bin/coach dev
 
 test: install livekit .test-debs

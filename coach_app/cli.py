@@ -13,6 +13,7 @@ COMMAND_MODULES = [
     "coach_app.commands.dev",
     "coach_app.commands.db",
     "coach_app.commands.personas",
+    "coach_app.commands.users",
 ]
 
 
