@@ -289,11 +289,23 @@ def _starts_with(toks: list[str], phrases: tuple[str, ...]) -> bool:
     return False
 
 
+def _strip_lead_ins(toks: list[str], rules: LanguageRules) -> list[str]:
+    """Drop "so", "okay", "um", "you know"... from the start of a sentence."""
+    skip = [p.split() for p in (*rules.lead_ins, *rules.fillers)]
+    changed = True
+    while toks and changed:
+        changed = False
+        for pt in skip:
+            if toks[: len(pt)] == pt:
+                toks = toks[len(pt):]
+                changed = True
+                break
+    return toks
+
+
 def _classify_word_order(sentence: str, rules: LanguageRules) -> str | None:
     text = _normalise(sentence).strip()
-    toks = _WORD_RE.findall(text)
-    while toks and toks[0] in rules.lead_ins:
-        toks = toks[1:]
+    toks = _strip_lead_ins(_WORD_RE.findall(text), rules)
     if not toks:
         return None
     ending = text.rstrip("\"')] ")[-1:]

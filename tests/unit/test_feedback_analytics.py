@@ -98,6 +98,7 @@ def test_questions_open_and_closed(call):
     ("sentence", "kind"),
     [
         ("So, how did that happen?", "open"),
+        ("Um, you know, why is that?", "open"),  # fillers before the question word are skipped
         ("Tell me more about the charge.", "open"),
         ("Can you walk me through it?", "open"),
         ("Did you get the refund?", "closed"),

@@ -1,0 +1,66 @@
+"""Seed practice sessions with transcripts (turns written straight to the DB, as the agent does)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlmodel import Session
+
+from coach_app.models import PracticeSession, SessionStatus, Speaker, Turn
+from coach_app.personas import get_persona
+
+
+def T(seq: int, speaker: str, start: float, end: float, text: str, e2e: float | None = None, **metrics: Any) -> dict:
+    return {"seq": seq, "speaker": speaker, "start": start, "end": end, "text": text, "e2e_latency": e2e, **metrics}
+
+
+# A short English billing-dispute call (persona billing-dispute-gold).
+BILLING_CALL = [
+    T(0, "persona", 0.0, 6.0, "I've been charged twice for March and I want it fixed today."),
+    T(1, "trainee", 7.0, 14.0, "I'm so sorry about the double charge. That's our mistake and I'll fix it."),
+    T(2, "persona", 15.2, 20.0, "Good, because it bounced my rent payment.", e2e=1.2, end_of_turn_delay=0.5, llm_ttft=0.4, tts_ttfb=0.3),
+    T(3, "trainee", 21.0, 30.0, "Um, what did the bounced payment cost you? I can cover the bank fee as well."),
+    T(4, "persona", 31.5, 36.0, "Thirty five dollars. And when do I get my money?", e2e=1.5, end_of_turn_delay=0.6, llm_ttft=0.5, tts_ttfb=0.4),
+    T(5, "trainee", 35.0, 45.0, "The refund of 89 dollars goes back to your card within three business days, plus the 35 dollar fee."),
+    T(6, "persona", 46.8, 50.0, "Fine. Thank you.", e2e=1.8, end_of_turn_delay=0.7, llm_ttft=0.6, tts_ttfb=0.5),
+    T(7, "trainee", 51.0, 56.0, "You'll get an email confirmation today. Is there anything else?"),
+]
+
+
+def seed_session(
+    db: Session,
+    user_id: int | None,
+    turns: list[dict] | None = None,
+    persona_id: str = "billing-dispute-gold",
+    status: SessionStatus | str = SessionStatus.completed,
+    created_at: datetime | None = None,
+    usage: dict[str, Any] | None = None,
+) -> PracticeSession:
+    """A finished session with a frozen persona snapshot and rubric, and its turns."""
+    persona = get_persona(persona_id)
+    assert persona is not None, f"persona {persona_id} is not in the catalogue"
+    turns = BILLING_CALL if turns is None else turns
+    created = created_at or datetime.now(timezone.utc)
+    length = max((t["end"] for t in turns), default=0.0)
+    ps = PracticeSession(
+        user_id=user_id,
+        persona_id=persona.id,
+        persona_snapshot=persona.model_dump(mode="json"),
+        rubric=persona.rubric(),
+        status=SessionStatus(status),
+        end_reason="trainee_ended",
+        created_at=created,
+        started_at=created + timedelta(seconds=2),
+        ended_at=created + timedelta(seconds=2 + length + 1),
+        **(usage or {}),
+    )
+    db.add(ps)
+    db.flush()
+    ps.room_name = f"coach-{ps.id}"
+    for t in turns:
+        db.add(Turn(session_id=ps.id, seq=t["seq"], speaker=Speaker(t["speaker"]), text=t["text"], start=t["start"],
+                    end=t["end"], **{k: t.get(k) for k in ("e2e_latency", "end_of_turn_delay", "llm_ttft", "tts_ttfb")}))
+    db.commit()
+    db.refresh(ps)
+    return ps
