@@ -18,12 +18,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from coach_app import sessions
+from coach_app.auth.access import can_join_session, can_view_session
+from coach_app.auth.http import require_api_user
 from coach_app.db import get_engine
 from coach_app.models import PracticeSession, User
 
@@ -40,30 +41,9 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
 
 
-async def api_user(request: Request) -> User | Response:
-    """The signed-in user, or the response to send instead (401).
-
-    The one place that decides who is calling; it delegates to the auth module.
-    """
-    from coach_app.auth.http import require_api_user
-
-    try:
-        return await require_api_user(request)
-    except HTTPException as exc:
-        return _error(exc.status_code, str(exc.detail))
-    except Exception as exc:  # the auth module may raise its response directly
-        response = getattr(exc, "response", None)
-        if isinstance(exc, Response):
-            return exc
-        if isinstance(response, Response):
-            return response
-        raise
-
-
-def _can_view(user: User, ps: PracticeSession) -> bool:
-    from coach_app.auth.access import can_view_session
-
-    return can_view_session(user, ps)
+async def api_user(request: Request) -> User:
+    """The signed-in user; raises HTTPException(401), which `coach_app.api` answers as JSON."""
+    return await require_api_user(request)
 
 
 async def _body(request: Request) -> StartSessionBody | JSONResponse:
@@ -87,8 +67,6 @@ async def _body(request: Request) -> StartSessionBody | JSONResponse:
 
 async def create_session(request: Request) -> Response:
     user = await api_user(request)
-    if isinstance(user, Response):
-        return user
     body = await _body(request)
     if isinstance(body, Response):
         return body
@@ -115,8 +93,6 @@ def _session_id(request: Request) -> int | None:
 
 async def _load_visible(request: Request) -> tuple[User, PracticeSession] | Response:
     user = await api_user(request)
-    if isinstance(user, Response):
-        return user
     sid = _session_id(request)
     if sid is None:
         return _error(404, f"no session with id '{request.path_params.get('session_id')}'")
@@ -128,7 +104,7 @@ async def _load_visible(request: Request) -> tuple[User, PracticeSession] | Resp
     ps = await run_in_threadpool(load)
     if ps is None:
         return _error(404, f"no session with id {sid}")
-    if not _can_view(user, ps):
+    if not can_view_session(user, ps):
         return _error(403, f"you may not view session {sid}")
     return user, ps
 
@@ -160,7 +136,7 @@ async def new_token(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     user, ps = found
-    if ps.user_id != user.id:
+    if not can_join_session(user, ps):
         return _error(403, f"only the trainee of session {ps.id} can join its call")
     try:
         info = sessions.join_info(ps, user)

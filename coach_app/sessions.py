@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from coach_app.models import PracticeSession, SessionStatus, Turn, User
 from coach_app.personas import get_persona
+from coach_app.provider_choice import resolve_providers
 from coach_app.rooms import mint_trainee_token, new_room_name, room_name_for
 from coach_app.settings import Settings, get_settings
 
@@ -26,13 +27,12 @@ class SessionNotJoinable(RuntimeError):
     """The session has ended; a new one must be started."""
 
 
-def configured_providers(settings: Settings) -> dict[str, Any]:
-    """Which models a session is run with, recorded on it at start (never a key)."""
-    return {
-        "stt": {"provider": "groq", "model": settings.groq_stt_model},
-        "llm": {"provider": "groq", "model": settings.groq_llm_model},
-        "tts": {"provider": "elevenlabs", "model": settings.elevenlabs_model},
-    }
+def configured_providers(settings: Settings, language: str) -> dict[str, Any]:
+    """Which providers and models a call in `language` is planned with (never a key).
+
+    Recorded on the session at start; the agent overwrites it with what it actually built.
+    """
+    return resolve_providers(settings, language=language).record()
 
 
 def start_session(db: Session, user: User, persona_id: str) -> PracticeSession:
@@ -50,7 +50,7 @@ def start_session(db: Session, user: User, persona_id: str) -> PracticeSession:
         persona_snapshot=persona.model_dump(mode="json"),
         rubric=persona.rubric(),
         status=SessionStatus.created,
-        providers=configured_providers(get_settings()),
+        providers=configured_providers(get_settings(), persona.language),
     )
     db.add(ps)
     db.flush()  # assigns the id the room name is built from
