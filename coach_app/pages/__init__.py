@@ -2,3 +2,4 @@
 
 from coach_app.pages import home  # noqa: F401
 from coach_app.pages import login  # noqa: F401
+from coach_app.pages import call  # noqa: F401

@@ -1,0 +1,371 @@
+/*
+ * Coach <-> LiveKit bridge for the call page.
+ *
+ * A thin layer over @livekit/components-react (no hand-rolled WebRTC): it joins the room with
+ * <LiveKitRoom>, plays the persona with <RoomAudioRenderer>, and turns the hooks' state into
+ * Reflex events:
+ *   onStateChange({connection, agentState, agentJoined, agentIdentity, micEnabled})
+ *   onTranscript([{id, speaker: "trainee"|"persona", text, final}])   changed lines only
+ *   onError({kind: "microphone"|"agent_timeout"|"connection", message})
+ *   onDisconnected({reason, intentional})
+ *   onMessageSent({id, text, ok, error})
+ *   onEnded({rpc})                                                   after End call finished
+ * Reflex drives it with props: serverUrl, token, connect, attempt (a new value reconnects),
+ * muted, micAttempt (a new value asks for the microphone again), outgoing ({id, text}: typed
+ * message to send on the `lk.chat` text stream), ending (true: tell the agent, then leave).
+ *
+ * Small pieces that must live inside the room: AgentVisualizer (BarVisualizer of the agent's
+ * voice) and CallTimer (elapsed time against the scenario's limit).
+ */
+import React, { useCallback, useEffect, useRef, useState } from "react";
+import {
+  BarVisualizer,
+  LiveKitRoom,
+  RoomAudioRenderer,
+  useConnectionState,
+  useLocalParticipant,
+  useRoomContext,
+  useTranscriptions,
+  useVoiceAssistant,
+} from "@livekit/components-react";
+import { ConnectionState, DisconnectReason, MediaDeviceFailure } from "livekit-client";
+
+// Must match coach_app/rooms.py END_CALL_RPC and livekit-agents' chat topic (RoomIO text input).
+const END_CALL_RPC = "coach.end_call";
+const CHAT_TOPIC = "lk.chat";
+const FINAL_ATTRIBUTE = "lk.transcription_final";
+const SEGMENT_ATTRIBUTE = "lk.segment_id";
+const TRANSCRIPT_FLUSH_MS = 120;
+
+// Keep the newest callback in a ref: Reflex passes fresh closures on every render.
+function useLatest(value) {
+  const ref = useRef(value);
+  ref.current = value;
+  return ref;
+}
+
+function call(ref, arg) {
+  if (typeof ref.current === "function") {
+    try {
+      ref.current(arg);
+    } catch (err) {
+      console.error("coach bridge: event handler failed", err);
+    }
+  }
+}
+
+function microphoneMessage(failure) {
+  if (failure === MediaDeviceFailure.PermissionDenied) {
+    return (
+      "Microphone access was denied, so the persona cannot hear you. Allow the microphone for " +
+      "this site in your browser's address bar, then press Retry. You can also type your replies below."
+    );
+  }
+  if (failure === MediaDeviceFailure.NotFound) {
+    return "No microphone was found. Connect one and press Retry, or type your replies below.";
+  }
+  if (failure === MediaDeviceFailure.DeviceInUse) {
+    return "Your microphone is in use by another application. Close it and press Retry, or type your replies below.";
+  }
+  return "The microphone could not be started. Press Retry, or type your replies below.";
+}
+
+function reasonName(reason) {
+  if (reason === undefined || reason === null) return "UNKNOWN";
+  return DisconnectReason[reason] ?? String(reason);
+}
+
+export function CoachRoom(props) {
+  const {
+    serverUrl,
+    token,
+    connect = true,
+    attempt = 0,
+    muted = false,
+    micAttempt = 0,
+    outgoing = null,
+    ending = false,
+    agentTimeoutMs = 15000,
+    onStateChange,
+    onTranscript,
+    onError,
+    onDisconnected,
+    onMessageSent,
+    onEnded,
+    children,
+    ...rest
+  } = props;
+  const onErrorRef = useLatest(onError);
+  const onDisconnectedRef = useLatest(onDisconnected);
+  const endingRef = useLatest(ending);
+
+  // Stable callbacks: LiveKitRoom re-runs its connect effect whenever these change identity.
+  const reportMicFailure = useCallback(
+    (failure) => call(onErrorRef, { kind: "microphone", message: microphoneMessage(failure) }),
+    [],
+  );
+  const handleError = useCallback((err) => {
+    const failure = MediaDeviceFailure.getFailure(err);
+    if (failure) {
+      reportMicFailure(failure);
+      return;
+    }
+    call(onErrorRef, { kind: "connection", message: `Could not connect to the call: ${err?.message || err}.` });
+  }, []);
+  const handleDeviceFailure = useCallback((failure, kind) => {
+    if (!kind || kind === "audioinput") reportMicFailure(failure);
+  }, []);
+  const handleDisconnected = useCallback((reason) => {
+    const name = reasonName(reason);
+    const intentional = Boolean(endingRef.current) || name === "CLIENT_INITIATED";
+    call(onDisconnectedRef, { reason: name, intentional });
+  }, []);
+  const roomOptions = useRef({ adaptiveStream: false, dynacast: false }).current;
+
+  return (
+    <LiveKitRoom
+      key={attempt}
+      serverUrl={serverUrl}
+      token={token}
+      connect={Boolean(connect && token && serverUrl)}
+      audio={!muted}
+      video={false}
+      options={roomOptions}
+      onError={handleError}
+      onMediaDeviceFailure={handleDeviceFailure}
+      onDisconnected={handleDisconnected}
+      {...rest}
+    >
+      <RoomAudioRenderer />
+      <CallBridge
+        muted={muted}
+        micAttempt={micAttempt}
+        outgoing={outgoing}
+        ending={ending}
+        agentTimeoutMs={agentTimeoutMs}
+        onStateChange={onStateChange}
+        onTranscript={onTranscript}
+        onError={onError}
+        onMessageSent={onMessageSent}
+        onEnded={onEnded}
+        reportMicFailure={reportMicFailure}
+      />
+      {children}
+    </LiveKitRoom>
+  );
+}
+
+function CallBridge({
+  muted,
+  micAttempt,
+  outgoing,
+  ending,
+  agentTimeoutMs,
+  onStateChange,
+  onTranscript,
+  onError,
+  onMessageSent,
+  onEnded,
+  reportMicFailure,
+}) {
+  const room = useRoomContext();
+  const connection = useConnectionState(room);
+  const { agent, state: agentState } = useVoiceAssistant();
+  const { localParticipant, isMicrophoneEnabled } = useLocalParticipant();
+  const transcriptions = useTranscriptions();
+
+  const onStateChangeRef = useLatest(onStateChange);
+  const onTranscriptRef = useLatest(onTranscript);
+  const onErrorRef = useLatest(onError);
+  const onMessageSentRef = useLatest(onMessageSent);
+  const onEndedRef = useLatest(onEnded);
+  const reportMicFailureRef = useLatest(reportMicFailure);
+  const agentRef = useLatest(agent);
+  const endingRef = useLatest(ending);
+
+  // Tests (and the curious) can reach the live room object; it holds nothing secret.
+  useEffect(() => {
+    window.coachCall = { room };
+  }, [room]);
+
+  // Connection and agent state -> Reflex.
+  const agentIdentity = agent?.identity ?? "";
+  useEffect(() => {
+    call(onStateChangeRef, {
+      connection,
+      agentState,
+      agentJoined: Boolean(agent),
+      agentIdentity,
+      micEnabled: Boolean(isMicrophoneEnabled),
+    });
+  }, [connection, agentState, agentIdentity, isMicrophoneEnabled]);
+
+  // The agent must join within agentTimeoutMs of our connecting.
+  const everJoined = useRef(false);
+  useEffect(() => {
+    if (agent) everJoined.current = true;
+    if (agent || everJoined.current || connection !== ConnectionState.Connected || ending) return undefined;
+    const timer = setTimeout(() => {
+      call(onErrorRef, {
+        kind: "agent_timeout",
+        message: `The persona did not join within ${Math.round(agentTimeoutMs / 1000)} seconds ` +
+          "(the agent worker may be down or busy). Press Retry to try again.",
+      });
+    }, agentTimeoutMs);
+    return () => clearTimeout(timer);
+  }, [agent, connection, ending, agentTimeoutMs]);
+
+  // Mute follows the `muted` prop (LiveKitRoom publishes the microphone when it connects).
+  const firstMuted = useRef(true);
+  useEffect(() => {
+    if (firstMuted.current) {
+      firstMuted.current = false;
+      return;
+    }
+    if (room.state !== ConnectionState.Connected || endingRef.current) return;
+    localParticipant.setMicrophoneEnabled(!muted).catch((err) => {
+      call(reportMicFailureRef, MediaDeviceFailure.getFailure(err));
+    });
+  }, [muted]);
+
+  // Retry after a microphone failure: ask for it again.
+  const firstMicAttempt = useRef(micAttempt);
+  useEffect(() => {
+    if (micAttempt === firstMicAttempt.current || connection !== ConnectionState.Connected) return;
+    localParticipant
+      .setMicrophoneEnabled(true)
+      .then(() => call(onStateChangeRef, {
+        connection,
+        agentState,
+        agentJoined: Boolean(agentRef.current),
+        agentIdentity: agentRef.current?.identity ?? "",
+        micEnabled: true,
+      }))
+      .catch((err) => call(reportMicFailureRef, MediaDeviceFailure.getFailure(err)));
+  }, [micAttempt]);
+
+  // Live transcript: both sides arrive as `lk.transcription` text streams. Interim user text is
+  // replaced (same lk.segment_id) until the final one; persona text grows as it is spoken.
+  const sent = useRef(new Map());
+  const pending = useRef(new Map());
+  const flushTimer = useRef(null);
+  useEffect(() => {
+    const localIdentity = room.localParticipant?.identity;
+    for (const t of transcriptions) {
+      const attrs = t.streamInfo?.attributes ?? {};
+      const id = attrs[SEGMENT_ATTRIBUTE] || t.streamInfo?.id;
+      const line = {
+        id,
+        speaker: t.participantInfo?.identity === localIdentity ? "trainee" : "persona",
+        text: t.text,
+        final: attrs[FINAL_ATTRIBUTE] === "true",
+      };
+      const before = sent.current.get(id);
+      if (!before || before.text !== line.text || before.final !== line.final) {
+        sent.current.set(id, line);
+        pending.current.set(id, line);
+      }
+    }
+    if (pending.current.size && flushTimer.current === null) {
+      flushTimer.current = setTimeout(() => {
+        flushTimer.current = null;
+        const lines = [...pending.current.values()];
+        pending.current.clear();
+        call(onTranscriptRef, lines);
+      }, TRANSCRIPT_FLUSH_MS);
+    }
+  }, [transcriptions, room]);
+  useEffect(() => () => flushTimer.current && clearTimeout(flushTimer.current), []);
+
+  // Typed messages go to the agent as user input on the chat text stream.
+  const lastOutgoing = useRef(null);
+  useEffect(() => {
+    if (!outgoing || !outgoing.id || outgoing.id === lastOutgoing.current) return;
+    if (connection !== ConnectionState.Connected) {
+      lastOutgoing.current = outgoing.id;
+      call(onMessageSentRef, { id: outgoing.id, text: outgoing.text, ok: false, error: "not connected to the call" });
+      return;
+    }
+    lastOutgoing.current = outgoing.id;
+    localParticipant
+      .sendText(outgoing.text, { topic: CHAT_TOPIC })
+      .then(() => call(onMessageSentRef, { id: outgoing.id, text: outgoing.text, ok: true, error: "" }))
+      .catch((err) =>
+        call(onMessageSentRef, { id: outgoing.id, text: outgoing.text, ok: false, error: String(err?.message || err) }),
+      );
+  }, [outgoing?.id, connection]);
+
+  // End call: tell the agent it was ended on purpose, then leave the room.
+  const ended = useRef(false);
+  useEffect(() => {
+    if (!ending || ended.current) return;
+    ended.current = true;
+    (async () => {
+      let rpc = "skipped";
+      const target = agentRef.current;
+      if (target && room.state === ConnectionState.Connected) {
+        try {
+          await localParticipant.performRpc({
+            destinationIdentity: target.identity,
+            method: END_CALL_RPC,
+            payload: "",
+            responseTimeout: 5000,
+          });
+          rpc = "ok";
+        } catch (err) {
+          rpc = `failed: ${err?.message || err}`;
+        }
+      }
+      try {
+        await room.disconnect();
+      } catch (err) {
+        console.warn("coach bridge: disconnect failed", err);
+      }
+      call(onEndedRef, { rpc });
+    })();
+  }, [ending]);
+
+  return null;
+}
+
+export function AgentVisualizer({ barCount = 7, ...rest }) {
+  const { state, audioTrack } = useVoiceAssistant();
+  return (
+    <BarVisualizer
+      state={state}
+      track={audioTrack}
+      barCount={barCount}
+      options={{ minHeight: 12, maxHeight: 100 }}
+      {...rest}
+    />
+  );
+}
+
+function formatClock(totalSeconds) {
+  const s = Math.max(0, Math.floor(totalSeconds));
+  const m = Math.floor(s / 60);
+  return `${m}:${String(s % 60).padStart(2, "0")}`;
+}
+
+// Elapsed time since the persona joined, against the scenario's limit.
+export function CallTimer({ limitSeconds = 0, ...rest }) {
+  const { agent } = useVoiceAssistant();
+  const [startedAt, setStartedAt] = useState(null);
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (agent && startedAt === null) setStartedAt(Date.now());
+  }, [agent, startedAt]);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(timer);
+  }, []);
+  const elapsed = startedAt === null ? 0 : (now - startedAt) / 1000;
+  const over = limitSeconds > 0 && elapsed >= limitSeconds;
+  const near = limitSeconds > 0 && !over && elapsed >= limitSeconds - 60;
+  return (
+    <span data-near-limit={near ? "true" : "false"} data-over-limit={over ? "true" : "false"} {...rest}>
+      {formatClock(elapsed)}
+      {limitSeconds > 0 ? ` / ${formatClock(limitSeconds)}` : ""}
+    </span>
+  );
+}

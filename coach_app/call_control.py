@@ -1,0 +1,120 @@
+"""Server-side steps of the call page: who may join, fresh join credentials, retry and end.
+
+No Reflex here (plain functions the call page's state calls). The agent stays the source of truth
+for a live session's status and turns; this module only touches a session the agent has not
+taken over, or one whose agent is gone.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from livekit import api
+
+from coach_app import sessions
+from coach_app.auth.access import is_owner
+from coach_app.db import session_scope
+from coach_app.models import PracticeSession, SessionStatus, User, utcnow
+from coach_app.settings import get_settings
+
+logger = logging.getLogger("coach.call")
+
+JOINABLE = (SessionStatus.created, SessionStatus.live)
+
+
+@dataclass
+class CallAccess:
+    """What the call page may show for one session and user."""
+
+    ok: bool
+    message: str = ""
+    session: PracticeSession | None = None
+    ended: bool = False  # the session exists, is the user's, and is over
+
+
+def check_call_access(user: User | None, session_id: int | None) -> CallAccess:
+    """Only the logged-in owner of a `created` or `live` session may join its call."""
+    if user is None:
+        return CallAccess(False, "Log in to join this call.")
+    if session_id is None:
+        return CallAccess(False, "There is no call at this address: the session id must be a number.")
+    with session_scope() as db:
+        ps = sessions.get_session(db, session_id)
+    if ps is None:
+        return CallAccess(False, f"There is no practice session {session_id}.")
+    if not is_owner(user, ps):
+        return CallAccess(False, f"Session {session_id} belongs to another trainee; only they can join its call.")
+    if ps.status not in JOINABLE:
+        return CallAccess(
+            False,
+            f"This call has already ended ({ps.status.value}). Start a new one from the scenario page.",
+            session=ps,
+            ended=True,
+        )
+    return CallAccess(True, session=ps)
+
+
+def join_credentials(ps: PracticeSession, user: User) -> dict[str, Any]:
+    """A freshly minted, short-lived token for the trainee (minted here, on the server)."""
+    return sessions.join_info(ps, user)
+
+
+def _lk_api() -> api.LiveKitAPI:
+    s = get_settings()
+    return api.LiveKitAPI(s.lk_url, s.lk_api_key, s.lk_api_secret)
+
+
+async def reset_room_without_agent(room_name: str) -> bool:
+    """Delete the session's room when no agent is in it, so the next join creates it again
+    (and with it the agent dispatch carried by the token). Returns True when a room was deleted.
+
+    LiveKit dispatches a room's agents when the room is created; rejoining a room whose agent
+    never arrived would wait for nothing.
+    """
+    lk = _lk_api()
+    try:
+        rooms = await lk.room.list_rooms(api.ListRoomsRequest(names=[room_name]))
+        if not rooms.rooms:
+            return False
+        people = await lk.room.list_participants(api.ListParticipantsRequest(room=room_name))
+        if any(p.kind == api.ParticipantInfo.Kind.AGENT for p in people.participants):
+            return False
+        await lk.room.delete_room(api.DeleteRoomRequest(room=room_name))
+        logger.info("deleted room %s (no agent had joined) before a retry", room_name)
+        return True
+    finally:
+        await lk.aclose()
+
+
+def record_trainee_end(session_id: int, agent_acknowledged: bool) -> SessionStatus | None:
+    """The trainee pressed End call. Returns the session's status afterwards.
+
+    - `created` (the persona never joined): nothing was said; the session is `abandoned`.
+    - `live` and the agent acknowledged the end-call RPC: the agent closes it (completed) and
+      starts the evaluation; nothing to do here.
+    - `live` but the agent did not answer (gone or crashed): close it as `completed`, ended by
+      the trainee, so it does not stay live forever.
+    """
+    with session_scope() as db:
+        ps = db.get(PracticeSession, session_id)
+        if ps is None:
+            return None
+        if ps.status == SessionStatus.created:
+            ps.status = SessionStatus.abandoned
+            ps.end_reason = "ended_before_agent_joined"
+            ps.ended_at = utcnow()
+            db.add(ps)
+        elif ps.status == SessionStatus.live and not agent_acknowledged:
+            ps.status = SessionStatus.completed
+            ps.end_reason = "trainee_ended_agent_unreachable"
+            ps.ended_at = utcnow()
+            db.add(ps)
+        return ps.status
+
+
+def session_status(session_id: int) -> SessionStatus | None:
+    with session_scope() as db:
+        ps = db.get(PracticeSession, session_id)
+        return ps.status if ps else None

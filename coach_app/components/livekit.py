@@ -1,0 +1,71 @@
+"""Reflex components around `@livekit/components-react` via the JSX bridge in assets/.
+
+`coach_room(...)` joins the LiveKit room and reports connection/agent state, transcript lines,
+errors and disconnects as Reflex events. `agent_visualizer()` and `call_timer()` must be
+rendered inside it (they read the room from React context).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from reflex_base.event import passthrough_event_spec
+
+# @livekit/components-react 3.0 dropped useVoiceAssistant/useTranscriptions: stay on 2.9.x.
+COMPONENTS_REACT = "@livekit/components-react@2.9.24"
+LIVEKIT_CLIENT = "livekit-client@2.23.0"
+BRIDGE = "$/public/livekit_bridge.jsx"
+
+
+class _Bridge(rx.Component):
+    library = BRIDGE
+    lib_dependencies: list[str] = [COMPONENTS_REACT, LIVEKIT_CLIENT]
+
+
+class CoachRoom(_Bridge):
+    """<LiveKitRoom> + <RoomAudioRenderer> + hooks turned into events (see the bridge)."""
+
+    tag = "CoachRoom"
+
+    server_url: rx.Var[str]
+    token: rx.Var[str]
+    connect: rx.Var[bool]
+    # A new value remounts the room: a fresh connection (after a Retry).
+    attempt: rx.Var[int]
+    muted: rx.Var[bool]
+    # A new value asks for the microphone again (Retry after a microphone error).
+    mic_attempt: rx.Var[int]
+    # {"id": str, "text": str}: a typed message to send to the agent on the `lk.chat` topic.
+    outgoing: rx.Var[dict[str, Any]]
+    # True: tell the agent the call was ended on purpose, then leave the room.
+    ending: rx.Var[bool]
+    agent_timeout_ms: rx.Var[int]
+
+    on_state_change: rx.EventHandler[passthrough_event_spec(dict[str, Any])]
+    on_transcript: rx.EventHandler[passthrough_event_spec(list[dict[str, Any]])]
+    on_error: rx.EventHandler[passthrough_event_spec(dict[str, Any])]
+    on_disconnected: rx.EventHandler[passthrough_event_spec(dict[str, Any])]
+    on_message_sent: rx.EventHandler[passthrough_event_spec(dict[str, Any])]
+    on_ended: rx.EventHandler[passthrough_event_spec(dict[str, Any])]
+
+
+class AgentVisualizer(_Bridge):
+    """BarVisualizer of the agent's voice, animated by the agent's state."""
+
+    tag = "AgentVisualizer"
+
+    bar_count: rx.Var[int]
+
+
+class CallTimer(_Bridge):
+    """Elapsed time since the persona joined, against the scenario's limit (seconds)."""
+
+    tag = "CallTimer"
+
+    limit_seconds: rx.Var[int]
+
+
+coach_room = CoachRoom.create
+agent_visualizer = AgentVisualizer.create
+call_timer = CallTimer.create

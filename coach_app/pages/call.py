@@ -1,0 +1,310 @@
+"""The live call page: `/call/[session_id]`."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from coach_app.components.layout import page
+from coach_app.components.livekit import agent_visualizer, call_timer, coach_room
+from coach_app.state.auth import AuthState
+from coach_app.state.call import AGENT_JOIN_TIMEOUT_MS, CallState, TranscriptLine
+from coach_app.textlimits import MESSAGE_MAX
+
+_PHASE_COLOR = {
+    "waiting": "amber",
+    "joining": "amber",
+    "listening": "green",
+    "thinking": "blue",
+    "speaking": "teal",
+    "ended": "gray",
+    "offline": "gray",
+}
+
+# BarVisualizer renders <span class="lk-audio-bar">; the LiveKit stylesheet is not used.
+_VISUALIZER_CSS = {
+    "& .lk-audio-bar-visualizer": {
+        "display": "flex",
+        "align_items": "center",
+        "justify_content": "center",
+        "gap": "10px",
+        "height": "120px",
+        "width": "100%",
+    },
+    "& .lk-audio-bar": {
+        "width": "18px",
+        "min_height": "12px",
+        "border_radius": "9px",
+        "background": "var(--gray-a6)",
+        "transition": "height 80ms linear, background 200ms",
+    },
+    "& .lk-audio-bar[data-lk-highlighted='true']": {"background": "var(--accent-9)"},
+    "& [data-lk-va-state='speaking'] .lk-audio-bar": {"background": "var(--accent-9)"},
+}
+
+
+def connection_badge() -> rx.Component:
+    return rx.badge(
+        rx.icon(
+            rx.cond(CallState.connection == "connected", "wifi", "wifi-off"),
+            size=14,
+        ),
+        CallState.connection_label,
+        color_scheme=rx.cond(
+            CallState.connection == "connected",
+            "green",
+            rx.cond(CallState.connection == "disconnected", "gray", "amber"),
+        ),
+        variant="soft",
+        size="2",
+        id="connection-state",
+        custom_attrs={"data-state": CallState.connection},
+    )
+
+
+def agent_panel() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.badge(
+                    CallState.agent_label,
+                    size="3",
+                    variant="solid",
+                    color_scheme=rx.match(
+                        CallState.agent_phase,
+                        *[(k, v) for k, v in _PHASE_COLOR.items()],
+                        "gray",
+                    ),
+                    id="agent-state",
+                    custom_attrs={"data-phase": CallState.agent_phase},
+                ),
+                rx.spacer(),
+                connection_badge(),
+                width="100%",
+                align="center",
+            ),
+            rx.box(agent_visualizer(bar_count=7), width="100%", style=_VISUALIZER_CSS, id="agent-visualizer"),
+            rx.hstack(
+                rx.hstack(
+                    rx.icon("timer", size=16, color="var(--gray-11)"),
+                    rx.text(call_timer(limit_seconds=CallState.limit_seconds, id="call-timer"), size="3",
+                            weight="medium", style={"font_variant_numeric": "tabular-nums"}),
+                    rx.text("elapsed / limit", size="1", color_scheme="gray"),
+                    align="center",
+                    spacing="2",
+                ),
+                rx.spacer(),
+                rx.button(
+                    rx.icon(rx.cond(CallState.muted, "mic-off", "mic"), size=16),
+                    rx.cond(CallState.muted, "Unmute", "Mute"),
+                    on_click=CallState.toggle_mute,
+                    variant=rx.cond(CallState.muted, "solid", "soft"),
+                    color_scheme=rx.cond(CallState.muted, "amber", "gray"),
+                    size="3",
+                    id="mute",
+                    disabled=CallState.ending,
+                    custom_attrs={"aria-pressed": rx.cond(CallState.muted, "true", "false")},
+                ),
+                rx.button(
+                    rx.icon("phone-off", size=16),
+                    rx.cond(CallState.ending, "Ending…", "End call"),
+                    on_click=CallState.end_call,
+                    color_scheme="red",
+                    size="3",
+                    id="end-call",
+                    disabled=CallState.ending,
+                ),
+                width="100%",
+                align="center",
+                spacing="3",
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        size="3",
+        width="100%",
+        align_self="start",
+    )
+
+
+def error_callout() -> rx.Component:
+    return rx.cond(
+        CallState.error_message != "",
+        rx.callout.root(
+            rx.callout.icon(rx.icon("triangle-alert")),
+            rx.vstack(
+                rx.callout.text(CallState.error_message, id="call-error-message"),
+                rx.hstack(
+                    rx.button(rx.icon("rotate-ccw", size=14), "Retry", on_click=CallState.retry, size="2", id="retry"),
+                    rx.cond(
+                        CallState.error_kind == "agent_left",
+                        rx.button("End call", on_click=CallState.end_call, size="2", variant="soft",
+                                  color_scheme="red"),
+                    ),
+                    spacing="2",
+                ),
+                spacing="2",
+                align="start",
+            ),
+            color_scheme="red",
+            role="alert",
+            id="call-error",
+            custom_attrs={"data-kind": CallState.error_kind},
+            width="100%",
+        ),
+    )
+
+
+def transcript_line(line: TranscriptLine) -> rx.Component:
+    is_trainee = line.speaker == "trainee"
+    return rx.box(
+        rx.text(
+            rx.cond(is_trainee, "You", CallState.persona_name),
+            size="1",
+            weight="bold",
+            color=rx.cond(is_trainee, "var(--accent-11)", "var(--gray-11)"),
+        ),
+        rx.text(
+            line.text,
+            size="3",
+            color=rx.cond(line.final, "var(--gray-12)", "var(--gray-10)"),
+            font_style=rx.cond(line.final, "normal", "italic"),
+            white_space="pre-wrap",
+        ),
+        class_name="transcript-line",
+        custom_attrs={"data-speaker": line.speaker, "data-final": rx.cond(line.final, "true", "false")},
+        align_self=rx.cond(is_trainee, "flex-end", "flex-start"),
+        max_width="80%",
+        padding_x="0.9em",
+        padding_y="0.6em",
+        border_radius="12px",
+        background=rx.cond(is_trainee, "var(--accent-3)", "var(--gray-3)"),
+    )
+
+
+def transcript_panel() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.heading("Transcript", size="3"),
+                rx.spacer(),
+                rx.text("grey italic = still being heard", size="1", color_scheme="gray"),
+                width="100%",
+                align="center",
+            ),
+            rx.auto_scroll(
+                rx.cond(
+                    CallState.transcript.length() > 0,
+                    rx.vstack(rx.foreach(CallState.transcript, transcript_line), spacing="2", width="100%"),
+                    rx.text("The conversation will appear here as you speak.", color_scheme="gray", size="2",
+                            id="transcript-empty"),
+                ),
+                height="22em",
+                width="100%",
+                id="transcript",
+            ),
+            rx.form(
+                rx.hstack(
+                    rx.input(
+                        placeholder="Type a reply if you cannot speak…",
+                        value=CallState.draft,
+                        on_change=CallState.set_draft,
+                        max_length=MESSAGE_MAX,
+                        size="3",
+                        width="100%",
+                        id="message-input",
+                        name="message",
+                        disabled=CallState.ending,
+                    ),
+                    rx.button(rx.icon("send", size=16), "Send", type="submit", size="3", id="send-message",
+                              disabled=CallState.ending),
+                    width="100%",
+                ),
+                on_submit=CallState.send_message,
+                width="100%",
+            ),
+            rx.cond(
+                CallState.message_error != "",
+                rx.text(CallState.message_error, color_scheme="red", size="2", id="message-error"),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        size="3",
+        width="100%",
+    )
+
+
+def call_view() -> rx.Component:
+    return coach_room(
+        rx.vstack(
+            rx.vstack(
+                rx.heading(CallState.persona_name, size="7", id="call-persona"),
+                rx.text(
+                    CallState.scenario_name,
+                    rx.cond(CallState.persona_role != "", " · " + CallState.persona_role, ""),
+                    color_scheme="gray",
+                    size="3",
+                ),
+                spacing="1",
+            ),
+            error_callout(),
+            rx.grid(
+                agent_panel(),
+                transcript_panel(),
+                columns=rx.breakpoints(initial="1", md="2"),
+                spacing="4",
+                width="100%",
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        server_url=CallState.livekit_url,
+        token=CallState.token,
+        connect=CallState.connect,
+        attempt=CallState.attempt,
+        muted=CallState.muted,
+        mic_attempt=CallState.mic_attempt,
+        outgoing=CallState.outgoing,
+        ending=CallState.ending,
+        agent_timeout_ms=AGENT_JOIN_TIMEOUT_MS,
+        on_state_change=CallState.on_state_change,
+        on_transcript=CallState.on_transcript,
+        on_error=CallState.on_error,
+        on_disconnected=CallState.on_disconnected,
+        on_message_sent=CallState.on_message_sent,
+        on_ended=CallState.on_ended,
+        width="100%",
+    )
+
+
+def unavailable() -> rx.Component:
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("info")),
+        rx.vstack(
+            rx.callout.text(CallState.page_error, id="call-unavailable"),
+            rx.hstack(
+                rx.cond(
+                    CallState.session_over,
+                    rx.link(rx.button("See feedback", size="2"), href=CallState.feedback_href, id="see-feedback"),
+                ),
+                rx.link(rx.button("Scenarios", size="2", variant="soft"), href="/scenarios"),
+                spacing="2",
+            ),
+            spacing="2",
+            align="start",
+        ),
+        color_scheme="gray",
+        width="100%",
+    )
+
+
+@rx.page(route="/call/[session_id]", title="Coach - call", on_load=[AuthState.require_login, CallState.load])
+def call_page() -> rx.Component:
+    return page(
+        rx.cond(
+            CallState.page_error != "",
+            unavailable(),
+            rx.cond(CallState.token != "", call_view(), rx.center(rx.spinner(size="3"), padding="4em")),
+        ),
+        max_width="80em",
+    )

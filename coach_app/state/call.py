@@ -1,0 +1,334 @@
+"""State of the call page `/call/[session_id]`.
+
+The LiveKit token is minted here, on the server, after the access check (only the logged-in
+owner of a `created`/`live` session). The browser gets the token and the LiveKit URL, never
+the API secret. Everything the room reports arrives through the bridge's events.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import uuid
+
+import reflex as rx
+
+from coach_app import call_control
+from coach_app.state.auth import AuthState
+from coach_app.textlimits import MESSAGE_MAX, TextTooLong, check_text
+
+logger = logging.getLogger("coach.call")
+
+AGENT_JOIN_TIMEOUT_MS = 15_000
+
+_DISCONNECT_MESSAGES = {
+    "DUPLICATE_IDENTITY": "This call was opened in another tab or window, so this page was disconnected.",
+    "PARTICIPANT_REMOVED": "You were removed from the call.",
+    "JOIN_FAILURE": "Could not join the call: the LiveKit server refused the connection or could not be reached.",
+    "SERVER_SHUTDOWN": "The call server shut down.",
+}
+
+
+@dataclasses.dataclass
+class TranscriptLine:
+    id: str = ""
+    speaker: str = ""  # "trainee" | "persona"
+    text: str = ""
+    final: bool = False
+
+
+class CallState(rx.State):
+    session_id: int = 0
+    # Set when the page cannot open a call at all (not logged in, not yours, unknown, ended).
+    page_error: str = ""
+    session_over: bool = False
+
+    persona_name: str = ""
+    persona_role: str = ""
+    scenario_name: str = ""
+    limit_seconds: int = 0
+
+    livekit_url: str = ""
+    token: str = ""
+    connect: bool = False
+    attempt: int = 0
+
+    connection: str = "disconnected"
+    agent_state: str = "connecting"
+    agent_joined: bool = False
+    agent_seen: bool = False
+    mic_enabled: bool = False
+    muted: bool = False
+    mic_attempt: int = 0
+
+    transcript: list[TranscriptLine] = []
+    draft: str = ""
+    outgoing: dict[str, str] = {}
+    message_error: str = ""
+
+    error_kind: str = ""
+    error_message: str = ""
+
+    ending: bool = False
+
+    # --- derived, for display -------------------------------------------------------------
+    @rx.var
+    def feedback_href(self) -> str:
+        return f"/sessions/{self.session_id}/feedback" if self.session_id else "/sessions"
+
+    @rx.var
+    def connection_label(self) -> str:
+        return {
+            "connected": "Connected",
+            "connecting": "Connecting…",
+            "reconnecting": "Reconnecting…",
+            "signalReconnecting": "Reconnecting…",
+            "disconnected": "Ended" if self.ending else "Disconnected",
+        }.get(self.connection, self.connection)
+
+    @rx.var
+    def agent_label(self) -> str:
+        name = self.persona_name or "The persona"
+        if self.ending:
+            return "Call ended"
+        if self.connection != "connected":
+            return "Connecting to the call…" if self.connection != "disconnected" else "Not connected"
+        if not self.agent_joined:
+            return f"Waiting for {name} to join…"
+        return {
+            "listening": f"{name} is listening",
+            "thinking": f"{name} is thinking…",
+            "speaking": f"{name} is speaking",
+            "initializing": f"{name} is joining…",
+            "idle": f"{name} is listening",
+        }.get(self.agent_state, f"{name} has joined")
+
+    @rx.var
+    def agent_phase(self) -> str:
+        """One word for tests and styling: waiting | listening | thinking | speaking | ended."""
+        if self.ending or self.connection == "disconnected":
+            return "ended" if self.ending else "offline"
+        if not self.agent_joined:
+            return "waiting"
+        if self.agent_state in ("listening", "thinking", "speaking"):
+            return self.agent_state
+        return "listening" if self.agent_state == "idle" else "joining"
+
+    # --- page load ------------------------------------------------------------------------
+    def _reset_call(self) -> None:
+        self.page_error = ""
+        self.session_over = False
+        self.token = ""
+        self.livekit_url = ""
+        self.connect = False
+        self.connection = "disconnected"
+        self.agent_state = "connecting"
+        self.agent_joined = False
+        self.agent_seen = False
+        self.mic_enabled = False
+        self.muted = False
+        self.transcript = []
+        self.draft = ""
+        self.outgoing = {}
+        self.message_error = ""
+        self.error_kind = ""
+        self.error_message = ""
+        self.ending = False
+
+    def _route_session_id(self) -> int | None:
+        raw = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
+        try:
+            return int(raw)
+        except ValueError:
+            return None
+
+    async def _user(self):
+        auth = await self.get_state(AuthState)
+        return auth.current_user()
+
+    @rx.event
+    async def load(self):
+        self._reset_call()
+        sid = self._route_session_id()
+        self.session_id = sid or 0
+        user = await self._user()
+        if user is None:
+            self.page_error = "Log in to join this call."
+            return
+        access = call_control.check_call_access(user, sid)
+        ps = access.session
+        if ps is not None:
+            snap = ps.persona_snapshot or {}
+            self.persona_name = str(snap.get("name") or ps.persona_id)
+            self.persona_role = str(snap.get("role") or "")
+            self.scenario_name = str((snap.get("scenario") or {}).get("name") or "")
+            self.limit_seconds = int(float(snap.get("time_limit_minutes") or 0) * 60)
+        if not access.ok:
+            self.page_error = access.message
+            self.session_over = access.ended
+            return
+        info = call_control.join_credentials(ps, user)
+        self.livekit_url = info["livekit_url"]
+        self.token = info["token"]
+        self.connect = True
+        self.attempt += 1
+
+    # --- events from the bridge -----------------------------------------------------------
+    @rx.event
+    def on_state_change(self, data: dict):
+        self.connection = str(data.get("connection") or "disconnected")
+        self.agent_state = str(data.get("agentState") or "connecting")
+        joined = bool(data.get("agentJoined"))
+        self.mic_enabled = bool(data.get("micEnabled"))
+        if joined:
+            self.agent_seen = True
+            if self.error_kind == "agent_timeout":
+                self._clear_error()
+        elif self.agent_joined and self.connection == "connected" and not self.ending:
+            self.error_kind = "agent_left"
+            self.error_message = (
+                f"{self.persona_name or 'The persona'} has left the call. "
+                "Press Retry to call again, or End call to see your feedback."
+            )
+        self.agent_joined = joined
+        if self.connection == "connected" and self.error_kind == "connection":
+            self._clear_error()
+
+    @rx.event
+    def on_transcript(self, lines: list[dict]):
+        index = {line.id: i for i, line in enumerate(self.transcript)}
+        updated = list(self.transcript)
+        for raw in lines:
+            line = TranscriptLine(
+                id=str(raw.get("id") or ""),
+                speaker="trainee" if raw.get("speaker") == "trainee" else "persona",
+                text=str(raw.get("text") or ""),
+                final=bool(raw.get("final")),
+            )
+            if not line.id:
+                continue
+            if line.id in index:
+                updated[index[line.id]] = line
+            else:
+                index[line.id] = len(updated)
+                updated.append(line)
+        self.transcript = updated
+
+    @rx.event
+    def on_error(self, err: dict):
+        if self.ending:
+            return
+        self.error_kind = str(err.get("kind") or "connection")
+        self.error_message = str(err.get("message") or "Something went wrong with the call.")
+        if self.error_kind == "agent_timeout":
+            self.error_message = (
+                f"{self.persona_name or 'The persona'} did not join the call within "
+                f"{AGENT_JOIN_TIMEOUT_MS // 1000} seconds: the agent worker may be down or busy. "
+                "Press Retry to try again."
+            )
+        logger.info("call %s: %s error: %s", self.session_id, self.error_kind, self.error_message)
+
+    @rx.event
+    def on_disconnected(self, info: dict):
+        self.connection = "disconnected"
+        self.agent_joined = False
+        if info.get("intentional") or self.ending:
+            return
+        reason = str(info.get("reason") or "UNKNOWN")
+        status = call_control.session_status(self.session_id)
+        if status is not None and status not in call_control.JOINABLE:
+            # The agent closed the session (time limit, or it ended the call): the call is over.
+            self._clear_error()
+            self.session_over = True
+            self.page_error = "The call has ended."
+            return
+        self.error_kind = "connection"
+        self.error_message = _DISCONNECT_MESSAGES.get(
+            reason, "The connection to the call was lost (network or server problem)."
+        ) + " Press Retry to reconnect."
+
+    @rx.event
+    def on_message_sent(self, result: dict):
+        if str(result.get("id")) != self.outgoing.get("id"):
+            return
+        if result.get("ok"):
+            self.transcript = [
+                *self.transcript,
+                TranscriptLine(id=f"typed-{result['id']}", speaker="trainee", text=self.outgoing.get("text", ""), final=True),
+            ]
+            self.draft = ""
+            self.message_error = ""
+        else:
+            self.message_error = f"Your message was not sent: {result.get('error') or 'unknown error'}."
+
+    @rx.event
+    async def on_ended(self, result: dict):
+        acknowledged = result.get("rpc") == "ok"
+        call_control.record_trainee_end(self.session_id, agent_acknowledged=acknowledged)
+        logger.info("call %s ended by the trainee (agent rpc: %s)", self.session_id, result.get("rpc"))
+        return rx.redirect(self.feedback_href)
+
+    # --- user actions ---------------------------------------------------------------------
+    def _clear_error(self) -> None:
+        self.error_kind = ""
+        self.error_message = ""
+
+    @rx.event
+    def toggle_mute(self):
+        self.muted = not self.muted
+
+    @rx.event
+    def set_draft(self, value: str):
+        self.draft = value
+        self.message_error = ""
+
+    @rx.event
+    def send_message(self, _form_data: dict | None = None):
+        try:
+            text = check_text(self.draft, MESSAGE_MAX, "Your message", required=True)
+        except TextTooLong as exc:
+            self.message_error = str(exc)
+            return
+        if self.connection != "connected":
+            self.message_error = "You are not connected to the call, so the message cannot be sent."
+            return
+        self.message_error = ""
+        self.outgoing = {"id": uuid.uuid4().hex, "text": text}
+
+    @rx.event
+    def end_call(self):
+        if self.ending:
+            return
+        self._clear_error()
+        self.ending = True
+
+    @rx.event
+    async def retry(self):
+        kind = self.error_kind
+        self._clear_error()
+        if kind == "microphone":
+            self.muted = False
+            self.mic_attempt += 1
+            return
+        user = await self._user()
+        access = call_control.check_call_access(user, self.session_id)
+        if not access.ok:
+            self.page_error = access.message
+            self.session_over = access.ended
+            self.connect = False
+            return
+        if kind == "agent_timeout" or not self.agent_seen:
+            # The agent is dispatched when the room is created: start from a fresh room.
+            try:
+                await call_control.reset_room_without_agent(access.session.room_name)
+            except Exception:  # noqa: BLE001 - a retry must still reconnect
+                logger.exception("could not reset room %s", access.session.room_name)
+        info = call_control.join_credentials(access.session, user)
+        self.livekit_url = info["livekit_url"]
+        self.token = info["token"]
+        self.connect = True
+        self.agent_joined = False
+        self.agent_state = "connecting"
+        self.connection = "connecting"
+        self.attempt += 1
+
