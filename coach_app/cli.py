@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "coach_app.commands.db",
     "coach_app.commands.personas",
     "coach_app.commands.users",
+    "coach_app.commands.feedback",
 ]
 
 

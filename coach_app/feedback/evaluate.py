@@ -27,10 +27,8 @@ from coach_app.settings import Settings, get_settings
 
 logger = logging.getLogger("coach.feedback")
 
-NO_LLM_NOTE = (
-    "Rubric scoring needs an LLM: set GROQ_API_KEY (and GROQ_BASE_URL for a compatible server) "
-    "and re-run the evaluation. The speaking analytics below are complete."
-)
+NO_LLM_REASON = "Rubric scoring needs an LLM: set GROQ_API_KEY (and GROQ_BASE_URL for a compatible server)"
+NO_LLM_NOTE = f"{NO_LLM_REASON}, then re-run the evaluation. The speaking analytics are complete."
 NO_SPEECH_NOTE = "No trainee speech was recorded, so every objective scores 0."
 # A running evaluation older than this is treated as abandoned (its process died).
 STALE_AFTER = timedelta(minutes=15)
