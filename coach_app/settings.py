@@ -49,6 +49,18 @@ class Settings(BaseSettings):
     elevenlabs_model: str = "eleven_flash_v2_5"
     elevenlabs_encoding: str = "mp3_22050_32"
 
+    # --- The live call (agent) -----------------------------------------------
+    # Each STT/LLM/TTS request gives up after this many seconds, then is retried at most
+    # PROVIDER_MAX_RETRIES times, PROVIDER_RETRY_INTERVAL_SECONDS apart; after that the persona
+    # says it cannot hear well and the error is recorded on the session.
+    provider_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    provider_max_retries: int = Field(default=1, ge=0, le=5)
+    provider_retry_interval_seconds: float = Field(default=0.5, ge=0, le=10)
+    # Silence (seconds, after the VAD's own end of speech) that ends the trainee's turn.
+    turn_endpointing_delay_seconds: float = Field(default=0.5, ge=0, le=5)
+    # Hard cap on any call, in seconds, below the persona's own time limit (unset = persona's limit).
+    call_max_seconds: int | None = Field(default=None, ge=10)
+
     # --- Provider per component: auto | cloud | local ------------------------
     # auto = cloud when its key is set (GROQ_API_KEY for STT/LLM, ELEVEN_API_KEY for TTS), else local.
     stt_provider: Literal["auto", "cloud", "local"] = "auto"
