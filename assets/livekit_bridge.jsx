@@ -215,18 +215,21 @@ function CallBridge({
     return () => clearTimeout(timer);
   }, [agent, connection, ending, agentTimeoutMs]);
 
-  // Mute follows the `muted` prop (LiveKitRoom publishes the microphone when it connects).
+  // Mute follows the `muted` prop. LiveKitRoom publishes the microphone (or not, when muted)
+  // as it connects; a change made before the room is connected is applied once it is.
+  const muteDirty = useRef(false);
   const firstMuted = useRef(true);
   useEffect(() => {
-    if (firstMuted.current) {
-      firstMuted.current = false;
-      return;
-    }
-    if (room.state !== ConnectionState.Connected || endingRef.current) return;
+    if (firstMuted.current) firstMuted.current = false;
+    else muteDirty.current = true;
+  }, [muted]);
+  useEffect(() => {
+    if (!muteDirty.current || connection !== ConnectionState.Connected || endingRef.current) return;
+    muteDirty.current = false;
     localParticipant.setMicrophoneEnabled(!muted).catch((err) => {
       call(reportMicFailureRef, MediaDeviceFailure.getFailure(err));
     });
-  }, [muted]);
+  }, [muted, connection]);
 
   // Retry after a microphone failure: ask for it again.
   const firstMicAttempt = useRef(micAttempt);
