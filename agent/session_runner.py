@@ -1,14 +1,242 @@
-"""Runs one practice call in a job process."""
+"""Runs one practice call in a job process, top to bottom.
+
+1. The dispatch metadata names the session; the session row holds the frozen persona.
+2. STT/LLM/TTS come from settings (`agent.providers`), VAD was loaded once in prewarm.
+3. Turn handling is explicit and local: Silero VAD decides when the trainee has finished.
+4. Every final utterance, the usage and the status are recorded as they happen (`agent.recorder`).
+5. The call ends when the trainee presses End (RPC), leaves, at the time limit, or on errors;
+   then the evaluation runs.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections.abc import AsyncIterator
 
-from livekit.agents import JobContext
+from livekit import rtc
+from livekit.agents import AgentSession, JobContext, llm, room_io
+from livekit.agents.voice.events import CloseEvent, ConversationItemAddedEvent, ErrorEvent, SessionUsageUpdatedEvent
+from livekit.agents.voice.turn import TurnHandlingOptions
+from pydantic import ValidationError
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from agent.persona_agent import TIME_UP_INSTRUCTIONS, PersonaAgent, breaking_up_line
+from agent.providers import build_components, connect_options
+from agent.recorder import AGENT_ERROR, TIME_LIMIT, TRAINEE_ENDED, CallRecorder
+from coach_app.db import get_engine
+from coach_app.models import PracticeSession, SessionStatus, Turn
+from coach_app.personas import Persona, get_persona
+from coach_app.provider_choice import ProviderConfigError
+from coach_app.rooms import END_CALL_RPC, parse_dispatch_metadata
+from coach_app.settings import Settings, get_settings
 
 logger = logging.getLogger("coach.agent")
 
+# At most one "you're breaking up" line per this many seconds.
+BREAKING_UP_MIN_INTERVAL_S = 5.0
+GOODBYE_TIMEOUT_S = 30.0
+
 
 async def run_session(ctx: JobContext) -> None:
-    await ctx.connect()
-    logger.info("joined room %s", ctx.room.name)
+    settings = get_settings()
+    session_id = parse_dispatch_metadata(ctx.job.metadata)["session_id"]
+    call = await asyncio.to_thread(load_call, session_id)
+    if call is None:
+        logger.warning("session %s does not exist or has already ended; leaving room %s", session_id, ctx.room.name)
+        ctx.shutdown(reason="session not open")
+        return
+    persona, last_seq, t0 = call
+
+    recorder = CallRecorder(session_id, last_seq=last_seq, t0=t0)
+    ctx.add_shutdown_callback(lambda _reason: _after_call(recorder))
+
+    try:
+        components = build_components(settings, persona)
+    except ProviderConfigError as exc:
+        logger.error("session %s cannot start: %s", session_id, exc)
+        recorder.record_error("config", str(exc))
+        recorder.finish(None, status=SessionStatus.failed, end_reason="provider_config")
+        ctx.shutdown(reason="provider configuration")
+        return
+
+    session = AgentSession(
+        vad=ctx.proc.userdata["vad"],
+        stt=components.stt,
+        llm=components.llm,
+        tts=components.tts,
+        turn_handling=turn_handling(settings),
+        conn_options=connect_options(settings),
+    )
+
+    # --- recording: every final utterance, the usage, errors, the end ---------------------------
+    @session.on("conversation_item_added")
+    def _on_item(ev: ConversationItemAddedEvent) -> None:
+        if isinstance(ev.item, llm.ChatMessage):
+            recorder.add_message(ev.item)
+
+    @session.on("session_usage_updated")
+    def _on_usage(ev: SessionUsageUpdatedEvent) -> None:
+        recorder.update_usage(ev.usage)
+
+    breaking_up = BreakingUpLine(session, breaking_up_line(persona))
+
+    @session.on("error")
+    def _on_error(ev: ErrorEvent) -> None:
+        if getattr(ev.error, "recoverable", True):
+            return  # the plugin retries by itself
+        where = getattr(ev.error, "type", "error")
+        logger.error("session %s: %s: %s", session_id, where, ev.error.error)
+        recorder.record_error(where, str(ev.error.error) or type(ev.error.error).__name__)
+        breaking_up.say(tts_failed=where == "tts_error")
+
+    @session.on("close")
+    def _on_close(ev: CloseEvent) -> None:
+        if ev.error is not None:
+            recorder.record_error("close", str(ev.error.error))
+        recorder.finish(ev.reason)
+        ctx.shutdown(reason=f"session closed: {ev.reason.value}")
+
+    # --- the call -------------------------------------------------------------------------------
+    recorder.mark_live(components.record())
+    try:
+        await session.start(
+            agent=PersonaAgent(persona),
+            room=ctx.room,
+            room_options=room_io.RoomOptions(close_on_disconnect=True),
+            record=False,  # nothing is uploaded anywhere; our recorder keeps the transcript
+        )
+    except Exception as exc:
+        logger.exception("session %s failed to start", session_id)
+        recorder.record_error("start", f"{type(exc).__name__}: {exc}")
+        recorder.finish(None, status=SessionStatus.failed, end_reason=AGENT_ERROR)
+        ctx.shutdown(reason="start failed")
+        return
+
+    @ctx.room.local_participant.register_rpc_method(END_CALL_RPC)
+    async def _end_call(data: rtc.RpcInvocationData) -> str:
+        logger.info("session %s: %s pressed End", session_id, data.caller_identity)
+        recorder.request_end(TRAINEE_ENDED)
+        # Answer first, then close (the trainee disconnects right after the answer).
+        asyncio.get_running_loop().call_later(0.1, lambda: session.shutdown(drain=False))
+        return "ok"
+
+    limit = time_limit_seconds(persona, settings)
+    recorder.background(breaking_up.prepare(components.tts))
+    recorder.background(_end_at_time_limit(ctx, session, recorder, limit - _elapsed(recorder)))
+    logger.info("session %s live in room %s with %s (time limit %ss)", session_id, ctx.room.name,
+                components.plan.summary(), limit)
+
+
+def turn_handling(settings: Settings) -> TurnHandlingOptions:
+    """Explicit, local turn handling: Silero VAD ends turns and detects barge-in (no cloud model)."""
+    return {
+        "turn_detection": "vad",
+        "endpointing": {"mode": "fixed", "min_delay": settings.turn_endpointing_delay_seconds},
+        "interruption": {"enabled": True, "mode": "vad"},
+        "preemptive_generation": {"enabled": True},
+    }
+
+
+def time_limit_seconds(persona: Persona, settings: Settings) -> int:
+    limit = persona.time_limit_minutes * 60
+    return min(limit, settings.call_max_seconds) if settings.call_max_seconds else limit
+
+
+def load_call(session_id: int) -> tuple[Persona, int, float | None] | None:
+    """The frozen persona, the last recorded turn number and the call's start time (for an
+    agent that rejoins a live call); None when the session is unknown or already over."""
+    with Session(get_engine()) as db:
+        ps = db.get(PracticeSession, session_id)
+        if ps is None or ps.status not in (SessionStatus.created, SessionStatus.live):
+            return None
+        last_seq = db.exec(select(func.max(Turn.seq)).where(Turn.session_id == session_id)).one() or 0
+        t0 = ps.started_at.timestamp() if ps.status == SessionStatus.live and ps.started_at else None
+        if t0 is not None and ps.started_at.tzinfo is None:  # SQLite returns naive UTC
+            from datetime import timezone
+
+            t0 = ps.started_at.replace(tzinfo=timezone.utc).timestamp()
+        try:
+            persona = Persona.model_validate(ps.persona_snapshot)
+        except ValidationError:
+            # The schema moved on since the session started; use the current file instead.
+            logger.warning("session %s: frozen persona no longer validates; using the current file", session_id)
+            persona = get_persona(ps.persona_id)
+            if persona is None:
+                raise
+        return persona, last_seq, t0
+
+
+def _elapsed(recorder: CallRecorder) -> float:
+    return time.time() - recorder.t0 if recorder.t0 else 0.0
+
+
+async def _end_at_time_limit(ctx: JobContext, session: AgentSession, recorder: CallRecorder, delay: float) -> None:
+    """At the time limit the persona says a short goodbye in character, then the call closes."""
+    await asyncio.sleep(max(0.0, delay))
+    logger.info("session %s reached its time limit", recorder.session_id)
+    recorder.request_end(TIME_LIMIT)
+    try:
+        handle = session.generate_reply(instructions=TIME_UP_INSTRUCTIONS, allow_interruptions=False)
+        await asyncio.wait_for(handle.wait_for_playout(), GOODBYE_TIMEOUT_S)
+    except Exception:  # noqa: BLE001 - the call ends anyway
+        logger.exception("session %s: the goodbye at the time limit failed", recorder.session_id)
+    # Deleting the room disconnects the trainee too (the page shows that the call has ended)
+    # and the agent, which ends the job; the session closes as completed (time limit).
+    await asyncio.shield(ctx.delete_room())
+
+
+async def _after_call(recorder: CallRecorder) -> None:
+    """Job shutdown: make sure the session is closed and written, then evaluate it."""
+    recorder.finish(None)  # no-op when the session already closed normally
+    await recorder.aclose()
+    try:
+        from coach_app.feedback.evaluate import evaluate_session
+    except ImportError:
+        return
+    try:
+        await evaluate_session(recorder.session_id)
+    except Exception:  # noqa: BLE001 - evaluation problems never touch the recorded call
+        logger.exception("session %s: evaluation failed", recorder.session_id)
+
+
+class BreakingUpLine:
+    """The persona's "sorry, you're breaking up" line, said when a provider fails for good.
+
+    It is synthesised once at the start of the call, so it can still be played when the
+    text-to-speech provider itself is what failed.
+    """
+
+    def __init__(self, session: AgentSession, text: str) -> None:
+        self.session = session
+        self.text = text
+        self.frames: list[rtc.AudioFrame] = []
+        self._last_said = 0.0
+
+    async def prepare(self, tts) -> None:
+        try:
+            stream = tts.synthesize(self.text)
+            try:
+                self.frames = [ev.frame async for ev in stream]
+            finally:
+                await stream.aclose()
+        except Exception as exc:  # noqa: BLE001 - then only the plain-text fallback is left
+            logger.warning("could not pre-synthesise the breaking-up line: %s", exc)
+
+    async def _replay(self) -> AsyncIterator[rtc.AudioFrame]:
+        for frame in self.frames:
+            yield frame
+
+    def say(self, *, tts_failed: bool) -> None:
+        now = time.monotonic()
+        if now - self._last_said < BREAKING_UP_MIN_INTERVAL_S:
+            return
+        if tts_failed and not self.frames:
+            return  # speaking through the broken TTS would fail again
+        self._last_said = now
+        try:
+            self.session.say(self.text, audio=self._replay() if self.frames else None)
+        except RuntimeError as exc:  # the session is closing
+            logger.info("not saying the breaking-up line: %s", exc)

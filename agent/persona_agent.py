@@ -1,0 +1,41 @@
+"""The persona as a livekit-agents Agent: its instructions, its opening line, its fixed lines."""
+
+from __future__ import annotations
+
+from livekit.agents import Agent
+
+from coach_app.persona_prompt import build_instructions, opening_line
+from coach_app.personas import Persona
+
+# Said when a provider fails for good (the trainee hears a bad line, not silence).
+# Gender-neutral wording; languages without an entry use English.
+BREAKING_UP_LINES = {
+    "en": "Sorry, you're breaking up... I didn't catch that. Could you say it again?",
+    "th": "ขอโทษนะ สัญญาณขาด ๆ หาย ๆ ไม่ได้ยินเลย ช่วยพูดอีกทีได้ไหม",
+    "es": "Perdone, se corta la línea... no le he oído. ¿Puede repetirlo?",
+    "fr": "Pardon, ça coupe... je n'ai pas entendu. Vous pouvez répéter ?",
+    "de": "Entschuldigung, die Verbindung ist schlecht... Können Sie das wiederholen?",
+}
+
+TIME_UP_INSTRUCTIONS = (
+    "The call has reached its time limit and must end now. Staying fully in character and in your "
+    "language, say one short, polite goodbye that fits how the conversation went (for example that "
+    "you have to go now). Do not ask a question and do not start a new topic."
+)
+
+
+def breaking_up_line(persona: Persona) -> str:
+    return BREAKING_UP_LINES.get(persona.language_code, BREAKING_UP_LINES["en"])
+
+
+class PersonaAgent(Agent):
+    """Speaks as the persona; opens the call with the persona's opening line."""
+
+    def __init__(self, persona: Persona) -> None:
+        super().__init__(instructions=build_instructions(persona))
+        self.persona = persona
+
+    async def on_enter(self) -> None:
+        # The opening line is said as written (no LLM round trip): it is the first thing the
+        # trainee hears, and the same every time for this persona.
+        self.session.say(opening_line(self.persona))

@@ -1,0 +1,231 @@
+"""Writes a call to the database as it happens: turns, per-turn latency, usage, status.
+
+The agent is the source of truth: each final user or persona utterance becomes a `Turn` row
+the moment livekit-agents adds it to the conversation, so a closed tab or a crashed worker
+loses nothing already said. Writes go through one queue (in order, off the event loop); a
+failed write is logged and never breaks the call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from livekit.agents import llm
+from livekit.agents.metrics.usage import AgentSessionUsage, LLMModelUsage, STTModelUsage, TTSModelUsage
+from livekit.agents.voice.events import CloseReason
+from sqlmodel import Session
+
+from coach_app.db import get_engine
+from coach_app.models import PracticeSession, SessionStatus, Speaker, Turn
+
+logger = logging.getLogger("coach.agent.recorder")
+
+ERROR_TEXT_MAX = 4000
+OPEN_STATUSES = (SessionStatus.created, SessionStatus.live)
+
+# Why a call ended (PracticeSession.end_reason).
+TRAINEE_ENDED = "trainee_ended"  # the End button (end-call RPC)
+TIME_LIMIT = "time_limit"  # the persona said goodbye at the time limit
+TRAINEE_LEFT = "trainee_left"  # disconnected without ending (tab closed, network lost)
+PROVIDER_ERROR = "provider_error"  # too many provider failures in a row
+AGENT_ERROR = "agent_error"  # a bug or crash in the agent
+AGENT_SHUTDOWN = "agent_shutdown"  # the worker was stopped during the call
+
+
+# --- pure helpers (unit-tested) ------------------------------------------------------------------
+
+def turn_fields(msg: llm.ChatMessage, t0: float) -> dict[str, Any] | None:
+    """The Turn columns for a final chat message, or None when it is not a spoken turn."""
+    speaker = {"user": Speaker.trainee, "assistant": Speaker.persona}.get(msg.role)
+    text = (msg.text_content or "").strip()
+    if speaker is None or not text:
+        return None
+    m = msg.metrics or {}
+    started = m.get("started_speaking_at") or msg.created_at
+    stopped = m.get("stopped_speaking_at") or max(started, msg.created_at)
+    start = max(0.0, started - t0)
+    return {
+        "speaker": speaker,
+        "text": text,
+        "start": round(start, 3),
+        "end": round(max(start, stopped - t0), 3),
+        "interrupted": bool(msg.interrupted),
+        "end_of_turn_delay": m.get("end_of_turn_delay"),
+        "transcription_delay": m.get("transcription_delay"),
+        "llm_ttft": m.get("llm_node_ttft"),
+        "tts_ttfb": m.get("tts_node_ttfb"),
+        "e2e_latency": m.get("e2e_latency"),
+    }
+
+
+def usage_totals(usage: AgentSessionUsage) -> dict[str, float | int]:
+    """Cost-relevant totals over every model the call used."""
+    out: dict[str, float | int] = {"stt_audio_seconds": 0.0, "llm_prompt_tokens": 0,
+                                   "llm_completion_tokens": 0, "tts_characters": 0}
+    for u in usage.model_usage:
+        if isinstance(u, STTModelUsage):
+            out["stt_audio_seconds"] += u.audio_duration
+        elif isinstance(u, LLMModelUsage):
+            out["llm_prompt_tokens"] += u.input_tokens
+            out["llm_completion_tokens"] += u.output_tokens
+        elif isinstance(u, TTSModelUsage):
+            out["tts_characters"] += u.characters_count
+    out["stt_audio_seconds"] = round(float(out["stt_audio_seconds"]), 3)
+    return out
+
+
+def outcome(requested_end: str | None, close_reason: CloseReason | None) -> tuple[SessionStatus, str]:
+    """Final status and end reason from why the call ended.
+
+    An end the call asked for (End button, time limit) is `completed`; the trainee vanishing is
+    `abandoned`; provider failures and agent problems are `failed`.
+    """
+    if requested_end is not None:
+        return SessionStatus.completed, requested_end
+    if close_reason == CloseReason.PARTICIPANT_DISCONNECTED:
+        return SessionStatus.abandoned, TRAINEE_LEFT
+    if close_reason == CloseReason.ERROR:
+        return SessionStatus.failed, PROVIDER_ERROR
+    if close_reason == CloseReason.JOB_SHUTDOWN:
+        return SessionStatus.failed, AGENT_SHUTDOWN
+    if close_reason in (CloseReason.USER_INITIATED, CloseReason.TASK_COMPLETED):
+        return SessionStatus.completed, "ended"
+    return SessionStatus.failed, AGENT_ERROR
+
+
+# --- the recorder ----------------------------------------------------------------------------------
+
+class CallRecorder:
+    def __init__(self, session_id: int, *, last_seq: int = 0, t0: float | None = None) -> None:
+        """`last_seq`/`t0` continue a call that was already live (an agent that rejoined)."""
+        self.session_id = session_id
+        self.t0 = t0  # wall clock (time.time()) when the call went live
+        self.requested_end: str | None = None
+        self.final_status: SessionStatus | None = None
+        self._seq = last_seq
+        self._tasks: set[asyncio.Task] = set()
+        self._queue: asyncio.Queue[Callable[[], None] | None] = asyncio.Queue()
+        self._writer = asyncio.create_task(self._write_loop(), name="coach-recorder")
+
+    # -- writing ------------------------------------------------------------------------------
+    async def _write_loop(self) -> None:
+        while (job := await self._queue.get()) is not None:
+            try:
+                await asyncio.to_thread(job)
+            except Exception:  # noqa: BLE001 - a lost write is logged, the call goes on
+                logger.exception("session %s: a recording write failed", self.session_id)
+
+    def _submit(self, job: Callable[[], None]) -> None:
+        self._queue.put_nowait(job)
+
+    def _update_session(self, **values: Any) -> Callable[[], None]:
+        def job() -> None:
+            with Session(get_engine()) as db:
+                ps = db.get(PracticeSession, self.session_id)
+                if ps is None:
+                    return
+                for k, v in values.items():
+                    setattr(ps, k, v)
+                db.add(ps)
+                db.commit()
+        return job
+
+    def background(self, coro) -> asyncio.Task:
+        """Run a helper of the call (time limit, pre-synthesis); stopped when the call closes."""
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def aclose(self) -> None:
+        """Stop the call's helpers and wait until everything submitted is written."""
+        for task in list(self._tasks):
+            task.cancel()
+        self._queue.put_nowait(None)
+        await self._writer
+
+    # -- what the runner reports --------------------------------------------------------------
+    def mark_live(self, providers: dict[str, Any]) -> None:
+        if self.t0 is not None:
+            return  # a rejoin: the call started earlier
+        self.t0 = time.time()
+        started = datetime.fromtimestamp(self.t0, timezone.utc)
+
+        def job() -> None:
+            with Session(get_engine()) as db:
+                ps = db.get(PracticeSession, self.session_id)
+                if ps is None or ps.status != SessionStatus.created:
+                    return
+                ps.status = SessionStatus.live
+                ps.started_at = started
+                ps.providers = providers
+                db.add(ps)
+                db.commit()
+        self._submit(job)
+
+    def add_message(self, msg: llm.ChatMessage) -> None:
+        if self.t0 is None:
+            return
+        fields = turn_fields(msg, self.t0)
+        if fields is None:
+            return
+        self._seq += 1
+        seq = self._seq
+
+        def job() -> None:
+            with Session(get_engine()) as db:
+                db.add(Turn(session_id=self.session_id, seq=seq, **fields))
+                db.commit()
+        self._submit(job)
+        logger.info("session %s turn %s (%s): %s", self.session_id, seq, fields["speaker"].value, fields["text"])
+
+    def update_usage(self, usage: AgentSessionUsage) -> None:
+        self._submit(self._update_session(**usage_totals(usage)))
+
+    def record_error(self, where: str, message: str) -> None:
+        line = f"{datetime.now(timezone.utc):%H:%M:%S} {where}: {message}"
+
+        def job() -> None:
+            with Session(get_engine()) as db:
+                ps = db.get(PracticeSession, self.session_id)
+                if ps is None:
+                    return
+                text = f"{ps.error}\n{line}" if ps.error else line
+                ps.error = text[-ERROR_TEXT_MAX:]
+                db.add(ps)
+                db.commit()
+        self._submit(job)
+
+    def request_end(self, reason: str) -> None:
+        """The call is ending on purpose (End button, time limit); the first reason wins."""
+        if self.requested_end is None:
+            self.requested_end = reason
+
+    def finish(self, close_reason: CloseReason | None, *, status: SessionStatus | None = None,
+               end_reason: str | None = None) -> None:
+        """Close the session once (the first call wins): status, end reason, end time."""
+        if self.final_status is not None:
+            return
+        decided_status, decided_reason = outcome(self.requested_end, close_reason)
+        status = status or decided_status
+        end_reason = end_reason or decided_reason
+        self.final_status = status
+        ended = datetime.now(timezone.utc)
+
+        def job() -> None:
+            with Session(get_engine()) as db:
+                ps = db.get(PracticeSession, self.session_id)
+                if ps is None or ps.status not in OPEN_STATUSES:
+                    return  # already closed elsewhere (e.g. the page ended a call with no agent)
+                ps.status = status
+                ps.end_reason = end_reason
+                ps.ended_at = ended
+                db.add(ps)
+                db.commit()
+        self._submit(job)
+        logger.info("session %s closed: %s (%s)", self.session_id, status.value, end_reason)
