@@ -105,8 +105,16 @@ def agent_worker(db_url: str, livekit: LiveKit, run_dir: Path) -> Iterator[Proc]
 
 
 @pytest.fixture(scope="session")
-def app_server(db_url: str, livekit: LiveKit, run_dir: Path) -> Iterator[str]:
-    """The Reflex app (production build, one port) against the suite's database and LiveKit."""
+def personas_dir(run_dir: Path) -> Path:
+    """A copy of the shipped personas that the app server reads (tests may add files, then remove them)."""
+    folder = run_dir / "personas"
+    shutil.copytree(REPO / "personas", folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def app_server(db_url: str, livekit: LiveKit, run_dir: Path, personas_dir: Path) -> Iterator[str]:
+    """The Reflex app (production build, one port) against the suite's database, LiveKit and personas copy."""
     port = free_port()
     web_dir = os.environ.get("COACH_TEST_WEB_DIR", ".web")
     env = service_env(
@@ -114,6 +122,7 @@ def app_server(db_url: str, livekit: LiveKit, run_dir: Path) -> Iterator[str]:
         livekit,
         REFLEX_WEB_WORKDIR=web_dir,
         REFLEX_STATES_WORKDIR=f"{web_dir}-states",
+        PERSONAS_DIR=str(personas_dir),
     )
     proc = Proc(
         "app",

@@ -3,3 +3,5 @@
 from coach_app.pages import home  # noqa: F401
 from coach_app.pages import login  # noqa: F401
 from coach_app.pages import call  # noqa: F401
+from coach_app.pages import scenarios  # noqa: F401
+from coach_app.pages import scenario  # noqa: F401
