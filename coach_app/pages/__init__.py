@@ -5,3 +5,4 @@ from coach_app.pages import login  # noqa: F401
 from coach_app.pages import call  # noqa: F401
 from coach_app.pages import scenarios  # noqa: F401
 from coach_app.pages import scenario  # noqa: F401
+from coach_app.pages import tokens  # noqa: F401

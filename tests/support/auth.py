@@ -55,10 +55,10 @@ def login(page, base_url: str, username: str, password: str = DEFAULT_PASSWORD, 
     page.locator("#login-username").fill(username)
     page.locator("#login-password").fill(password)
     page.locator("#login-submit").click()
-    page.wait_for_url(lambda u: "/login" not in u, timeout=15_000)
+    page.wait_for_url(lambda u: "/login" not in u, timeout=15_000, wait_until="commit")
     page.locator("#account-name").wait_for(state="visible")
 
 
 def logout(page) -> None:
     page.locator("#logout-button").click()
-    page.wait_for_url(lambda u: "/login" in u, timeout=15_000)
+    page.wait_for_url(lambda u: "/login" in u, timeout=15_000, wait_until="commit")
