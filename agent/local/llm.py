@@ -1,0 +1,197 @@
+"""Local persona replies: an OpenAI-compatible server the user runs, or the persona's script.
+
+- LOCAL_LLM_BASE_URL set and answering `GET /models`: the regular `livekit.plugins.openai.LLM`
+  pointed at it (Ollama, llama.cpp server, vLLM...). LOCAL_LLM_MODEL unset: the first model the
+  server lists.
+- Otherwise: `ScriptedPersonaLLM`, a livekit-agents LLM whose stream yields the reply of the
+  scripted persona engine (`script_engine.py`) as ChatChunks. The session's providers record
+  says `{"llm": {"provider": "scripted", ...}}` and the call page tells the trainee.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from livekit.agents import DEFAULT_API_CONNECT_OPTIONS, APIConnectOptions, llm, utils
+from livekit.agents.llm import ChatChunk, ChatContext, ChoiceDelta, CompletionUsage, Tool, ToolChoice
+from livekit.agents.types import NOT_GIVEN, NotGivenOr
+
+from agent.local.script_engine import ScriptedPersona
+from coach_app.personas import Persona
+from coach_app.settings import Settings
+
+logger = logging.getLogger("coach.local.llm")
+
+SCRIPT_MODEL = "persona-script"
+LOCAL_KEY = "local"  # sent when LOCAL_LLM_API_KEY is unset (local servers ignore it)
+
+
+# --- OpenAI-compatible server ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ServerProbe:
+    reachable: bool
+    models: tuple[str, ...] = ()
+    error: str = ""
+
+
+def _models_url(base_url: str) -> str:
+    return base_url.rstrip("/") + "/models"
+
+
+async def probe_server(base_url: str, api_key: str | None = None, timeout: float = 2.0) -> ServerProbe:
+    """Does an OpenAI-compatible server answer at `base_url`? (`GET /models`, a token-free request)."""
+    headers = {"Authorization": f"Bearer {api_key or LOCAL_KEY}"}  # what the chat client will send
+    try:
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            resp = await client.get(_models_url(base_url), headers=headers)
+    except httpx.HTTPError as exc:
+        return ServerProbe(False, error=f"{type(exc).__name__}: {exc}".strip(": "))
+    if resp.status_code in (401, 403):
+        return ServerProbe(False, error=f"HTTP {resp.status_code}: the server wants a key (set LOCAL_LLM_API_KEY)")
+    if resp.status_code != 200:
+        return ServerProbe(False, error=f"HTTP {resp.status_code} from {_models_url(base_url)}")
+    try:
+        data = resp.json().get("data") or []
+        models = tuple(str(m["id"]) for m in data if isinstance(m, dict) and m.get("id"))
+    except (ValueError, AttributeError, KeyError):
+        models = ()
+    return ServerProbe(True, models)
+
+
+def openai_compatible_llm(base_url: str, model: str, api_key: str | None = None) -> llm.LLM:
+    """The stock OpenAI plugin pointed at a local server (CPU models are slow: generous timeouts)."""
+    import httpx2
+    from livekit.plugins import openai as lk_openai
+
+    return lk_openai.LLM(
+        model=model,
+        base_url=base_url,
+        api_key=api_key or LOCAL_KEY,  # most local servers ignore it; the client needs one
+        timeout=httpx2.Timeout(connect=5.0, read=120.0, write=10.0, pool=5.0),
+    )
+
+
+# --- the scripted persona as an LLM ----------------------------------------------------------------
+
+
+def _trainee_turns(chat_ctx: ChatContext) -> list[str]:
+    out = []
+    for item in chat_ctx.items:
+        if getattr(item, "type", None) == "message" and item.role == "user":
+            text = (item.text_content or "").strip()
+            if text:
+                out.append(text)
+    return out
+
+
+def _pieces(text: str) -> list[str]:
+    """Sentence-sized chunks (with their trailing space), so TTS can start on the first one."""
+    parts = re.findall(r"[^.!?。]+[.!?。]*\s*", text)
+    return parts or [text]
+
+
+class ScriptedPersonaLLM(llm.LLM):
+    """Replies from the persona file, no language model. Deterministic for a given seed."""
+
+    def __init__(self, persona: Persona, *, seed: int = 0) -> None:
+        super().__init__()
+        self._persona = persona
+        self._seed = seed
+
+    @property
+    def model(self) -> str:
+        return SCRIPT_MODEL
+
+    @property
+    def provider(self) -> str:
+        return "scripted"
+
+    @property
+    def persona(self) -> Persona:
+        return self._persona
+
+    def engine_for(self, chat_ctx: ChatContext) -> tuple[ScriptedPersona, str]:
+        """Replay the conversation so far; the engine (its state) and the reply to the last turn."""
+        engine = ScriptedPersona(self._persona, seed=self._seed)
+        reply = engine.opening().text
+        for turn in _trainee_turns(chat_ctx):
+            reply = engine.respond(turn).text
+        return engine, reply
+
+    def chat(
+        self,
+        *,
+        chat_ctx: ChatContext,
+        tools: list[Tool] | None = None,
+        conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS,
+        parallel_tool_calls: NotGivenOr[bool] = NOT_GIVEN,
+        tool_choice: NotGivenOr[ToolChoice] = NOT_GIVEN,
+        extra_kwargs: NotGivenOr[dict[str, Any]] = NOT_GIVEN,
+    ) -> llm.LLMStream:
+        return _ScriptedStream(self, chat_ctx=chat_ctx, tools=tools or [], conn_options=conn_options)
+
+
+class _ScriptedStream(llm.LLMStream):
+    def __init__(self, llm_: ScriptedPersonaLLM, *, chat_ctx: ChatContext, tools: list[Tool],
+                 conn_options: APIConnectOptions) -> None:
+        super().__init__(llm_, chat_ctx=chat_ctx, tools=tools, conn_options=conn_options)
+        self._scripted = llm_
+
+    async def _run(self) -> None:
+        _, reply = self._scripted.engine_for(self._chat_ctx)
+        request_id = utils.shortuuid("script_")
+        words = 0
+        for piece in _pieces(reply):
+            words += len(piece.split())
+            self._event_ch.send_nowait(
+                ChatChunk(id=request_id, delta=ChoiceDelta(role="assistant", content=piece))
+            )
+            await asyncio.sleep(0)  # let the pipeline start speaking the first sentence
+        # No tokens are bought: usage is zero, which keeps the session's cost at zero too.
+        self._event_ch.send_nowait(
+            ChatChunk(id=request_id, usage=CompletionUsage(completion_tokens=0, prompt_tokens=0, total_tokens=0))
+        )
+        logger.debug("scripted reply (%d words): %s", words, reply)
+
+
+# --- choosing ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class LocalLLMChoice:
+    llm: llm.LLM
+    provider: str  # "openai-compatible" | "scripted"
+    model: str
+    reachable: bool | None  # None when no server is configured
+    note: str = ""
+
+
+async def build_local_llm(settings: Settings, persona: Persona, *, seed: int = 0) -> LocalLLMChoice:
+    """The local server when configured and reachable, else the scripted persona (with a warning)."""
+    base = settings.local_llm_base_url
+    key = settings.local_llm_api_key.get_secret_value() if settings.local_llm_api_key else None
+    if base:
+        probe = await probe_server(base, key)
+        if probe.reachable:
+            model = settings.local_llm_model or (probe.models[0] if probe.models else "")
+            if not model:
+                logger.warning("LOCAL_LLM_BASE_URL %s lists no model and LOCAL_LLM_MODEL is unset; "
+                               "replies are scripted", base)
+            else:
+                logger.info("persona replies from the local LLM server %s (model %s)", base, model)
+                return LocalLLMChoice(openai_compatible_llm(base, model, key), "openai-compatible", model, True)
+        logger.warning(
+            "local LLM server at LOCAL_LLM_BASE_URL=%s did not answer (%s): the persona's replies are scripted",
+            base, probe.error or "no model",
+        )
+        return LocalLLMChoice(ScriptedPersonaLLM(persona, seed=seed), "scripted", SCRIPT_MODEL, False,
+                              f"no answer from LOCAL_LLM_BASE_URL ({base})")
+    logger.info("no LLM configured (GROQ_API_KEY or LOCAL_LLM_BASE_URL): the persona's replies are scripted")
+    return LocalLLMChoice(ScriptedPersonaLLM(persona, seed=seed), "scripted", SCRIPT_MODEL, None)

@@ -1,0 +1,90 @@
+"""Local persona replies: a local OpenAI-compatible server when there is one, the script otherwise."""
+
+import pytest
+from livekit.agents import Agent, AgentSession, llm
+
+from agent.local.llm import SCRIPT_MODEL, ScriptedPersonaLLM, build_local_llm, probe_server
+from coach_app.persona_prompt import build_instructions
+from coach_app.personas import get_persona
+from coach_app.settings import Settings
+from tests.support.procs import free_port
+from tests.support.provider_standin import Script, running_standin
+
+
+@pytest.fixture
+def persona():
+    p = get_persona("billing-dispute-gold")
+    assert p is not None
+    return p
+
+
+def ctx(persona, *user_turns: str) -> llm.ChatContext:
+    c = llm.ChatContext()
+    c.add_message(role="system", content=build_instructions(persona))
+    for t in user_turns:
+        c.add_message(role="user", content=t)
+    return c
+
+
+async def test_scripted_llm_streams_the_engines_reply_as_chat_chunks(persona):
+    model = ScriptedPersonaLLM(persona)
+    metrics = []
+    model.on("metrics_collected", metrics.append)
+    chunks = []
+    async with model.chat(chat_ctx=ctx(persona, "I understand your frustration.")) as stream:
+        async for chunk in stream:
+            chunks.append(chunk)
+    text = "".join(c.delta.content for c in chunks if c.delta and c.delta.content)
+    assert text == "Don't tell me you understand. Tell me what you're doing."
+    assert len([c for c in chunks if c.delta and c.delta.content]) == 2  # sentence by sentence
+    assert metrics and metrics[0].ttft >= 0 and metrics[0].metadata.model_name == SCRIPT_MODEL
+    assert (model.provider, model.model) == ("scripted", "persona-script")
+
+
+async def test_scripted_llm_opens_the_call_when_nothing_was_said_yet(persona):
+    reply = await ScriptedPersonaLLM(persona).chat(chat_ctx=ctx(persona)).collect()
+    assert reply.text == persona.phases.opening.lines[0]
+
+
+async def test_scripted_llm_replays_the_conversation_state(persona):
+    turns = ["Well, the autopay failed, that's your bank's fault.",
+             "There's nothing I can do today, I'll transfer you to another department."]
+    reply = await ScriptedPersonaLLM(persona).chat(chat_ctx=ctx(persona, *turns)).collect()
+    assert reply.text in ("Then we're done here. Goodbye.", "Forget it. I'm done. Goodbye.")
+
+
+async def test_scripted_llm_plays_the_persona_inside_an_agent_session(persona):
+    async with AgentSession(llm=ScriptedPersonaLLM(persona)) as session:
+        await session.start(Agent(instructions=build_instructions(persona)))
+        result = await session.run(user_input="Can you tell me what happened from the beginning?")
+        result.expect.next_event().is_message(role="assistant")
+    said = [e.item.text_content for e in result.events if e.type == "message"]
+    assert said == ["It is all in the notes. This is exactly why I am angry."]
+
+
+async def test_no_server_configured_means_scripted(persona):
+    choice = await build_local_llm(Settings(_env_file=None), persona)
+    assert isinstance(choice.llm, ScriptedPersonaLLM) and choice.provider == "scripted"
+    assert choice.reachable is None
+
+
+async def test_unreachable_server_falls_back_to_the_script_and_says_why(persona, caplog):
+    url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    choice = await build_local_llm(Settings(_env_file=None, local_llm_base_url=url), persona)
+    assert choice.provider == "scripted" and choice.reachable is False
+    assert url in choice.note
+    assert "did not answer" in caplog.text and "replies are scripted" in caplog.text
+
+
+async def test_reachable_openai_compatible_server_is_used_through_the_openai_plugin(persona):
+    with running_standin(Script(replies=["Finally. Go on, then."])) as server:
+        probe = await probe_server(server.groq_base_url, "local")
+        assert probe.reachable and "llama-3.3-70b-versatile" in probe.models
+        # LOCAL_LLM_MODEL unset: the first model the server lists.
+        choice = await build_local_llm(Settings(_env_file=None, local_llm_base_url=server.groq_base_url), persona)
+        assert (choice.provider, choice.model, choice.reachable) == ("openai-compatible", "llama-3.3-70b-versatile", True)
+        reply = await choice.llm.chat(chat_ctx=ctx(persona, "Hello, billing, how can I help?")).collect()
+        assert reply.text == "Finally. Go on, then."
+        chats = server.entries("chat")
+        assert chats and chats[-1].detail.get("model") == "llama-3.3-70b-versatile"
+        await choice.llm.aclose()
