@@ -15,7 +15,8 @@ from livekit.agents.voice.agent_session import SessionConnectOptions
 from livekit.plugins import elevenlabs, groq
 
 from coach_app.personas import Persona
-from coach_app.provider_choice import CLOUD, ProviderConfigError, ProviderPlan, resolve_providers
+from agent.local import build as local
+from coach_app.provider_choice import CLOUD, LOCAL, ProviderConfigError, ProviderPlan, resolve_providers
 from coach_app.settings import Settings
 
 
@@ -88,25 +89,19 @@ def elevenlabs_tts(settings: Settings, persona: Persona) -> tts.TTS:
     )
 
 
-# --- local mode (issue 7 plugs its engines in here) ---------------------------------------------
-
-def local_stt(settings: Settings, persona: Persona) -> stt.STT:
-    raise ProviderConfigError("local speech-to-text is not wired into the agent; set GROQ_API_KEY")
-
-
-def local_llm(settings: Settings, persona: Persona) -> llm.LLM:
-    raise ProviderConfigError("a local LLM is not wired into the agent; set GROQ_API_KEY")
-
-
-def local_tts(settings: Settings, persona: Persona) -> tts.TTS:
-    raise ProviderConfigError("local text-to-speech is not wired into the agent; set ELEVEN_API_KEY")
-
+# --- local mode: faster-whisper, a local OpenAI-compatible server or the script, flite/espeak-ng --
 
 def build_components(settings: Settings, persona: Persona) -> Components:
     plan = resolve_providers(settings, language=persona.language, strict=True)
+    facts = local.LocalFacts()
+    if LOCAL in (plan.stt.mode, plan.llm.mode, plan.tts.mode):
+        # What this machine offers (is the LLM server up? which voice speaks the language?),
+        # so the recorded plan says what the call really uses.
+        facts = local.local_facts(settings, persona, plan)
+        plan = resolve_providers(settings, language=persona.language, strict=True, **facts.plan_kwargs())
     return Components(
-        stt=groq_stt(settings, persona) if plan.stt.mode == CLOUD else local_stt(settings, persona),
-        llm=groq_llm(settings) if plan.llm.mode == CLOUD else local_llm(settings, persona),
-        tts=elevenlabs_tts(settings, persona) if plan.tts.mode == CLOUD else local_tts(settings, persona),
+        stt=groq_stt(settings, persona) if plan.stt.mode == CLOUD else local.local_stt(settings, persona),
+        llm=groq_llm(settings) if plan.llm.mode == CLOUD else local.local_llm(settings, persona, plan),
+        tts=elevenlabs_tts(settings, persona) if plan.tts.mode == CLOUD else local.local_tts(settings, persona, plan, facts),
         plan=plan,
     )

@@ -1,0 +1,104 @@
+"""Builds the local STT / LLM / TTS of a call, for `agent.providers.build_components`.
+
+`local_facts` finds out what this machine offers (does the local LLM server answer? which voice
+speaks the persona's language?) so the session's providers record says what was really used.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from agent.local.llm import LOCAL_KEY, ScriptedPersonaLLM, ServerProbe, _models_url, openai_compatible_llm
+from agent.local.stt import LocalModelError, WhisperSTT, resolve_model_path
+from agent.local.tts import LocalTTS, pick_voice
+from coach_app.personas import Persona
+from coach_app.provider_choice import LOCAL, SCRIPTED, ProviderConfigError, ProviderPlan, VoiceChoice
+from coach_app.settings import Settings
+
+logger = logging.getLogger("coach.local")
+
+PROBE_TIMEOUT_S = 1.5
+
+
+def probe_server_sync(base_url: str, api_key: str | None, timeout: float = PROBE_TIMEOUT_S) -> ServerProbe:
+    """`GET /models` on the local LLM server (blocking, bounded by `timeout`; once per call)."""
+    try:
+        resp = httpx.get(_models_url(base_url), headers={"Authorization": f"Bearer {api_key or LOCAL_KEY}"},
+                         timeout=timeout)
+    except httpx.HTTPError as exc:
+        return ServerProbe(False, error=f"{type(exc).__name__}: {exc}".strip(": "))
+    if resp.status_code != 200:
+        hint = " (set LOCAL_LLM_API_KEY)" if resp.status_code in (401, 403) else ""
+        return ServerProbe(False, error=f"HTTP {resp.status_code}{hint}")
+    try:
+        models = tuple(str(m["id"]) for m in resp.json().get("data") or [] if isinstance(m, dict) and m.get("id"))
+    except (ValueError, AttributeError, KeyError):
+        models = ()
+    return ServerProbe(True, models)
+
+
+@dataclass
+class LocalFacts:
+    probe: ServerProbe | None = None  # None: no local LLM server configured or not needed
+    voice: VoiceChoice | None = None  # None: TTS is not local
+
+    def plan_kwargs(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"voice": self.voice}
+        if self.probe is not None:
+            out["llm_server_reachable"] = self.probe.reachable
+            out["llm_server_model"] = self.probe.models[0] if self.probe.models else None
+        return out
+
+
+def local_facts(settings: Settings, persona: Persona, plan: ProviderPlan) -> LocalFacts:
+    facts = LocalFacts()
+    if plan.llm.mode == LOCAL and settings.local_llm_base_url:
+        key = settings.local_llm_api_key.get_secret_value() if settings.local_llm_api_key else None
+        facts.probe = probe_server_sync(settings.local_llm_base_url, key)
+        if not facts.probe.reachable:
+            logger.warning("local LLM server at LOCAL_LLM_BASE_URL=%s did not answer (%s): the persona's "
+                           "replies are scripted", settings.local_llm_base_url, facts.probe.error)
+        elif not (settings.local_llm_model or facts.probe.models):
+            logger.warning("LOCAL_LLM_BASE_URL lists no model and LOCAL_LLM_MODEL is unset; replies are scripted")
+            facts.probe = ServerProbe(False, error="no model")
+    if plan.tts.mode == LOCAL:
+        facts.voice = pick_voice(settings, persona.language)
+    return facts
+
+
+def local_stt(settings: Settings, persona: Persona) -> WhisperSTT:
+    model = settings.local_stt_model
+    if persona.language_code != "en" and model.endswith(".en"):
+        logger.warning("LOCAL_STT_MODEL=%s is English-only but the persona speaks %s; set a multilingual "
+                       "model (e.g. LOCAL_STT_MODEL=small)", model, persona.language)
+    try:  # a bad path or name fails the call now, with the message; a name not cached yet downloads
+        resolve_model_path(model, settings.local_stt_cache_dir, allow_download=False)
+    except LocalModelError as exc:
+        if "downloading is off" not in str(exc):
+            raise ProviderConfigError(str(exc)) from exc
+    return WhisperSTT(
+        model=model,
+        language=persona.language_code,
+        compute_type=settings.local_stt_compute_type,
+        cache_dir=settings.local_stt_cache_dir,
+        cpu_threads=settings.local_stt_threads,
+    )
+
+
+def local_llm(settings: Settings, persona: Persona, plan: ProviderPlan):
+    """The local server's model when the plan says so, else the scripted persona."""
+    if plan.llm.provider == SCRIPTED or not settings.local_llm_base_url:
+        logger.info("persona replies are scripted from the persona file (no LLM configured)")
+        return ScriptedPersonaLLM(persona, seed=random.randrange(1 << 30))
+    key = settings.local_llm_api_key.get_secret_value() if settings.local_llm_api_key else None
+    logger.info("persona replies from the local LLM server %s (model %s)", settings.local_llm_base_url, plan.llm.model)
+    return openai_compatible_llm(settings.local_llm_base_url, plan.llm.model, key)
+
+
+def local_tts(settings: Settings, persona: Persona, plan: ProviderPlan, facts: LocalFacts) -> LocalTTS:
+    return LocalTTS(voice=facts.voice or pick_voice(settings, persona.language))
