@@ -47,15 +47,41 @@ class JudgeConfig:
 
 
 def judge_config(settings: Settings) -> JudgeConfig | None:
-    """The judge endpoint from settings; None when no LLM key is configured."""
-    if settings.groq_api_key is None or not settings.groq_api_key.get_secret_value():
+    """The judge endpoint: the call's LLM choice (Groq, or in local mode the OpenAI-compatible
+    server at LOCAL_LLM_BASE_URL); None when there is no LLM at all (analytics only)."""
+    from coach_app.provider_choice import CLOUD, effective_mode
+
+    groq_key = settings.groq_api_key.get_secret_value() if settings.groq_api_key else ""
+    if groq_key and effective_mode(settings.llm_provider, True) == CLOUD:
+        return JudgeConfig(
+            base_url=settings.groq_base_url.rstrip("/"),
+            api_key=groq_key,
+            model=settings.feedback_judge_model or settings.groq_llm_model,
+            timeout=settings.feedback_judge_timeout_seconds,
+        )
+    if settings.local_llm_base_url and effective_mode(settings.llm_provider, bool(groq_key)) != CLOUD:
+        model = settings.feedback_judge_model or settings.local_llm_model or _first_local_model(settings)
+        if model:
+            key = settings.local_llm_api_key.get_secret_value() if settings.local_llm_api_key else ""
+            return JudgeConfig(
+                base_url=settings.local_llm_base_url.rstrip("/"),
+                api_key=key or "local",  # local servers ignore it
+                model=model,
+                timeout=settings.feedback_judge_timeout_seconds,
+            )
+    return None
+
+
+def _first_local_model(settings: Settings) -> str | None:
+    """LOCAL_LLM_MODEL unset: the first model the local server lists (None when it does not answer)."""
+    key = settings.local_llm_api_key.get_secret_value() if settings.local_llm_api_key else "local"
+    try:
+        resp = httpx.get(settings.local_llm_base_url.rstrip("/") + "/models",
+                         headers={"Authorization": f"Bearer {key}"}, timeout=2.0)
+        data = resp.json().get("data") or [] if resp.status_code == 200 else []
+    except (httpx.HTTPError, ValueError, AttributeError):
         return None
-    return JudgeConfig(
-        base_url=settings.groq_base_url.rstrip("/"),
-        api_key=settings.groq_api_key.get_secret_value(),
-        model=settings.feedback_judge_model or settings.groq_llm_model,
-        timeout=settings.feedback_judge_timeout_seconds,
-    )
+    return next((str(m["id"]) for m in data if isinstance(m, dict) and m.get("id")), None)
 
 
 @dataclass
