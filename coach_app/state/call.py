@@ -14,6 +14,7 @@ import uuid
 import reflex as rx
 
 from coach_app import call_control
+from coach_app.provider_choice import describe, is_scripted
 from coach_app.state.auth import AuthState
 from coach_app.textlimits import MESSAGE_MAX, TextTooLong, check_text
 
@@ -47,6 +48,9 @@ class CallState(rx.State):
     persona_role: str = ""
     scenario_name: str = ""
     limit_seconds: int = 0
+    # What runs this call (recorded on the session), in plain words; scripted = no language model.
+    provider_lines: list[str] = []
+    replies_scripted: bool = False
 
     livekit_url: str = ""
     token: str = ""
@@ -163,6 +167,8 @@ class CallState(rx.State):
             self.persona_role = str(snap.get("role") or "")
             self.scenario_name = str((snap.get("scenario") or {}).get("name") or "")
             self.limit_seconds = int(float(snap.get("time_limit_minutes") or 0) * 60)
+            self.provider_lines = describe(ps.providers)
+            self.replies_scripted = is_scripted(ps.providers)
         if not access.ok:
             self.page_error = access.message
             self.session_over = access.ended
