@@ -27,7 +27,8 @@ from coach_app.settings import Settings, get_settings
 
 logger = logging.getLogger("coach.feedback")
 
-NO_LLM_REASON = "Rubric scoring needs an LLM: set GROQ_API_KEY (and GROQ_BASE_URL for a compatible server)"
+NO_LLM_REASON = ("Rubric scoring needs an LLM: set GROQ_API_KEY, or LOCAL_LLM_BASE_URL for a local "
+                 "OpenAI-compatible server")
 NO_LLM_NOTE = f"{NO_LLM_REASON}, then re-run the evaluation. The speaking analytics are complete."
 NO_SPEECH_NOTE = "No trainee speech was recorded, so every objective scores 0."
 # A running evaluation older than this is treated as abandoned (its process died).
@@ -94,8 +95,7 @@ async def evaluate_session(
         turns = turn_data(db.exec(select(Turn).where(Turn.session_id == session_id).order_by(Turn.seq)).all())
         persona = dict(ps.persona_snapshot or {})
         rubric = list(ps.rubric or [])
-        fb = Feedback(session_id=session_id, status="running", pass_mark=pass_mark_of(ps.persona_snapshot), requested_by=requested_by,
-                      prompt_version=PROMPT_VERSION)
+        fb = Feedback(session_id=session_id, status="running", pass_mark=pass_mark_of(ps.persona_snapshot), requested_by=requested_by)
         db.add(fb)
         db.commit()
         db.refresh(fb)
@@ -133,12 +133,12 @@ async def evaluate_session(
     except JudgeError as exc:
         usage = getattr(exc, "usage", {}) or {}
         logger.warning("judge failed for session %s: %s", session_id, exc)
-        return _finish(fb_id, status="failed", judge_model=config.model, error=str(exc),
+        return _finish(fb_id, status="failed", judge_model=config.model, prompt_version=PROMPT_VERSION, error=str(exc),
                        judge_prompt_tokens=usage.get("prompt_tokens", 0),
                        judge_completion_tokens=usage.get("completion_tokens", 0))
     except Exception as exc:  # noqa: BLE001 - never leave a row "running" forever
         logger.exception("judge crashed for session %s", session_id)
-        return _finish(fb_id, status="failed", judge_model=config.model,
+        return _finish(fb_id, status="failed", judge_model=config.model, prompt_version=PROMPT_VERSION,
                        error=f"the evaluation stopped unexpectedly: {type(exc).__name__}: {exc}")
 
     note = None

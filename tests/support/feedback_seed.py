@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from coach_app.models import PracticeSession, SessionStatus, Speaker, Turn
 from coach_app.personas import get_persona
@@ -64,3 +64,47 @@ def seed_session(
     db.commit()
     db.refresh(ps)
     return ps
+
+
+PERSONAS = ["billing-dispute-gold", "retention-gym-cancel", "tech-support-senior", "sales-upsell-home-office"]
+
+
+def seed_feedback(db: Session, ps: PracticeSession, score: float | None, status: str = "done",
+                  created_at: datetime | None = None) -> "Feedback":
+    """A finished evaluation written directly (no judge): every objective gets `score`."""
+    from coach_app.feedback.analytics import compute_analytics
+    from coach_app.models import Feedback
+
+    turns = list(db.exec(select(Turn).where(Turn.session_id == ps.id).order_by(Turn.seq)).all())
+    objectives = [] if score is None else [
+        {"id": o["id"], "description": o["description"], "weight": o["weight"], "score": score,
+         "rationale": f"Seeded score {score}.", "quotes": [], "invented_quotes": []}
+        for o in ps.rubric
+    ]
+    pass_mark = float((ps.persona_snapshot or {}).get("pass_mark", 70))
+    fb = Feedback(session_id=ps.id, status=status, analytics=compute_analytics(turns, ps.persona_snapshot.get("language")),
+                  objectives=objectives, overall_score=score, pass_mark=pass_mark,
+                  passed=None if score is None else score >= pass_mark, judge_model="seed", prompt_version="seed",
+                  created_at=created_at or ps.created_at + timedelta(minutes=2), finished_at=ps.created_at + timedelta(minutes=2))
+    db.add(fb)
+    db.commit()
+    db.refresh(fb)
+    return fb
+
+
+def seed_many(db: Session, user_ids: list[int], n: int, start: datetime | None = None,
+              turns: list[dict] | None = None) -> list[int]:
+    """`n` finished sessions spread over users, personas and days, with deterministic scores.
+
+    Session i: user user_ids[i % len], persona PERSONAS[i % 4], created `start + i hours`,
+    score (i * 37) % 101 (every 10th unscored), status completed (every 7th abandoned).
+    """
+    start = start or datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
+    ids = []
+    for i in range(n):
+        status = SessionStatus.abandoned if i % 7 == 6 else SessionStatus.completed
+        ps = seed_session(db, user_ids[i % len(user_ids)], turns=turns, persona_id=PERSONAS[i % len(PERSONAS)],
+                          status=status, created_at=start + timedelta(hours=i))
+        seed_feedback(db, ps, None if i % 10 == 9 else float((i * 37) % 101))
+        ids.append(ps.id)
+    return ids

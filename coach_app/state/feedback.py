@@ -1,0 +1,370 @@
+"""State of the feedback page `/sessions/[session_id]/feedback`.
+
+Who may see it: the trainee who owns the session, managers of their team, admins
+(`access.can_view_session`); comments, overrides and re-runs need `access.can_manage_session`.
+Every loader and handler re-reads the user from the database and checks again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import reflex as rx
+
+from coach_app.auth import access
+from coach_app.db import session_scope
+from coach_app.feedback import report
+from coach_app.feedback.evaluate import evaluate_session, latest_feedback
+from coach_app.models import PracticeSession, SessionStatus
+from coach_app.state.auth import AuthState
+
+logger = logging.getLogger("coach.feedback")
+
+POLL_SECONDS = 1.0
+WATCH_LIMIT_SECONDS = 600
+# After a call ends the agent evaluates it; if nothing has started after this long, the page does.
+AUTO_EVALUATE_AFTER = timedelta(seconds=20)
+ENDED = (SessionStatus.completed, SessionStatus.abandoned, SessionStatus.failed)
+
+
+@dataclasses.dataclass
+class QuoteView:
+    text: str = ""
+    seq: int = 0
+    href: str = ""
+    speaker: str = ""
+
+
+@dataclasses.dataclass
+class ObjectiveView:
+    id: str = ""
+    description: str = ""
+    weight: str = ""
+    score: str = ""
+    score_value: float = 0.0
+    rationale: str = ""
+    quotes: list[QuoteView] = dataclasses.field(default_factory=list)
+    invented: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class MetricView:
+    key: str = ""
+    label: str = ""
+    value: str = ""
+    hint: str = ""
+
+
+@dataclasses.dataclass
+class TurnView:
+    seq: int = 0
+    anchor: str = ""
+    speaker: str = ""
+    who: str = ""
+    text: str = ""
+    at: str = ""
+    quoted: bool = False
+
+
+@dataclasses.dataclass
+class CostLine:
+    item: str = ""
+    usage: str = ""
+    price: str = ""
+    cost: str = ""
+
+
+@dataclasses.dataclass
+class ActionView:
+    id: int = 0
+    kind: str = ""
+    who: str = ""
+    when: str = ""
+    comment: str = ""
+    old: str = ""
+    new: str = ""
+
+
+@dataclasses.dataclass
+class RunView:
+    id: int = 0
+    when: str = ""
+    status: str = ""
+    score: str = ""
+    model: str = ""
+    prompt: str = ""
+    by: str = ""
+    error: str = ""
+
+
+def session_id_from_path(path: str) -> int | None:
+    m = re.match(r"^/sessions/(\d{1,12})/feedback/?$", path or "")
+    return int(m.group(1)) if m else None
+
+
+class FeedbackState(rx.State):
+    session_id: int = 0
+    page_error: str = ""
+    loaded: bool = False
+    can_manage: bool = False
+
+    trainee: str = ""
+    trainee_id: int = 0
+    persona_name: str = ""
+    persona_role: str = ""
+    scenario: str = ""
+    date: str = ""
+    duration: str = ""
+    call_status: str = ""
+
+    eval_status: str = "none"  # none | running | done | failed | stale | waiting
+    score: str = "-"
+    machine_score: str = "-"
+    overridden: bool = False
+    pass_mark: str = "70"
+    verdict: str = ""  # passed | not passed | ""
+    note: str = ""
+    eval_error: str = ""
+    judge_model: str = ""
+    prompt_version: str = ""
+    has_analytics: bool = False
+
+    objectives: list[ObjectiveView] = []
+    metrics: list[MetricView] = []
+    talk_chart: list[dict[str, Any]] = []
+    pace_chart: list[dict[str, Any]] = []
+    latency_chart: list[dict[str, Any]] = []
+    transcript: list[TurnView] = []
+    cost_lines: list[CostLine] = []
+    cost_total: str = ""
+    actions: list[ActionView] = []
+    runs: list[RunView] = []
+
+    comment_draft: str = ""
+    override_draft: str = ""
+    override_reason: str = ""
+    action_error: str = ""
+    action_message: str = ""
+
+    _watching: bool = False
+
+    @rx.var
+    def is_evaluating(self) -> bool:
+        return self.eval_status in ("running", "waiting")
+
+    @rx.var
+    def comment_count(self) -> int:
+        return sum(1 for a in self.actions if a.kind == "comment")
+
+    # --- loading ----------------------------------------------------------------------------
+    def _clear(self) -> None:
+        self.page_error = ""
+        self.loaded = False
+        self.can_manage = False
+        self.objectives = []
+        self.metrics = []
+        self.talk_chart = []
+        self.pace_chart = []
+        self.latency_chart = []
+        self.transcript = []
+        self.cost_lines = []
+        self.actions = []
+        self.runs = []
+        self.note = ""
+        self.eval_error = ""
+        self.action_error = ""
+        self.action_message = ""
+        self.comment_draft = ""
+        self.override_draft = ""
+        self.override_reason = ""
+
+    async def _user(self):
+        auth = await self.get_state(AuthState)
+        return auth.current_user()
+
+    def _fill(self, data: dict[str, Any]) -> None:
+        s, e = data["session"], data["evaluation"]
+        self.trainee = s["trainee"]
+        self.trainee_id = s["user_id"]
+        self.persona_name = s["persona_name"]
+        self.persona_role = s["persona_role"]
+        self.scenario = s["scenario"]
+        self.date = s["date"]
+        self.duration = s["duration"]
+        self.call_status = s["status"]
+        self.eval_status = e["status"]
+        self.score = e["score"]
+        self.machine_score = e["machine_score"]
+        self.overridden = e["overridden"]
+        self.pass_mark = e["pass_mark"]
+        self.verdict = "" if e["passed"] is None else ("passed" if e["passed"] else "not passed")
+        self.note = e["note"]
+        self.eval_error = e["error"]
+        self.judge_model = e["judge_model"]
+        self.prompt_version = e["prompt_version"]
+        self.has_analytics = e["has_analytics"]
+        self.objectives = [
+            ObjectiveView(**{**o, "quotes": [QuoteView(**q) for q in o["quotes"]]}) for o in data["objectives"]
+        ]
+        self.metrics = [MetricView(**m) for m in data["metrics"]]
+        self.talk_chart = data["charts"]["talk"]
+        self.pace_chart = data["charts"]["pace"]
+        self.latency_chart = data["charts"]["latency"]
+        self.transcript = [TurnView(**t) for t in data["transcript"]]
+        self.cost_lines = [CostLine(**c) for c in data["cost"]["lines"]]
+        self.cost_total = data["cost"]["total"]
+        self.actions = [ActionView(**a) for a in data["actions"]]
+        self.runs = [RunView(**r) for r in data["history"]]
+
+    def _refresh(self, user) -> bool:
+        """Re-read the session (access checked again). False when the page must show an error."""
+        sid = self.session_id
+        with session_scope() as db:
+            ps = db.get(PracticeSession, sid) if sid else None
+            if ps is None or not access.can_view_session(user, ps):
+                # Same message for "missing" and "not yours": ids of other people's sessions stay private.
+                self.page_error = f"There is no session {sid} that you can see."
+                return False
+            self.can_manage = access.can_manage_session(user, ps)
+            data = report.feedback_page_data(db, ps, viewer_id=user.id)
+            if data["evaluation"]["status"] == "none" and ps.status in ENDED:
+                data["evaluation"]["status"] = "waiting"
+            elif data["evaluation"]["status"] == "none":
+                data["evaluation"]["status"] = "call_open"
+        self._fill(data)
+        self.loaded = True
+        return True
+
+    @rx.event
+    async def load(self):
+        self._clear()
+        sid = session_id_from_path(self.router.url.path)
+        self.session_id = sid or 0
+        user = await self._user()
+        if user is None:
+            self.page_error = "Log in to see this feedback."
+            return
+        if sid is None:
+            self.page_error = "This is not a session address."
+            return
+        if self._refresh(user) and self.eval_status in ("running", "waiting"):
+            return FeedbackState.watch
+
+    @rx.event(background=True)
+    async def watch(self):
+        """Poll while an evaluation runs (or is awaited) and show the result when it lands."""
+        async with self:
+            if self._watching:
+                return
+            self._watching = True
+            sid = self.session_id
+        try:
+            deadline = asyncio.get_running_loop().time() + WATCH_LIMIT_SECONDS
+            while asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(POLL_SECONDS)
+                start_auto = False
+                with session_scope() as db:
+                    ps = db.get(PracticeSession, sid)
+                    fb = latest_feedback(db, sid)
+                    if fb is None and ps is not None and ps.status in ENDED:
+                        ended = report._utc(ps.ended_at) or report._utc(ps.created_at)
+                        start_auto = ended < datetime.now(timezone.utc) - AUTO_EVALUATE_AFTER
+                    state = "none" if fb is None else fb.status
+                if start_auto:
+                    # The agent did not evaluate this call (it may have crashed): do it here.
+                    asyncio.create_task(evaluate_session(sid))
+                async with self:
+                    if self.session_id != sid:
+                        return  # the page now shows another session
+                    if state not in ("none", "pending", "running"):
+                        self._refresh(await self._user())
+                        return
+        finally:
+            async with self:
+                self._watching = False
+
+    # --- manager actions ----------------------------------------------------------------------
+    def _manageable(self, user, db) -> PracticeSession | None:
+        ps = db.get(PracticeSession, self.session_id) if self.session_id else None
+        if ps is None or not access.can_manage_session(user, ps):
+            self.action_error = "Only a manager of this trainee's team can do that."
+            return None
+        return ps
+
+    @rx.event
+    def set_comment_draft(self, value: str):
+        self.comment_draft = value
+
+    @rx.event
+    def set_override_draft(self, value: str):
+        self.override_draft = value
+
+    @rx.event
+    def set_override_reason(self, value: str):
+        self.override_reason = value
+
+    @rx.event
+    async def submit_comment(self):
+        self.action_error = self.action_message = ""
+        user = await self._user()
+        with session_scope() as db:
+            ps = self._manageable(user, db)
+            if ps is None:
+                return
+            try:
+                report.add_comment(db, user, ps, self.comment_draft)
+            except report.ReviewInputError as exc:
+                self.action_error = str(exc)
+                return
+        self.comment_draft = ""
+        self.action_message = "Comment saved."
+        self._refresh(user)
+
+    @rx.event
+    async def submit_override(self):
+        self.action_error = self.action_message = ""
+        user = await self._user()
+        with session_scope() as db:
+            ps = self._manageable(user, db)
+            if ps is None:
+                return
+            try:
+                ra = report.override_score(db, user, ps, self.override_draft, self.override_reason)
+            except report.ReviewInputError as exc:
+                self.action_error = str(exc)
+                return
+        self.override_draft = ""
+        self.override_reason = ""
+        self.action_message = f"Score set to {report.score_text(ra.new_score)} (was {report.score_text(ra.old_score)})."
+        self._refresh(user)
+
+    @rx.event(background=True)
+    async def rerun(self):
+        async with self:
+            self.action_error = self.action_message = ""
+            user = await self._user()
+            sid = self.session_id
+            with session_scope() as db:
+                ps = self._manageable(user, db)
+                if ps is None:
+                    return
+                if ps.status not in ENDED:
+                    self.action_error = "The call has not ended yet; evaluate it when it is over."
+                    return
+            self.eval_status = "running"
+            user_id = user.id
+        try:
+            await evaluate_session(sid, requested_by=user_id)
+        except Exception as exc:  # noqa: BLE001 - shown to the manager
+            logger.exception("re-run of session %s failed", sid)
+            async with self:
+                self.action_error = f"The evaluation could not run: {exc}"
+        async with self:
+            if self.session_id == sid:
+                self._refresh(await self._user())
+                self.action_message = "Evaluation finished." if self.eval_status == "done" else ""
