@@ -36,6 +36,7 @@ const CHAT_TOPIC = "lk.chat";
 const FINAL_ATTRIBUTE = "lk.transcription_final";
 const SEGMENT_ATTRIBUTE = "lk.segment_id";
 const TRANSCRIPT_FLUSH_MS = 120;
+const FINAL_RECHECK_MS = 250;
 
 // Keep the newest callback in a ref: Reflex passes fresh closures on every render.
 function useLatest(value) {
@@ -249,12 +250,16 @@ function CallBridge({
 
   // Live transcript: both sides arrive as `lk.transcription` text streams. Interim user text is
   // replaced (same lk.segment_id) until the final one; persona text grows as it is spoken.
+  // A persona segment turns final in its stream's closing trailer, which updates the stream's
+  // attributes without a new chunk (so without a new hook value): re-read them while any
+  // line is still interim.
   const sent = useRef(new Map());
   const pending = useRef(new Map());
   const flushTimer = useRef(null);
-  useEffect(() => {
+  const transcriptionsRef = useLatest(transcriptions);
+  const scan = useCallback(() => {
     const localIdentity = room.localParticipant?.identity;
-    for (const t of transcriptions) {
+    for (const t of transcriptionsRef.current) {
       const attrs = t.streamInfo?.attributes ?? {};
       const id = attrs[SEGMENT_ATTRIBUTE] || t.streamInfo?.id;
       const line = {
@@ -277,8 +282,22 @@ function CallBridge({
         call(onTranscriptRef, lines);
       }, TRANSCRIPT_FLUSH_MS);
     }
-  }, [transcriptions, room]);
-  useEffect(() => () => flushTimer.current && clearTimeout(flushTimer.current), []);
+  }, [room]);
+  useEffect(scan, [transcriptions, scan]);
+  useEffect(() => {
+    const timer = setInterval(() => {
+      for (const line of sent.current.values()) {
+        if (!line.final) {
+          scan();
+          return;
+        }
+      }
+    }, FINAL_RECHECK_MS);
+    return () => {
+      clearInterval(timer);
+      if (flushTimer.current) clearTimeout(flushTimer.current);
+    };
+  }, [scan]);
 
   // Typed messages go to the agent as user input on the chat text stream.
   const lastOutgoing = useRef(null);

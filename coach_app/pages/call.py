@@ -6,6 +6,7 @@ import reflex as rx
 
 from coach_app.components.layout import page
 from coach_app.components.livekit import agent_visualizer, call_timer, coach_room
+from coach_app.components.providers_note import providers_note
 from coach_app.state.auth import AuthState
 from coach_app.state.call import AGENT_JOIN_TIMEOUT_MS, CallState, TranscriptLine
 from coach_app.textlimits import MESSAGE_MAX
@@ -61,6 +62,21 @@ def connection_badge() -> rx.Component:
     )
 
 
+def mic_badge() -> rx.Component:
+    return rx.cond(
+        CallState.muted,
+        rx.badge(rx.icon("mic-off", size=14), "Muted", color_scheme="amber", variant="soft", size="2", id="mic-state",
+                 custom_attrs={"data-state": "muted"}),
+        rx.cond(
+            CallState.mic_enabled,
+            rx.badge(rx.icon("mic", size=14), "Mic on", color_scheme="green", variant="soft", size="2", id="mic-state",
+                     custom_attrs={"data-state": "on"}),
+            rx.badge(rx.icon("mic-off", size=14), "Mic off", color_scheme="gray", variant="soft", size="2",
+                     id="mic-state", custom_attrs={"data-state": "off"}),
+        ),
+    )
+
+
 def agent_panel() -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -78,6 +94,7 @@ def agent_panel() -> rx.Component:
                     custom_attrs={"data-phase": CallState.agent_phase},
                 ),
                 rx.spacer(),
+                mic_badge(),
                 connection_badge(),
                 width="100%",
                 align="center",
@@ -247,6 +264,7 @@ def call_view() -> rx.Component:
                 ),
                 spacing="1",
             ),
+            providers_note(CallState.provider_lines, CallState.replies_scripted),
             error_callout(),
             rx.grid(
                 agent_panel(),

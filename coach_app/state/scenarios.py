@@ -168,9 +168,20 @@ class ScenarioState(rx.State):
         self.objectives = [ObjectiveRow(o.id, o.description, o.weight) for o in p.objectives]
 
     @rx.event
-    def start_call(self):
-        """Start button. The voice session feature replaces this body (create session, go to the call)."""
-        return [
-            rx.redirect(f"/scenarios/{self.persona_id}"),
-            rx.toast.info("Voice calls arrive with the voice session feature"),
-        ]
+    async def start_call(self):
+        """Start button: create the practice session (persona and rubric frozen), go to its call."""
+        from coach_app.db import session_scope
+        from coach_app.sessions import UnknownPersona, start_session
+
+        auth = await self.get_state(AuthState)
+        user = auth.current_user()
+        persona_id = self.persona_id or self._route_id()
+        if user is None:
+            return rx.redirect(f"/login?next=/scenarios/{persona_id}")
+        try:
+            with session_scope() as db:
+                ps = start_session(db, user, persona_id)
+                session_id = ps.id
+        except UnknownPersona as exc:
+            return rx.toast.error(f"Cannot start: {exc}.")
+        return rx.redirect(f"/call/{session_id}")
