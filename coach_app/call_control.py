@@ -118,3 +118,10 @@ def session_status(session_id: int) -> SessionStatus | None:
     with session_scope() as db:
         ps = db.get(PracticeSession, session_id)
         return ps.status if ps else None
+
+
+def session_providers(session_id: int) -> dict[str, Any]:
+    """The providers recorded on the session (the agent rewrites them with what it really uses)."""
+    with session_scope() as db:
+        ps = db.get(PracticeSession, session_id)
+        return dict(ps.providers or {}) if ps else {}

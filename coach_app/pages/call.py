@@ -182,6 +182,7 @@ def transcript_line(line: TranscriptLine) -> rx.Component:
         ),
         rx.text(
             line.text,
+            class_name="transcript-text",
             size="3",
             color=rx.cond(line.final, "var(--gray-12)", "var(--gray-10)"),
             font_style=rx.cond(line.final, "normal", "italic"),

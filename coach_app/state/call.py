@@ -187,6 +187,11 @@ class CallState(rx.State):
         joined = bool(data.get("agentJoined"))
         self.mic_enabled = bool(data.get("micEnabled"))
         if joined:
+            if not self.agent_seen:
+                # The agent records the providers it really runs with when it goes live.
+                providers = call_control.session_providers(self.session_id)
+                self.provider_lines = describe(providers)
+                self.replies_scripted = is_scripted(providers)
             self.agent_seen = True
             if self.error_kind == "agent_timeout":
                 self._clear_error()

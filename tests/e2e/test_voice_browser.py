@@ -1,0 +1,238 @@
+"""A whole practice call in a real browser: all real but the speech/LLM providers.
+
+Real livekit-server, the agent worker as its own process with the real Groq/ElevenLabs/Silero
+plugins pointed at the provider stand-in, the Reflex app, and headless Chromium whose fake
+microphone plays a speech WAV made with flite. The trainee logs in, presses Start, hears the
+persona's greeting, speaks, types, presses End; then the database holds the turns (with times
+and latency metrics) and the completed session.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session, select
+
+from coach_app.db import make_engine
+from coach_app.models import PracticeSession, SessionStatus, Speaker, Turn
+from coach_app.personas import get_persona
+from tests.conftest import launch_chromium
+from tests.support.auth import login, make_user
+
+pytestmark = pytest.mark.e2e
+
+PERSONA_ID = "billing-dispute-gold"
+SPOKEN = "I am sorry about the double charge. Let me look at your account right now."
+HEARD = "I'm sorry about the double charge. Let me look at your account right now."
+VOICE_REPLY = "Fine. It went out on the third and again on the fifth. Find it."
+TYPED = "Can you read me the last four digits of the card?"
+TYPED_REPLY = "It ends in four four one two. Now fix it."
+
+# Sum of inbound audio from the agent, as the page's WebRTC stack sees it. totalAudioEnergy
+# grows only with decoded, non-silent audio: silence or no packets leave it at 0.
+AGENT_AUDIO_JS = """
+async () => {
+  const room = window.coachCall && window.coachCall.room;
+  const out = {bytes: 0, energy: 0, tracks: 0};
+  if (!room) return out;
+  for (const p of room.remoteParticipants.values()) {
+    for (const pub of p.audioTrackPublications.values()) {
+      const track = pub.track;
+      if (!track || !track.receiver) continue;
+      out.tracks += 1;
+      const stats = await track.receiver.getStats();
+      stats.forEach((s) => {
+        if (s.type === "inbound-rtp" && s.kind === "audio") {
+          out.bytes += s.bytesReceived || 0;
+          out.energy += s.totalAudioEnergy || 0;
+        }
+      });
+    }
+  }
+  return out;
+}
+"""
+
+# Note the wall-clock times (ms) of: the room connected, the agent joined, the first
+# non-silent agent audio. Polls every 50 ms.
+WATCH_FIRST_AUDIO_JS = """
+(probe) => {
+  if (window.__callTimes) return;
+  const times = window.__callTimes = {connected: null, agentJoined: null, firstAudio: null};
+  const check = eval(probe);
+  const tick = async () => {
+    try {
+      const room = window.coachCall && window.coachCall.room;
+      if (room && times.connected === null && room.state === "connected") times.connected = Date.now();
+      if (room && times.agentJoined === null && [...room.remoteParticipants.values()].some((p) => p.isAgent)) {
+        times.agentJoined = Date.now();
+      }
+      const a = await check();
+      if (a.energy > 0) { times.firstAudio = Date.now(); return; }
+    } catch (e) {}
+    setTimeout(tick, 50);
+  };
+  tick();
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def speech_wav(tmp_path_factory) -> Path:
+    """The trainee's voice: flite speech followed by silence (Chromium loops the file)."""
+    folder = tmp_path_factory.mktemp("voice")
+    raw, wav = folder / "speech-raw.wav", folder / "speech.wav"
+    subprocess.run(["flite", "-voice", "slt", "-t", SPOKEN, "-o", str(raw)], check=True)
+    subprocess.run(["sox", str(raw), "-r", "48000", "-c", "1", "-b", "16", str(wav), "pad", "0.3", "5"], check=True)
+    return wav
+
+
+@pytest.fixture
+def call_page(playwright_instance, speech_wav: Path):
+    browser = launch_chromium(
+        playwright_instance,
+        [
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={speech_wav}",
+            "--allow-loopback-in-peer-connection",
+            "--autoplay-policy=no-user-gesture-required",
+        ],
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["microphone"])
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+    page.console_lines = console  # type: ignore[attr-defined]
+    yield page
+    context.close()
+    browser.close()
+
+
+def _line(page, speaker: str, text: str, final: bool = True):
+    sel = f"#transcript .transcript-line[data-speaker='{speaker}']"
+    if final:
+        sel += "[data-final='true']"
+    return page.locator(sel).filter(has_text=text)
+
+
+def test_practice_call_in_the_browser(
+    app_server, agent_worker, provider_standin, db_url, call_page, tmp_path, record_property
+):
+    page = call_page
+    provider_standin.reset(_script())
+    make_user(db_url, "voice-browser", display_name="Vera Browser")
+    login(page, app_server, "voice-browser")
+    persona = get_persona(PERSONA_ID)
+    assert persona is not None
+
+    # --- Start ---------------------------------------------------------------------------
+    page.goto(f"{app_server}/scenarios/{PERSONA_ID}")
+    start = page.locator("#start-call")
+    expect(start).to_be_enabled()
+    clicked_ms = time.time() * 1000
+    start.click()
+    page.wait_for_url(re.compile(r"/call/\d+$"), timeout=20_000)
+    page_ms = time.time() * 1000
+    session_id = int(page.url.rstrip("/").rsplit("/", 1)[-1])
+    page.evaluate(WATCH_FIRST_AUDIO_JS, AGENT_AUDIO_JS)
+    # Keep the microphone closed while the persona greets us (the fake mic talks in a loop).
+    page.locator("#mute").click()
+    expect(page.locator("#mute")).to_have_attribute("aria-pressed", "true")
+    page.screenshot(path=str(tmp_path / "call-1-connecting.png"))
+
+    # --- the persona joins and greets ----------------------------------------------------
+    expect(page.locator("#connection-state")).to_have_attribute("data-state", "connected")
+    expect(page.locator("#agent-state")).not_to_have_attribute("data-phase", "waiting", timeout=20_000)
+    greeting = page.locator("#transcript .transcript-line[data-speaker='persona']").first
+    expect(greeting).to_be_visible(timeout=20_000)
+    page.screenshot(path=str(tmp_path / "call-2-greeting.png"))
+    expect(greeting).to_have_attribute("data-final", "true", timeout=30_000)
+    greeting_text = greeting.locator(".transcript-text").inner_text()
+    assert any(line.split(".")[0] in greeting_text for line in persona.phases.opening.lines), greeting_text
+
+    # --- agent audio really arrives in the page ------------------------------------------
+    page.wait_for_function("() => window.__callTimes && window.__callTimes.firstAudio !== null", timeout=30_000)
+    times = page.evaluate("() => window.__callTimes")
+    audio = page.evaluate(AGENT_AUDIO_JS)
+    assert audio["tracks"] >= 1 and audio["bytes"] > 0 and audio["energy"] > 0, audio
+    since_start = {k: round((v - clicked_ms) / 1000, 3) for k, v in times.items() if v is not None}
+    since_start["call_page"] = round((page_ms - clicked_ms) / 1000, 3)
+    record_property("start_to_first_agent_audio_s", since_start["firstAudio"])
+    print(f"\nseconds after pressing Start: {since_start}")
+
+    # --- the trainee speaks; the persona answers -----------------------------------------
+    expect(page.locator("#agent-state")).to_have_attribute("data-phase", "listening", timeout=30_000)
+    page.locator("#mute").click()
+    expect(page.locator("#mute")).to_have_attribute("aria-pressed", "false")
+    expect(_line(page, "trainee", HEARD)).to_be_visible(timeout=30_000)
+    page.locator("#mute").click()  # one utterance is enough; the reply plays uninterrupted
+    expect(_line(page, "persona", VOICE_REPLY)).to_be_visible(timeout=30_000)
+    page.screenshot(path=str(tmp_path / "call-3-conversation.png"))
+
+    # --- a typed message reaches the agent as user input ---------------------------------
+    expect(page.locator("#agent-state")).to_have_attribute("data-phase", "listening", timeout=30_000)
+    page.locator("#message-input").fill(TYPED)
+    page.locator("#send-message").click()
+    expect(_line(page, "trainee", TYPED)).to_be_visible()
+    expect(page.locator("#message-input")).to_have_value("")
+    expect(_line(page, "persona", TYPED_REPLY)).to_be_visible(timeout=30_000)
+    expect(page.locator("#agent-state")).to_have_attribute("data-phase", "listening", timeout=30_000)
+    page.screenshot(path=str(tmp_path / "call-4-typed.png"))
+
+    # --- End -----------------------------------------------------------------------------
+    page.locator("#end-call").click()
+    page.wait_for_url(re.compile(rf"/sessions/{session_id}/feedback$"), timeout=20_000)
+
+    # --- what the agent recorded ---------------------------------------------------------
+    engine = make_engine(db_url)
+    deadline = time.monotonic() + 30
+    while True:
+        with Session(engine) as db:
+            ps = db.get(PracticeSession, session_id)
+            turns = list(db.exec(select(Turn).where(Turn.session_id == session_id).order_by(Turn.seq)).all())
+        if ps.status == SessionStatus.completed or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert ps.status == SessionStatus.completed, (ps.status, ps.end_reason, ps.error)
+    assert ps.started_at is not None and ps.ended_at is not None and ps.ended_at >= ps.started_at
+    assert ps.persona_snapshot["id"] == PERSONA_ID and ps.rubric
+
+    said = [(t.speaker, t.text) for t in turns]
+    assert said[0][0] == Speaker.persona and said[0][1] == greeting_text.strip(), said
+    assert (Speaker.trainee, HEARD) in said, said
+    assert (Speaker.persona, VOICE_REPLY) in said, said
+    assert (Speaker.trainee, TYPED) in said, said
+    assert (Speaker.persona, TYPED_REPLY) in said, said
+    for t in turns:
+        assert 0 <= t.start <= t.end, (t.seq, t.start, t.end)
+    assert [t.start for t in turns] == sorted(t.start for t in turns)
+
+    voice_turn = next(t for t in turns if t.text == HEARD)
+    assert voice_turn.end_of_turn_delay is not None and voice_turn.transcription_delay is not None
+    reply = next(t for t in turns if t.text == VOICE_REPLY)
+    assert reply.llm_ttft is not None and reply.tts_ttfb is not None and reply.e2e_latency is not None
+    latencies = {t.text[:30]: t.e2e_latency for t in turns if t.e2e_latency is not None}
+    record_property("voice_to_voice_latency_s", json.dumps(latencies))
+    print(f"voice-to-voice latencies (s): {latencies}")
+
+
+def _script():
+    from tests.support.provider_standin import Script
+
+    return Script(
+        transcripts=[HEARD],
+        default_transcript=HEARD,
+        rules=[("last four digits", TYPED_REPLY)],
+        replies=[VOICE_REPLY],
+        default_reply=VOICE_REPLY,
+    )
