@@ -53,8 +53,10 @@ async def run_session(ctx: JobContext) -> None:
     recorder = CallRecorder(session_id, last_seq=last_seq, t0=t0)
     ctx.add_shutdown_callback(lambda _reason: _after_call(recorder))
 
+    # Join the room while the provider clients are built (loading CA certificates takes a while).
+    connecting = asyncio.create_task(ctx.connect())
     try:
-        components = build_components(settings, persona)
+        components = await asyncio.to_thread(build_components, settings, persona)
     except ProviderConfigError as exc:
         logger.error("session %s cannot start: %s", session_id, exc)
         recorder.record_error("config", str(exc))
@@ -102,6 +104,7 @@ async def run_session(ctx: JobContext) -> None:
     # --- the call -------------------------------------------------------------------------------
     recorder.mark_live(components.record())
     try:
+        await connecting
         await session.start(
             agent=PersonaAgent(persona),
             room=ctx.room,

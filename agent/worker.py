@@ -6,12 +6,17 @@ Run with `python -m agent.worker start` (the `make dev` target does this).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import logging
 import os
 
 from livekit.agents import AgentServer, JobContext, JobProcess, cli
 from livekit.plugins import silero
 
+# Imported here, not in the job: job processes are forked warm with it (the plugins and their
+# OpenAI client take seconds to import, which would delay the persona's first words).
+from agent.session_runner import run_session
 from coach_app import worker_status
 from coach_app.settings import get_settings
 
@@ -22,13 +27,30 @@ settings = get_settings()
 os.environ.setdefault("LIVEKIT_AGENTS_PRELOAD_LOCAL_INFERENCE", "0")
 
 
+# Modules the provider clients import on their first request; importing them during a call
+# stalls the event loop (and the persona's audio) for up to a second on a busy machine.
+FIRST_REQUEST_IMPORTS = ("openai.pagination", "anyio.streams.stapled", "jiter")
+
+
 def prewarm(proc: JobProcess) -> None:
     """Load Silero VAD once per job process (the model ships inside its wheel)."""
     proc.userdata["vad"] = silero.VAD.load()
+    for module in FIRST_REQUEST_IMPORTS:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
+
+
+def load(server: AgentServer) -> float:
+    """Busy-ness as the share of AGENT_MAX_CALLS in use (CPU load would refuse calls whenever
+    something else keeps a small machine busy)."""
+    return len(server.active_jobs) / settings.agent_max_calls
 
 
 server = AgentServer(
     setup_fnc=prewarm,
+    load_fnc=load,
+    load_threshold=1.0,
+    port=settings.agent_http_port,
     ws_url=settings.lk_url,
     api_key=settings.lk_api_key,
     api_secret=settings.lk_api_secret,
@@ -55,8 +77,6 @@ def _on_registered(worker_id: str, _info) -> None:
 
 @server.rtc_session(agent_name=settings.agent_name)
 async def entrypoint(ctx: JobContext) -> None:
-    from agent.session_runner import run_session
-
     await run_session(ctx)
 
 

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     turn_endpointing_delay_seconds: float = Field(default=0.5, ge=0, le=5)
     # Hard cap on any call, in seconds, below the persona's own time limit (unset = persona's limit).
     call_max_seconds: int | None = Field(default=None, ge=10)
+    # Calls one agent worker takes at once (each runs in its own process); more wait for another worker.
+    agent_max_calls: int = Field(default=4, ge=1, le=100)
+    # Port of the agent worker's own health endpoint (0 = any free port).
+    agent_http_port: int = Field(default=8081, ge=0, le=65535)
 
     # --- Provider per component: auto | cloud | local ------------------------
     # auto = cloud when its key is set (GROQ_API_KEY for STT/LLM, ELEVEN_API_KEY for TTS), else local.

@@ -30,6 +30,7 @@ from coach_app.db import migrate  # noqa: E402
 from coach_app.settings import get_settings  # noqa: E402
 from tests.support.livekit import LiveKit, start_livekit  # noqa: E402
 from tests.support.procs import REPO, Proc, free_port, wait_for  # noqa: E402
+from tests.support.provider_standin import ProviderStandin, running_standin  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -91,6 +92,7 @@ def service_env(db_url: str, livekit: LiveKit | None = None, **extra: str) -> di
 
 def start_agent_worker(name: str, env: dict[str, str], log_dir: Path) -> Proc:
     """Start `python -m agent.worker start` and wait until it has registered with LiveKit."""
+    env = {"AGENT_HTTP_PORT": "0", **env}  # several workers (and engineers) share this host
     proc = Proc(name, [sys.executable, "-m", "agent.worker", "start"], env=env, log_dir=log_dir)
     wait_for(lambda: "registered worker" in proc.log_text().lower() or "registered with livekit" in proc.log_text(),
              60, "the agent worker to register", proc)
@@ -98,8 +100,23 @@ def start_agent_worker(name: str, env: dict[str, str], log_dir: Path) -> Proc:
 
 
 @pytest.fixture(scope="session")
-def agent_worker(db_url: str, livekit: LiveKit, run_dir: Path) -> Iterator[Proc]:
-    proc = start_agent_worker("agent", service_env(db_url, livekit), run_dir)
+def provider_standin() -> Iterator[ProviderStandin]:
+    """Groq + ElevenLabs stand-in on 127.0.0.1 (the real plugins talk to it); scripted replies."""
+    with running_standin() as standin:
+        yield standin
+
+
+@pytest.fixture
+def standin(provider_standin: ProviderStandin) -> ProviderStandin:
+    """The session's provider stand-in with a fresh script and log for this test."""
+    provider_standin.reset()
+    return provider_standin
+
+
+@pytest.fixture(scope="session")
+def agent_worker(db_url: str, livekit: LiveKit, run_dir: Path, provider_standin: ProviderStandin) -> Iterator[Proc]:
+    """The agent worker (agent name `coach-persona`) with the cloud plugins pointed at the stand-in."""
+    proc = start_agent_worker("agent", service_env(db_url, livekit, **provider_standin.env()), run_dir)
     yield proc
     proc.stop()
 

@@ -2,23 +2,21 @@
 
 import asyncio
 
-from livekit import api, rtc
+from livekit import rtc
+from sqlmodel import Session
+
+from coach_app.db import make_engine
+from coach_app.rooms import mint_trainee_token
+from coach_app.sessions import start_session
+from coach_app.settings import Settings
+from tests.support.auth import make_user
 
 
-async def test_agent_joins_room_on_explicit_dispatch(livekit, agent_worker):
-    from coach_app.settings import get_settings
-
-    token = (
-        api.AccessToken(livekit.api_key, livekit.api_secret)
-        .with_identity("trainee-test")
-        .with_grants(api.VideoGrants(room_join=True, room="dispatch-test"))
-        .with_room_config(
-            api.RoomConfiguration(
-                agents=[api.RoomAgentDispatch(agent_name=get_settings().agent_name, metadata='{"session_id": 0}')]
-            )
-        )
-        .to_jwt()
-    )
+async def test_agent_joins_room_on_explicit_dispatch(livekit, agent_worker, db_url):
+    user = make_user(db_url, "dispatch-test")
+    with Session(make_engine(db_url), expire_on_commit=False) as db:
+        ps = start_session(db, user, "billing-dispute-gold")
+    settings = Settings(livekit_url=livekit.url, livekit_api_key=livekit.api_key, livekit_api_secret=livekit.api_secret)
     room = rtc.Room()
     joined = asyncio.Event()
 
@@ -27,10 +25,10 @@ async def test_agent_joins_room_on_explicit_dispatch(livekit, agent_worker):
         if p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT:
             joined.set()
 
-    await room.connect(livekit.url, token)
+    await room.connect(livekit.url, mint_trainee_token(ps, user, settings))
     try:
         if any(p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT for p in room.remote_participants.values()):
             joined.set()
-        await asyncio.wait_for(joined.wait(), timeout=15)
+        await asyncio.wait_for(joined.wait(), timeout=30)  # a job process may still be warming up
     finally:
         await room.disconnect()

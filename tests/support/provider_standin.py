@@ -20,8 +20,9 @@ Behaviour is scripted and deterministic (see `Script`):
   user turn (counted from the request's messages), else `default_reply`.
 - speech: `flite` (voice slt) synthesises the text, resampled to the requested `pcm_<rate>`;
   without flite a tone of the same length is used. Alignment gives every character a slot.
-- failures: `fail["llm"|"stt"|"tts"] = n` makes the next n requests of that kind fail
-  (HTTP 503, or an `error` message on the TTS websocket).
+- failures: `fail[kind] = n` makes the next n requests of that kind fail (HTTP 503, or an
+  `error` message on the TTS websocket). Kinds: "llm" (streamed chat, i.e. the live persona),
+  "llm_json" (non-streamed chat, e.g. the rubric judge), "stt", "tts".
 
 Control over HTTP (for the command-line tool): GET /_standin/log, POST /_standin/script (JSON
 fields of `Script`), POST /_standin/reset.
@@ -75,7 +76,7 @@ class Script:
     llm_ttft_ms: int = 0  # delay before the first token
     llm_token_ms: int = 0  # delay between tokens
     tts_ttfb_ms: int = 0  # delay before the first audio of a chunk
-    fail: dict[str, int] = field(default_factory=dict)  # kind -> how many next requests fail
+    fail: dict[str, int] = field(default_factory=dict)  # llm | llm_json | stt | tts -> how many next fail
     voice: str = "flite"  # "flite" (speech) or "tone"
 
 
@@ -238,7 +239,7 @@ class ProviderStandin:
             return _openai_error(400, "'model' and a non-empty 'messages' list are required", "invalid_request_error")
         reply = self._reply_for(messages)
         self._record("chat", model=body["model"], stream=bool(body.get("stream")), messages=messages, reply=reply)
-        if self._should_fail("llm"):
+        if self._should_fail("llm" if body.get("stream") else "llm_json"):
             return _openai_error(503, "Service Unavailable (stand-in scripted failure)", "service_unavailable")
 
         prompt_tokens = sum(_count_tokens(json.dumps(m.get("content", ""))) for m in messages)

@@ -1,0 +1,372 @@
+"""A practice call with a Python `livekit.rtc` client as the trainee (no browser).
+
+All real but the providers: the built livekit-server, the agent worker as its own process with
+the real Groq/ElevenLabs plugins pointed at the local stand-in, the HTTP API (`POST /api/sessions`
+over real HTTP, served by granian) and a trainee that publishes flite speech as its microphone.
+The test reads the result the way a user would: the transcript API and the session's status.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+import urllib.request
+import wave
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+from livekit import rtc
+from sqlmodel import Session
+
+from agent.persona_agent import BREAKING_UP_LINES
+from coach_app.auth.tokens import create_api_token
+from coach_app.db import make_engine
+from coach_app.models import PracticeSession, User
+from coach_app.personas import get_persona
+from coach_app.rooms import END_CALL_RPC, mint_trainee_token
+from coach_app.sessions import start_session
+from coach_app.settings import Settings
+from tests.conftest import service_env, start_agent_worker
+from tests.support.auth import make_user
+from tests.support.procs import Proc, free_port, wait_for
+from tests.support.provider_standin import ProviderStandin
+
+pytestmark = pytest.mark.e2e
+
+PERSONA = "billing-dispute-gold"
+TRAINEE_LINE = "Hello Margaret, I can see the double charge on your account, and I am refunding it right now."
+PERSONA_REPLY = "Fine. And the late fee? I want a reference number this time."
+SECOND_LINE = "The reference number is R 4 4 8 2. The late fee is refunded too."
+SECOND_REPLY = "Alright. Thank you for actually fixing it."
+GOODBYE = "I'm sorry, I have to go now. Goodbye."
+AUDIBLE_RMS = 300.0
+MIC_RATE = 48000
+FRAME_MS = 10
+
+
+# --- servers -------------------------------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def logs_on_failure(request, run_dir: Path):
+    """When a test here fails, show what the agent worker and the API logged (the run dir is removed)."""
+    failed_before = request.session.testsfailed
+    yield
+    if request.session.testsfailed > failed_before or os.environ.get("COACH_TEST_SHOW_LOGS"):
+        for log in sorted(run_dir.glob("agent*.log")) + [run_dir / "api.log"]:
+            if log.exists():
+                lines = log.read_text(errors="replace").splitlines()
+                print(f"\n----- {log.name} (last 80 lines) -----\n" + "\n".join(lines[-80:]))
+
+
+@pytest.fixture(scope="module")
+def api_base(db_url: str, livekit, run_dir: Path) -> Iterator[str]:
+    """The Starlette API (`coach_app.api:api`) over real HTTP, against the suite's DB and LiveKit."""
+    port = free_port()
+    proc = Proc("api", [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
+                        "--port", str(port), "coach_app.api:api"], env=service_env(db_url, livekit), log_dir=run_dir)
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        with urllib.request.urlopen(base + "/api/health", timeout=2) as r:
+            return r.status == 200
+
+    wait_for(up, 60, "the API server", proc)
+    yield base
+    proc.stop()
+
+
+@pytest.fixture(scope="module")
+def trainee_auth(db_url: str) -> tuple[User, dict[str, str]]:
+    user = make_user(db_url, "voice-e2e", display_name="Vic Voice")
+    with Session(make_engine(db_url)) as s:
+        _, token = create_api_token(s, user, "voice e2e")
+        s.commit()
+    return user, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
+def http(method: str, url: str, headers: dict[str, str], body: dict | None = None) -> tuple[int, dict]:
+    req = urllib.request.Request(url, method=method, headers=headers,
+                                 data=json.dumps(body).encode() if body is not None else None)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+# --- the trainee -----------------------------------------------------------------------------------
+
+def speech_pcm(tmp_path: Path, text: str) -> np.ndarray:
+    """flite speech (voice slt) at MIC_RATE, as int16 samples."""
+    from tests.support.provider_standin import _flite_pcm
+
+    pcm = _flite_pcm(text, MIC_RATE)
+    assert pcm, "flite could not synthesise the trainee's line"
+    return np.frombuffer(pcm, dtype=np.int16)
+
+
+@dataclass
+class Trainee:
+    """A trainee's client: a microphone that plays scripted speech (silence otherwise) in real
+    time, and an ear on the persona's audio track that notes when it becomes audible."""
+
+    url: str
+    token: str
+    room: rtc.Room = field(default_factory=rtc.Room)
+    heard: list[tuple[float, float]] = field(default_factory=list)  # (monotonic time, rms)
+    _pending: list[np.ndarray] = field(default_factory=list)
+    _speech_end: asyncio.Future | None = None
+    _tasks: list[asyncio.Task] = field(default_factory=list)
+
+    async def join(self) -> None:
+        @self.room.on("track_subscribed")
+        def _on_track(track: rtc.Track, _pub, participant: rtc.RemoteParticipant) -> None:
+            if track.kind == rtc.TrackKind.KIND_AUDIO and participant.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT:
+                self._tasks.append(asyncio.create_task(self._listen(track)))
+
+        await self.room.connect(self.url, self.token)
+        self.source = rtc.AudioSource(MIC_RATE, 1, queue_size_ms=200)
+        track = rtc.LocalAudioTrack.create_audio_track("microphone", self.source)
+        await self.room.local_participant.publish_track(
+            track, rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE))
+        self._tasks.append(asyncio.create_task(self._microphone()))
+
+    async def _listen(self, track: rtc.Track) -> None:
+        async for ev in rtc.AudioStream(track, sample_rate=24000):
+            samples = np.frombuffer(bytes(ev.frame.data), dtype=np.int16).astype(np.float64)
+            self.heard.append((time.monotonic(), float(np.sqrt(np.mean(samples ** 2))) if len(samples) else 0.0))
+
+    async def _microphone(self) -> None:
+        n = MIC_RATE * FRAME_MS // 1000
+        silence = np.zeros(n, dtype=np.int16)
+        start, sent = time.monotonic(), 0
+        while True:
+            if self._pending:
+                chunk, self._pending[0] = self._pending[0][:n], self._pending[0][n:]
+                if len(self._pending[0]) == 0:
+                    self._pending.pop(0)
+                    if not self._pending and self._speech_end and not self._speech_end.done():
+                        # when the last speech sample will have been played
+                        self._speech_end.set_result(start + (sent + len(chunk)) / MIC_RATE)
+                chunk = np.pad(chunk, (0, n - len(chunk)))
+            else:
+                chunk = silence
+            await self.source.capture_frame(rtc.AudioFrame(chunk.tobytes(), MIC_RATE, 1, n))
+            sent += n
+            ahead = start + sent / MIC_RATE - time.monotonic()
+            if ahead > 0.05:
+                await asyncio.sleep(ahead - 0.05)
+
+    async def say(self, pcm: np.ndarray) -> float:
+        """Speak `pcm`; returns the monotonic time at which the speech ended."""
+        self._speech_end = asyncio.get_running_loop().create_future()
+        self._pending.append(pcm)
+        return await self._speech_end
+
+    def first_audible_after(self, t: float) -> float | None:
+        return next((at for at, rms in self.heard if at >= t and rms > AUDIBLE_RMS), None)
+
+    async def end_call(self) -> str:
+        agent = next(p for p in self.room.remote_participants.values()
+                     if p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT)
+        return await self.room.local_participant.perform_rpc(
+            destination_identity=agent.identity, method=END_CALL_RPC, payload="")
+
+    async def leave(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        await self.room.disconnect()
+
+
+async def wait_until(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = await asyncio.to_thread(check)
+        if result:
+            return result
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def transcript(api_base: str, headers: dict[str, str], sid: int) -> list[dict]:
+    status, body = http("GET", f"{api_base}/api/sessions/{sid}/transcript", headers)
+    assert status == 200, body
+    return body["turns"]
+
+
+def session_view(api_base: str, headers: dict[str, str], sid: int) -> dict:
+    status, body = http("GET", f"{api_base}/api/sessions/{sid}", headers)
+    assert status == 200, body
+    return body
+
+
+def turns_with(api_base, headers, sid, n: int):
+    return lambda: (t if len(t := transcript(api_base, headers, sid)) >= n else None)
+
+
+def closed(api_base, headers, sid):
+    return lambda: (v if (v := session_view(api_base, headers, sid))["status"] not in ("created", "live") else None)
+
+
+# --- tests -----------------------------------------------------------------------------------------
+
+async def test_trainee_call_is_recorded_turn_by_turn(
+    livekit, agent_worker, api_base, trainee_auth, standin: ProviderStandin, tmp_path: Path, record_property
+):
+    standin.script.transcripts = [TRAINEE_LINE]
+    standin.script.replies = [PERSONA_REPLY]
+    _, headers = trainee_auth
+    opening = get_persona(PERSONA).phases.opening.lines[0]
+
+    t_start = time.monotonic()
+    status, info = await asyncio.to_thread(http, "POST", f"{api_base}/api/sessions", headers, {"persona_id": PERSONA})
+    assert status == 201, info
+    sid = info["session_id"]
+    trainee = Trainee(info["livekit_url"], info["token"])
+    await trainee.join()
+    try:
+        # The persona opens the call with its opening line, and we hear it.
+        turns = await wait_until(turns_with(api_base, headers, sid, 1), 30, "the persona's greeting")
+        assert turns[0]["speaker"] == "persona" and turns[0]["text"] == opening
+        first_audio = trainee.first_audible_after(t_start)
+        assert first_audio is not None, "no persona audio reached the trainee"
+        assert session_view(api_base, headers, sid)["status"] == "live"
+
+        # The trainee speaks; the stand-in transcribes it; the persona answers and is heard.
+        spoke_until = await trainee.say(speech_pcm(tmp_path, TRAINEE_LINE))
+        turns = await wait_until(turns_with(api_base, headers, sid, 3), 30, "the trainee's turn and the reply")
+        reply_heard = await wait_until(lambda: trainee.first_audible_after(spoke_until), 10, "the reply's audio")
+
+        assert await trainee.end_call() == "ok"
+    finally:
+        await trainee.leave()
+
+    view = await wait_until(closed(api_base, headers, sid), 30, "the session to close")
+    turns = transcript(api_base, headers, sid)
+    assert [(t["speaker"], t["text"]) for t in turns] == [
+        ("persona", opening), ("trainee", TRAINEE_LINE), ("persona", PERSONA_REPLY)]
+    assert [t["seq"] for t in turns] == [1, 2, 3]
+    for a, b in zip(turns, turns[1:]):
+        assert a["start"] <= a["end"] <= b["start"] <= b["end"]
+    trainee_turn, reply = turns[1]["metrics"], turns[2]["metrics"]
+    assert trainee_turn["end_of_turn_delay"] is not None and trainee_turn["transcription_delay"] is not None
+    assert reply["llm_ttft"] is not None and reply["tts_ttfb"] is not None and reply["e2e_latency"] is not None
+
+    assert view["status"] == "completed" and view["end_reason"] == "trainee_ended"
+    assert view["started_at"] and view["ended_at"] and view["error"] is None
+    usage = view["usage"]
+    assert usage["stt_audio_seconds"] > 1.0
+    assert usage["llm_prompt_tokens"] > 0 and usage["llm_completion_tokens"] == len(PERSONA_REPLY.split())
+    assert usage["tts_characters"] >= len(opening) + len(PERSONA_REPLY)
+    assert view["providers"]["llm"]["provider"] == "groq" and view["providers"]["tts"]["provider"] == "elevenlabs"
+
+    # What the providers were asked: the persona's voice, language and the trainee's words.
+    ws = standin.entries("tts_ws")[0].detail
+    assert ws["voice_id"] == get_persona(PERSONA).voice.voice_id and ws["query"]["output_format"] == "pcm_24000"
+    stt = [e.detail for e in standin.entries("stt") if e.detail["text"]]
+    assert stt[0]["language"] == "en" and stt[0]["text"] == TRAINEE_LINE
+
+    measured = {
+        "start_to_first_agent_audio_s": round(first_audio - t_start, 3),
+        "voice_to_voice_client_s": round(reply_heard - spoke_until, 3),
+        "recorded_e2e_latency_s": reply["e2e_latency"],
+        "end_of_turn_delay_s": trainee_turn["end_of_turn_delay"],
+        "transcription_delay_s": trainee_turn["transcription_delay"],
+        "llm_ttft_s": reply["llm_ttft"],
+        "tts_ttfb_s": reply["tts_ttfb"],
+    }
+    record_property("voice_latency", measured)
+    print(f"\nVOICE MEASUREMENTS {json.dumps(measured)}")
+
+
+async def test_provider_failure_is_spoken_in_character_and_recorded(
+    livekit, agent_worker, api_base, trainee_auth, standin: ProviderStandin, tmp_path: Path
+):
+    standin.script.transcripts = [TRAINEE_LINE, SECOND_LINE]
+    standin.script.replies = [PERSONA_REPLY, SECOND_REPLY]
+    # The first reply fails on every attempt (1 try + PROVIDER_MAX_RETRIES=1 retry).
+    standin.script.fail["llm"] = 2
+    _, headers = trainee_auth
+    status, info = await asyncio.to_thread(http, "POST", f"{api_base}/api/sessions", headers, {"persona_id": PERSONA})
+    sid = info["session_id"]
+    trainee = Trainee(info["livekit_url"], info["token"])
+    await trainee.join()
+    try:
+        await wait_until(turns_with(api_base, headers, sid, 1), 30, "the persona's greeting")
+        await trainee.say(speech_pcm(tmp_path, TRAINEE_LINE))
+        turns = await wait_until(turns_with(api_base, headers, sid, 3), 40, "the breaking-up line")
+        assert (turns[2]["speaker"], turns[2]["text"]) == ("persona", BREAKING_UP_LINES["en"])
+        view = session_view(api_base, headers, sid)
+        assert view["status"] == "live" and "llm_error" in (view["error"] or "")
+
+        # The line recovers: the trainee repeats and gets a real answer.
+        await trainee.say(speech_pcm(tmp_path, SECOND_LINE))
+        turns = await wait_until(turns_with(api_base, headers, sid, 5), 30, "the reply after the failure")
+        assert [t["text"] for t in turns[3:5]] == [SECOND_LINE, SECOND_REPLY]
+        await trainee.end_call()
+    finally:
+        await trainee.leave()
+    view = await wait_until(closed(api_base, headers, sid), 30, "the session to close")
+    assert view["status"] == "completed" and "llm_error" in view["error"]
+
+
+async def test_trainee_leaving_without_ending_abandons_the_session(
+    livekit, agent_worker, api_base, trainee_auth, standin: ProviderStandin
+):
+    _, headers = trainee_auth
+    status, info = await asyncio.to_thread(http, "POST", f"{api_base}/api/sessions", headers, {"persona_id": PERSONA})
+    sid = info["session_id"]
+    trainee = Trainee(info["livekit_url"], info["token"])
+    await trainee.join()
+    try:
+        await wait_until(turns_with(api_base, headers, sid, 1), 30, "the persona's greeting")
+    finally:
+        await trainee.leave()  # closes the tab: no End
+    view = await wait_until(closed(api_base, headers, sid), 30, "the session to close")
+    assert view["status"] == "abandoned" and view["end_reason"] == "trainee_left"
+    assert [t["speaker"] for t in transcript(api_base, headers, sid)] == ["persona"]
+
+
+# --- time limit: a worker of its own, with a short cap on every call -------------------------------
+
+TIME_LIMIT_AGENT = "coach-persona-time-limit"
+
+
+@pytest.fixture(scope="module")
+def short_call_worker(db_url: str, livekit, run_dir: Path, provider_standin: ProviderStandin) -> Iterator[Proc]:
+    env = service_env(db_url, livekit, **provider_standin.env(), AGENT_NAME=TIME_LIMIT_AGENT, CALL_MAX_SECONDS="15")
+    proc = start_agent_worker("agent-time-limit", env, run_dir)
+    yield proc
+    proc.stop()
+
+
+async def test_time_limit_ends_the_call_politely(
+    livekit, short_call_worker, api_base, trainee_auth, db_url: str, standin: ProviderStandin
+):
+    standin.script.rules = [("time limit", GOODBYE)]
+    user, headers = trainee_auth
+    with Session(make_engine(db_url), expire_on_commit=False) as db:
+        ps: PracticeSession = start_session(db, user, PERSONA)
+    settings = Settings(livekit_url=livekit.url, livekit_api_key=livekit.api_key,
+                        livekit_api_secret=livekit.api_secret, agent_name=TIME_LIMIT_AGENT)
+    trainee = Trainee(livekit.url, mint_trainee_token(ps, user, settings))
+    disconnected = asyncio.Event()
+    trainee.room.on("disconnected", lambda *_: disconnected.set())
+    await trainee.join()
+    try:
+        await asyncio.wait_for(disconnected.wait(), 45)  # the agent closes the room after its goodbye
+    finally:
+        await trainee.leave()
+    view = await wait_until(closed(api_base, headers, ps.id), 30, "the session to close")
+    assert view["status"] == "completed" and view["end_reason"] == "time_limit"
+    turns = transcript(api_base, headers, ps.id)
+    assert (turns[-1]["speaker"], turns[-1]["text"]) == ("persona", GOODBYE)
+    assert 14 <= turns[-1]["start"] <= 40
+    # The goodbye was asked of the LLM with the time-up instruction, in character.
+    assert any("time limit" in json.dumps(e.detail["messages"][-1]) for e in standin.entries("chat"))
