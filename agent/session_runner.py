@@ -101,10 +101,19 @@ async def run_session(ctx: JobContext) -> None:
         recorder.finish(ev.reason)
         ctx.shutdown(reason=f"session closed: {ev.reason.value}")
 
+    async def _end_call(data: rtc.RpcInvocationData) -> str:
+        """The trainee pressed End: the call is over on purpose (completed)."""
+        logger.info("session %s: %s pressed End", session_id, data.caller_identity)
+        recorder.request_end(TRAINEE_ENDED)
+        # Answer first, then close (the trainee disconnects right after the answer).
+        asyncio.get_running_loop().call_later(0.1, lambda: session.shutdown(drain=False))
+        return "ok"
+
     # --- the call -------------------------------------------------------------------------------
     recorder.mark_live(components.record())
     try:
         await connecting
+        ctx.room.local_participant.register_rpc_method(END_CALL_RPC, _end_call)
         await session.start(
             agent=PersonaAgent(persona),
             room=ctx.room,
@@ -117,14 +126,6 @@ async def run_session(ctx: JobContext) -> None:
         recorder.finish(None, status=SessionStatus.failed, end_reason=AGENT_ERROR)
         ctx.shutdown(reason="start failed")
         return
-
-    @ctx.room.local_participant.register_rpc_method(END_CALL_RPC)
-    async def _end_call(data: rtc.RpcInvocationData) -> str:
-        logger.info("session %s: %s pressed End", session_id, data.caller_identity)
-        recorder.request_end(TRAINEE_ENDED)
-        # Answer first, then close (the trainee disconnects right after the answer).
-        asyncio.get_running_loop().call_later(0.1, lambda: session.shutdown(drain=False))
-        return "ok"
 
     limit = time_limit_seconds(persona, settings)
     recorder.background(breaking_up.prepare(components.tts))

@@ -51,6 +51,9 @@ server = AgentServer(
     load_fnc=load,
     load_threshold=1.0,
     port=settings.agent_http_port,
+    # A job process loads the VAD and the plugins; on a small, busy machine that can take
+    # longer than the default 10 s, after which it would be killed and started again.
+    initialize_process_timeout=30.0,
     ws_url=settings.lk_url,
     api_key=settings.lk_api_key,
     api_secret=settings.lk_api_secret,
