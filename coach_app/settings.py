@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     local_stt_model: str = "tiny.en"
     local_stt_compute_type: Literal["int8", "int8_float32", "int16", "float32", "default"] = "int8"
     local_stt_cache_dir: Path = REPO_ROOT / "data" / "models"
-    # CPU threads for speech recognition (0 = CTranslate2's default).
+    # CPU threads for speech recognition (0 = one per CPU core, at most 4).
     local_stt_threads: int = Field(default=0, ge=0, le=64)
     # Any OpenAI-compatible chat server (Ollama, llama.cpp server, vLLM). Unset or unreachable:
     # the persona replies from its script.

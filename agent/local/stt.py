@@ -17,6 +17,7 @@ import asyncio
 import importlib
 import logging
 import math
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -213,7 +214,8 @@ class WhisperSTT(stt.STT):
         self._language = (language or "en").split("-")[0].lower()
         self._compute_type = compute_type
         self._cache_dir = Path(cache_dir)
-        self._cpu_threads = cpu_threads
+        # 0 = one thread per core, at most 4 (CTranslate2's own default of 4 oversubscribes small machines).
+        self._cpu_threads = cpu_threads or min(os.cpu_count() or 1, 4)
         self._beam_size = beam_size
         self._no_speech_threshold = no_speech_threshold
         self._model: WhisperModel | None = None

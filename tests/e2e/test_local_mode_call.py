@@ -159,7 +159,7 @@ def _line(page, speaker: str, text: str):
     return page.locator(sel).filter(has_text=text)
 
 
-def test_local_mode_practice_call(app_server, livekit, local_worker, db_url, call_page, run_dir, record_property):
+def test_local_mode_practice_call(app_server, livekit, local_worker, db_url, call_page, tmp_path, record_property):
     page = call_page
     make_user(db_url, "local-lou", display_name="Lou Local")
     engine = make_engine(db_url)
@@ -177,8 +177,9 @@ def test_local_mode_practice_call(app_server, livekit, local_worker, db_url, cal
     expect(page.locator("#connection-state")).to_have_attribute("data-state", "connected")
     page.locator("#mute").click()  # the fake microphone talks in a loop: quiet during the greeting
     expect(page.locator("#mute")).to_have_attribute("aria-pressed", "true")
-    if page.locator("#scripted-notice").count():  # the call page says plainly that replies are scripted
-        expect(page.locator("#scripted-notice")).to_contain_text("Replies are scripted")
+    # The call page says plainly that replies are scripted, and what runs the call.
+    expect(page.locator("#scripted-notice")).to_contain_text("Replies are scripted")
+    expect(page.locator("#call-providers")).to_contain_text("faster-whisper (tiny.en), on this machine")
 
     cpu_before, t_before = _cpu_seconds(local_worker.popen.pid), time.monotonic()
     _lk(livekit, lambda lk: lk.agent_dispatch.create_dispatch(api.CreateAgentDispatchRequest(
@@ -189,7 +190,7 @@ def test_local_mode_practice_call(app_server, livekit, local_worker, db_url, cal
     expect(greeting).to_be_visible(timeout=60_000)
     greeting_text = greeting.first.inner_text().strip()
     _wait_for_agent_audio(page)
-    page.screenshot(path=str(run_dir / "local-1-greeting.png"))
+    page.screenshot(path=str(tmp_path / "local-1-greeting.png"))
 
     # --- the trainee speaks; local Whisper transcribes; the script answers ---------------------------
     expect(page.locator("#agent-state")).to_have_attribute("data-phase", "listening", timeout=60_000)
@@ -206,7 +207,7 @@ def test_local_mode_practice_call(app_server, livekit, local_worker, db_url, cal
     audio = page.evaluate(AGENT_AUDIO_JS)
     assert audio["agents"] == 1, audio  # the stand-in worker did not join this call
     assert audio["energy"] > 0 and audio["bytes"] > 0, audio
-    page.screenshot(path=str(run_dir / "local-2-reply.png"))
+    page.screenshot(path=str(tmp_path / "local-2-reply.png"))
 
     page.locator("#end-call").click()
 

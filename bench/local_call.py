@@ -1,0 +1,234 @@
+"""Benchmark: voice-to-voice latency and CPU of a local-mode call (no cloud account at all).
+
+Starts its own livekit-server and an agent worker with no keys (faster-whisper tiny.en, the
+scripted persona, flite), then a Python trainee client speaks five flite lines to the billing
+dispute persona, one after the persona's previous reply has finished. For each reply it measures
+
+- heard latency: end of the trainee's speech -> first audible persona audio at the client;
+- the agent's own per-turn metrics (end-of-turn delay, transcription, LLM TTFT, TTS TTFB, e2e);
+
+and the CPU time used by the worker (with its job process) and by livekit-server during the call.
+Results go to bench/results/local_call.json.
+
+Run:  .venv/bin/python -m bench.local_call [--turns N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from livekit import api, rtc
+
+REPO = Path(__file__).resolve().parents[1]
+AGENT = "coach-bench-local"
+PERSONA = "billing-dispute-gold"
+LINES = [
+    "Can you tell me what happened from the beginning?",
+    "I am so sorry about the double charge, and that the two promises we made were broken.",
+    "How has this affected you?",
+    "I have refunded the duplicate charge and waived the late fee right now. Your reference number is R F 1 2 3 4.",
+    "The money will be back in your account by tomorrow, and I will send you an email confirmation.",
+]
+MIC_RATE, FRAME_MS, AUDIBLE_RMS = 48000, 10, 300.0
+
+
+def cpu_seconds(pgid: int) -> float:
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                f = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(f[2]) == pgid:
+                total += (int(f[11]) + int(f[12])) / tick
+    return total
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine (all cores), from /proc/stat."""
+    parts = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = parts[3] + parts[4]
+    return sum(parts) - idle, sum(parts)
+
+
+class Trainee:
+    def __init__(self, url: str, token: str) -> None:
+        self.url, self.token = url, token
+        self.room = rtc.Room()
+        self.heard: list[tuple[float, float]] = []
+        self.pending: list[np.ndarray] = []
+        self.speech_end: asyncio.Future | None = None
+        self.tasks: list[asyncio.Task] = []
+
+    async def join(self) -> None:
+        @self.room.on("track_subscribed")
+        def _on_track(track, _pub, participant) -> None:
+            if track.kind == rtc.TrackKind.KIND_AUDIO and participant.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT:
+                self.tasks.append(asyncio.create_task(self.listen(track)))
+
+        await self.room.connect(self.url, self.token)
+        self.source = rtc.AudioSource(MIC_RATE, 1, queue_size_ms=200)
+        track = rtc.LocalAudioTrack.create_audio_track("microphone", self.source)
+        await self.room.local_participant.publish_track(
+            track, rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE))
+        self.tasks.append(asyncio.create_task(self.microphone()))
+
+    async def listen(self, track) -> None:
+        async for ev in rtc.AudioStream(track, sample_rate=24000):
+            s = np.frombuffer(bytes(ev.frame.data), dtype=np.int16).astype(np.float64)
+            self.heard.append((time.monotonic(), float(np.sqrt(np.mean(s**2))) if len(s) else 0.0))
+
+    async def microphone(self) -> None:
+        n = MIC_RATE * FRAME_MS // 1000
+        start, sent = time.monotonic(), 0
+        while True:
+            if self.pending:
+                chunk, self.pending[0] = self.pending[0][:n], self.pending[0][n:]
+                if len(self.pending[0]) == 0:
+                    self.pending.pop(0)
+                    if self.speech_end and not self.speech_end.done():
+                        self.speech_end.set_result(start + (sent + len(chunk)) / MIC_RATE)
+                chunk = np.pad(chunk, (0, n - len(chunk)))
+            else:
+                chunk = np.zeros(n, dtype=np.int16)
+            await self.source.capture_frame(rtc.AudioFrame(chunk.tobytes(), MIC_RATE, 1, n))
+            sent += n
+            ahead = start + sent / MIC_RATE - time.monotonic()
+            if ahead > 0.05:
+                await asyncio.sleep(ahead - 0.05)
+
+    async def say(self, pcm: np.ndarray) -> float:
+        self.speech_end = asyncio.get_running_loop().create_future()
+        self.pending.append(pcm)
+        return await self.speech_end
+
+    def audible_after(self, t: float) -> float | None:
+        return next((at for at, rms in self.heard if at >= t and rms > AUDIBLE_RMS), None)
+
+    def quiet_since(self, seconds: float) -> bool:
+        now = time.monotonic()
+        return not any(at >= now - seconds and rms > AUDIBLE_RMS for at, rms in self.heard)
+
+    async def leave(self) -> None:
+        for t in self.tasks:
+            t.cancel()
+        await self.room.disconnect()
+
+
+async def wait(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+async def run(turns: int, out: Path) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix="coach-bench-local-"))
+    db_url = f"sqlite:///{workdir / 'bench.db'}"
+    for var in [v for v in os.environ if v.startswith(("GROQ_", "ELEVEN", "LOCAL_", "LIVEKIT_"))
+                or v in ("STT_PROVIDER", "LLM_PROVIDER", "TTS_PROVIDER")]:
+        del os.environ[var]
+    os.environ.update(COACH_ENV_FILE="", DATABASE_URL=db_url)
+
+    from coach_app.db import migrate
+    from coach_app.models import PracticeSession, Turn, User
+    from coach_app.rooms import dispatch_metadata, room_name_for
+    from coach_app.sessions import start_session
+    from coach_app.db import make_engine
+    from sqlmodel import Session, select
+    from tests.support.livekit import start_livekit
+    from tests.support.procs import Proc, wait_for
+    from tests.support.provider_standin import _flite_pcm
+
+    migrate(db_url)
+    lk = start_livekit(workdir)
+    env = dict(os.environ, AGENT_NAME=AGENT, LIVEKIT_URL=lk.url, LIVEKIT_API_KEY=lk.api_key,
+               LIVEKIT_API_SECRET=lk.api_secret, PYTHONUNBUFFERED="1")
+    worker = Proc("agent", [sys.executable, "-m", "agent.worker", "start"], env=env, log_dir=workdir)
+    try:
+        wait_for(lambda: "registered with LiveKit" in worker.log_text(), 90, "the agent worker", worker)
+        engine = make_engine(db_url)
+        with Session(engine, expire_on_commit=False) as db:
+            user = User(username="bench", password_hash="x")
+            db.add(user)
+            db.commit()
+            ps = start_session(db, user, PERSONA)
+        token = (api.AccessToken(lk.api_key, lk.api_secret).with_identity("bench-trainee")
+                 .with_grants(api.VideoGrants(room_join=True, room=room_name_for(ps)))
+                 .with_room_config(api.RoomConfiguration(agents=[
+                     api.RoomAgentDispatch(agent_name=AGENT, metadata=dispatch_metadata(ps))]))
+                 .to_jwt())
+        speech = [np.frombuffer(_flite_pcm(line, MIC_RATE), dtype=np.int16) for line in LINES[:turns]]
+
+        cpu0 = {"worker": cpu_seconds(worker.popen.pid), "livekit": cpu_seconds(lk.proc.popen.pid)}
+        busy0, total0, t0 = *machine_busy(), time.monotonic()
+        trainee = Trainee(lk.url, token)
+        await trainee.join()
+        heard: list[float] = []
+        try:
+            await wait(lambda: trainee.audible_after(t0), 90, "the greeting")
+            for pcm in speech:
+                await wait(lambda: trainee.quiet_since(1.5), 60, "the persona to finish")
+                ended = await trainee.say(pcm)
+                first = await wait(lambda: trainee.audible_after(ended), 60, "the reply")
+                heard.append(round(first - ended, 3))
+            await wait(lambda: trainee.quiet_since(1.5), 60, "the last reply to finish")
+        finally:
+            elapsed = time.monotonic() - t0
+            cpu1 = {"worker": cpu_seconds(worker.popen.pid), "livekit": cpu_seconds(lk.proc.popen.pid)}
+            busy1, total1 = machine_busy()
+            await trainee.leave()
+        await asyncio.sleep(2)
+        with Session(engine) as db:
+            rows = db.exec(select(Turn).where(Turn.session_id == ps.id).order_by(Turn.seq)).all()
+            providers = db.get(PracticeSession, ps.id).providers
+        persona_turns = [t for t in rows if t.speaker.value == "persona" and t.e2e_latency is not None]
+        result = {
+            "machine": {"cpus": os.cpu_count()},
+            "providers": providers,
+            "turns": [{"speaker": t.speaker.value, "text": t.text, "end_of_turn_delay": t.end_of_turn_delay,
+                       "transcription_delay": t.transcription_delay, "llm_ttft": t.llm_ttft,
+                       "tts_ttfb": t.tts_ttfb, "e2e_latency": t.e2e_latency} for t in rows],
+            "heard_latency_s": heard,
+            "heard_latency_median_s": statistics.median(heard) if heard else None,
+            "agent_e2e_latency_median_s": statistics.median([t.e2e_latency for t in persona_turns]) if persona_turns else None,
+            "call_seconds": round(elapsed, 1),
+            "cpu_cores_avg": {k: round((cpu1[k] - cpu0[k]) / elapsed, 3) for k in cpu0},
+            "machine_busy_pct": round(100 * (busy1 - busy0) / max(total1 - total0, 1), 1),
+        }
+    finally:
+        worker.stop()
+        lk.proc.stop()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, default=len(LINES))
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "local_call.json")
+    args = parser.parse_args()
+    r = asyncio.run(run(min(args.turns, len(LINES)), args.out))
+    print(json.dumps({k: r[k] for k in ("heard_latency_s", "heard_latency_median_s", "agent_e2e_latency_median_s",
+                                        "call_seconds", "cpu_cores_avg", "machine_busy_pct")}, indent=2))
+    for t in r["turns"]:
+        print(f"  {t['speaker']:>7}: {t['text']}")
+    print(f"written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
