@@ -37,6 +37,7 @@ const FINAL_ATTRIBUTE = "lk.transcription_final";
 const SEGMENT_ATTRIBUTE = "lk.segment_id";
 const TRANSCRIPT_FLUSH_MS = 120;
 const FINAL_RECHECK_MS = 250;
+const RECONNECT_REPORT_MS = 15000;
 
 // Keep the newest callback in a ref: Reflex passes fresh closures on every render.
 function useLatest(value) {
@@ -215,6 +216,22 @@ function CallBridge({
     }, agentTimeoutMs);
     return () => clearTimeout(timer);
   }, [agent, connection, ending, agentTimeoutMs]);
+
+  // A connection that stays in "reconnecting" is reported as lost (LiveKit keeps trying for
+  // up to ~45 s; the trainee gets a clear message and a Retry button sooner).
+  useEffect(() => {
+    if (connection !== ConnectionState.Reconnecting && connection !== ConnectionState.SignalReconnecting) {
+      return undefined;
+    }
+    const timer = setTimeout(() => {
+      call(onErrorRef, {
+        kind: "connection",
+        message: `The connection to the call was lost (network or server problem) and has not come back for ` +
+          `${Math.round(RECONNECT_REPORT_MS / 1000)} seconds. Still trying; press Retry to reconnect now.`,
+      });
+    }, RECONNECT_REPORT_MS);
+    return () => clearTimeout(timer);
+  }, [connection]);
 
   // Mute follows the `muted` prop. LiveKitRoom publishes the microphone (or not, when muted)
   // as it connects; a change made before the room is connected is applied once it is.

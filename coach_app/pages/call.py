@@ -12,6 +12,7 @@ from coach_app.state.call import AGENT_JOIN_TIMEOUT_MS, CallState, TranscriptLin
 from coach_app.textlimits import MESSAGE_MAX
 
 _PHASE_COLOR = {
+    "connecting": "amber",
     "waiting": "amber",
     "joining": "amber",
     "listening": "green",

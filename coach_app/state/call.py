@@ -95,6 +95,8 @@ class CallState(rx.State):
         name = self.persona_name or "The persona"
         if self.ending:
             return "Call ended"
+        if self.connection in ("reconnecting", "signalReconnecting"):
+            return "Reconnecting to the call…"
         if self.connection != "connected":
             return "Connecting to the call…" if self.connection != "disconnected" else "Not connected"
         if not self.agent_joined:
@@ -109,9 +111,14 @@ class CallState(rx.State):
 
     @rx.var
     def agent_phase(self) -> str:
-        """One word for tests and styling: waiting | listening | thinking | speaking | ended."""
-        if self.ending or self.connection == "disconnected":
-            return "ended" if self.ending else "offline"
+        """One word for tests and styling: connecting | offline | waiting | listening | thinking |
+        speaking | joining | ended."""
+        if self.ending:
+            return "ended"
+        if self.connection == "disconnected":
+            return "offline"
+        if self.connection != "connected":
+            return "connecting"
         if not self.agent_joined:
             return "waiting"
         if self.agent_state in ("listening", "thinking", "speaking"):
@@ -328,7 +335,7 @@ class CallState(rx.State):
             self.session_over = access.ended
             self.connect = False
             return
-        if kind == "agent_timeout" or not self.agent_seen:
+        if kind in ("agent_timeout", "agent_left") or not self.agent_seen:
             # The agent is dispatched when the room is created: start from a fresh room.
             try:
                 await call_control.reset_room_without_agent(access.session.room_name)

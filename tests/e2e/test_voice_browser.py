@@ -10,7 +10,9 @@ and latency metrics) and the completed session.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -93,29 +95,55 @@ def speech_wav(tmp_path_factory) -> Path:
     return wav
 
 
-@pytest.fixture
-def call_page(playwright_instance, speech_wav: Path):
-    browser = launch_chromium(
-        playwright_instance,
-        [
-            "--use-fake-ui-for-media-stream",
-            "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-audio-capture={speech_wav}",
-            "--allow-loopback-in-peer-connection",
-            "--autoplay-policy=no-user-gesture-required",
-        ],
-    )
+def _open_page(playwright_instance, speech_wav: Path, microphone_allowed: bool = True):
+    """Chromium with a fake microphone playing `speech_wav`. Without `microphone_allowed` the
+    browser answers the site's microphone request with "denied", as after a user's refusal."""
+    args = [
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={speech_wav}",
+        "--allow-loopback-in-peer-connection",
+        "--autoplay-policy=no-user-gesture-required",
+    ]
+    if microphone_allowed:
+        args.insert(0, "--use-fake-ui-for-media-stream")
+    browser = launch_chromium(playwright_instance, args)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.grant_permissions(["microphone"])
+    if microphone_allowed:
+        context.grant_permissions(["microphone"])
     page = context.new_page()
     page.set_default_timeout(20_000)
-    console: list[str] = []
-    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-    page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
-    page.console_lines = console  # type: ignore[attr-defined]
+    return browser, context, page
+
+
+@pytest.fixture
+def call_page(playwright_instance, speech_wav: Path):
+    browser, context, page = _open_page(playwright_instance, speech_wav)
     yield page
     context.close()
     browser.close()
+
+
+def _start_call(page, app_server: str) -> int:
+    page.goto(f"{app_server}/scenarios/{PERSONA_ID}")
+    page.locator("#start-call").click()
+    page.wait_for_url(re.compile(r"/call/\d+$"), timeout=20_000)
+    return int(page.url.rstrip("/").rsplit("/", 1)[-1])
+
+
+def _session(db_url: str, session_id: int) -> tuple[PracticeSession, list[Turn]]:
+    with Session(make_engine(db_url)) as db:
+        ps = db.get(PracticeSession, session_id)
+        turns = list(db.exec(select(Turn).where(Turn.session_id == session_id).order_by(Turn.seq)).all())
+    return ps, turns
+
+
+def _wait_closed(db_url: str, session_id: int, timeout: float = 30) -> tuple[PracticeSession, list[Turn]]:
+    deadline = time.monotonic() + timeout
+    while True:
+        ps, turns = _session(db_url, session_id)
+        if ps.status not in (SessionStatus.created, SessionStatus.live) or time.monotonic() > deadline:
+            return ps, turns
+        time.sleep(0.5)
 
 
 def _line(page, speaker: str, text: str, final: bool = True):
@@ -194,15 +222,7 @@ def test_practice_call_in_the_browser(
     page.wait_for_url(re.compile(rf"/sessions/{session_id}/feedback$"), timeout=20_000)
 
     # --- what the agent recorded ---------------------------------------------------------
-    engine = make_engine(db_url)
-    deadline = time.monotonic() + 30
-    while True:
-        with Session(engine) as db:
-            ps = db.get(PracticeSession, session_id)
-            turns = list(db.exec(select(Turn).where(Turn.session_id == session_id).order_by(Turn.seq)).all())
-        if ps.status == SessionStatus.completed or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
+    ps, turns = _wait_closed(db_url, session_id)
     assert ps.status == SessionStatus.completed, (ps.status, ps.end_reason, ps.error)
     assert ps.started_at is not None and ps.ended_at is not None and ps.ended_at >= ps.started_at
     assert ps.persona_snapshot["id"] == PERSONA_ID and ps.rubric
@@ -224,6 +244,135 @@ def test_practice_call_in_the_browser(
     latencies = {t.text[:30]: t.e2e_latency for t in turns if t.e2e_latency is not None}
     record_property("voice_to_voice_latency_s", json.dumps(latencies))
     print(f"voice-to-voice latencies (s): {latencies}")
+
+
+def test_microphone_denied_then_typing_then_retry(
+    app_server, agent_worker, provider_standin, db_url, playwright_instance, speech_wav, tmp_path
+):
+    provider_standin.reset(_script())
+    browser, context, page = _open_page(playwright_instance, speech_wav, microphone_allowed=False)
+    try:
+        make_user(db_url, "voice-nomic")
+        login(page, app_server, "voice-nomic")
+        session_id = _start_call(page, app_server)
+
+        error = page.locator("#call-error")
+        expect(error).to_have_attribute("data-kind", "microphone")
+        expect(error).to_contain_text("Microphone access was denied")
+        expect(error).to_contain_text("type your replies")
+        expect(page.locator("#mic-state")).to_have_attribute("data-state", "off")
+        # The call goes on without a microphone: the persona greets, typed replies reach it.
+        expect(page.locator("#transcript .transcript-line[data-speaker='persona'][data-final='true']")).to_have_count(
+            1, timeout=30_000)
+        page.screenshot(path=str(tmp_path / "call-mic-denied.png"))
+        page.locator("#message-input").fill(TYPED)
+        page.locator("#message-input").press("Enter")
+        expect(_line(page, "trainee", TYPED)).to_be_visible()
+        expect(_line(page, "persona", TYPED_REPLY)).to_be_visible(timeout=30_000)
+
+        # The trainee allows the microphone and presses Retry: the microphone comes on.
+        context.grant_permissions(["microphone"], origin=app_server)
+        page.locator("#retry").click()
+        expect(page.locator("#mic-state")).to_have_attribute("data-state", "on")
+        expect(error).to_have_count(0)
+
+        page.locator("#end-call").click()
+        page.wait_for_url(re.compile(rf"/sessions/{session_id}/feedback$"))
+        ps, turns = _wait_closed(db_url, session_id)
+        assert ps.status == SessionStatus.completed, (ps.status, ps.end_reason)
+        assert (Speaker.trainee, TYPED) in [(t.speaker, t.text) for t in turns]
+    finally:
+        context.close()
+        browser.close()
+
+
+def test_agent_not_joining_then_retry(app_server, agent_worker, provider_standin, db_url, call_page, tmp_path):
+    """The worker is frozen (SIGSTOP) while the call starts: after 15 s the page says the persona
+    did not join; with the worker back, Retry brings the persona in."""
+    provider_standin.reset(_script())
+    page = call_page
+    make_user(db_url, "voice-noagent")
+    login(page, app_server, "voice-noagent")
+    os.kill(agent_worker.popen.pid, signal.SIGSTOP)
+    try:
+        session_id = _start_call(page, app_server)
+        page.locator("#mute").click()
+        expect(page.locator("#connection-state")).to_have_attribute("data-state", "connected")
+        expect(page.locator("#agent-state")).to_have_attribute("data-phase", "waiting")
+        error = page.locator("#call-error")
+        expect(error).to_have_attribute("data-kind", "agent_timeout", timeout=25_000)
+        expect(error).to_contain_text("Margaret Doyle did not join the call within 15 seconds")
+        page.screenshot(path=str(tmp_path / "call-agent-timeout.png"))
+    finally:
+        os.kill(agent_worker.popen.pid, signal.SIGCONT)
+    assert _session(db_url, session_id)[0].status == SessionStatus.created
+
+    page.locator("#retry").click()
+    expect(error).to_have_count(0)
+    expect(page.locator("#agent-state")).not_to_have_attribute("data-phase", "waiting", timeout=30_000)
+    expect(page.locator("#transcript .transcript-line[data-speaker='persona'][data-final='true']")).to_have_count(
+        1, timeout=30_000)
+    expect(page.locator("#agent-state")).to_have_attribute("data-phase", "listening", timeout=30_000)
+    page.locator("#end-call").click()
+    page.wait_for_url(re.compile(rf"/sessions/{session_id}/feedback$"))
+    ps, turns = _wait_closed(db_url, session_id)
+    assert ps.status == SessionStatus.completed, (ps.status, ps.end_reason)
+    assert [t.speaker for t in turns] == [Speaker.persona]  # one greeting: one agent joined
+
+
+def test_dropped_connection_then_retry(app_server, agent_worker, provider_standin, db_url, call_page, tmp_path):
+    """The LiveKit signalling connection is cut and refused (as when the network goes away):
+    the page shows it is reconnecting, then that the connection was lost; Retry rejoins the
+    same call, where the persona is still waiting."""
+    provider_standin.reset(_script())
+    page = call_page
+    cut = {"on": False}
+    sockets = []
+
+    def route(ws):
+        if cut["on"]:
+            ws.close()
+            return
+        server = ws.connect_to_server()
+        sockets.append((ws, server))
+
+    page.route_web_socket(re.compile(r"/rtc(/v1)?(\?|$)"), route)
+    make_user(db_url, "voice-drop")
+    login(page, app_server, "voice-drop")
+    session_id = _start_call(page, app_server)
+    page.locator("#mute").click()
+    greeting = page.locator("#transcript .transcript-line[data-speaker='persona'][data-final='true']")
+    expect(greeting).to_have_count(1, timeout=30_000)
+    expect(page.locator("#agent-state")).to_have_attribute("data-phase", "listening", timeout=30_000)
+    assert sockets, "the LiveKit signalling websocket was not routed"
+
+    cut["on"] = True
+    for ws, server in sockets:
+        server.close()
+        ws.close()
+    expect(page.locator("#connection-state")).not_to_have_attribute("data-state", "connected")
+    page.screenshot(path=str(tmp_path / "call-reconnecting.png"))
+    error = page.locator("#call-error")
+    expect(error).to_have_attribute("data-kind", "connection", timeout=90_000)
+    expect(error).to_contain_text("The connection to the call was lost")
+    page.screenshot(path=str(tmp_path / "call-connection-lost.png"))
+
+    cut["on"] = False
+    page.locator("#retry").click()
+    expect(error).to_have_count(0)
+    expect(page.locator("#connection-state")).to_have_attribute("data-state", "connected")
+    expect(page.locator("#agent-state")).to_have_attribute("data-phase", "listening", timeout=30_000)
+    page.locator("#message-input").fill(TYPED)
+    page.locator("#send-message").click()
+    expect(_line(page, "persona", TYPED_REPLY)).to_be_visible(timeout=30_000)
+    expect(greeting.first).to_be_visible()  # what was said before the drop is still shown
+
+    page.locator("#end-call").click()
+    page.wait_for_url(re.compile(rf"/sessions/{session_id}/feedback$"))
+    ps, turns = _wait_closed(db_url, session_id)
+    assert ps.status == SessionStatus.completed, (ps.status, ps.end_reason)
+    said = [(t.speaker, t.text) for t in turns]
+    assert said[0][0] == Speaker.persona and (Speaker.persona, TYPED_REPLY) in said, said
 
 
 def _script():
