@@ -316,6 +316,32 @@ async def test_provider_failure_is_spoken_in_character_and_recorded(
     assert view["status"] == "completed" and "llm_error" in view["error"]
 
 
+async def test_voice_failure_still_gets_an_audible_line(
+    livekit, agent_worker, api_base, trainee_auth, standin: ProviderStandin, tmp_path: Path
+):
+    """When text-to-speech itself fails, the line synthesised at the start of the call is played."""
+    standin.script.transcripts = [TRAINEE_LINE]
+    standin.script.replies = [PERSONA_REPLY]
+    _, headers = trainee_auth
+    status, info = await asyncio.to_thread(http, "POST", f"{api_base}/api/sessions", headers, {"persona_id": PERSONA})
+    sid = info["session_id"]
+    trainee = Trainee(info["livekit_url"], info["token"])
+    await trainee.join()
+    try:
+        await wait_until(turns_with(api_base, headers, sid, 1), 30, "the persona's greeting")
+        await wait_until(lambda: standin.entries("tts_http"), 10, "the breaking-up line to be pre-synthesised")
+        standin.script.fail["tts"] = 2  # the reply's synthesis fails on both attempts
+        spoke_until = await trainee.say(speech_pcm(tmp_path, TRAINEE_LINE))
+        turns = await wait_until(turns_with(api_base, headers, sid, 3), 40, "the breaking-up line")
+        heard = await wait_until(lambda: trainee.first_audible_after(spoke_until), 10, "audio after the failure")
+    finally:
+        await trainee.leave()
+    assert heard
+    assert (turns[2]["speaker"], turns[2]["text"]) == ("persona", BREAKING_UP_LINES["en"])
+    view = await wait_until(closed(api_base, headers, sid), 30, "the session to close")
+    assert "tts_error" in view["error"]
+
+
 async def test_trainee_leaving_without_ending_abandons_the_session(
     livekit, agent_worker, api_base, trainee_auth, standin: ProviderStandin
 ):
