@@ -91,6 +91,21 @@ def _trainee_turns(chat_ctx: ChatContext) -> list[str]:
     return out
 
 
+def _after_last_trainee_turn(chat_ctx: ChatContext) -> tuple[bool, bool]:
+    """(the persona already answered the last trainee turn, an instruction came after it).
+
+    `generate_reply(instructions=...)` (e.g. the time limit's goodbye) adds a system message
+    after the last turn; with no new trainee words the script must not repeat its last reply.
+    """
+    messages = [i for i in chat_ctx.items if getattr(i, "type", None) == "message"]
+    last_user = max((n for n, m in enumerate(messages) if m.role == "user"), default=-1)
+    # The persona's instructions come first; only a system message inside the conversation counts.
+    first_turn = next((n for n, m in enumerate(messages) if m.role not in ("system", "developer")), len(messages))
+    answered = any(m.role == "assistant" for m in messages[last_user + 1:])
+    instructed = any(m.role in ("system", "developer") for m in messages[max(last_user, first_turn) + 1:])
+    return answered, instructed
+
+
 def _pieces(text: str) -> list[str]:
     """Sentence-sized chunks (with their trailing space), so TTS can start on the first one."""
     parts = re.findall(r"[^.!?。]+[.!?。]*\s*", text)
@@ -123,6 +138,11 @@ class ScriptedPersonaLLM(llm.LLM):
         reply = engine.opening().text
         for turn in _trainee_turns(chat_ctx):
             reply = engine.respond(turn).text
+        answered, instructed = _after_last_trainee_turn(chat_ctx)
+        if instructed:  # told to close (time limit): a goodbye, not the last reply again
+            reply = engine.goodbye().text
+        elif answered:  # asked to speak again with nothing new from the trainee
+            reply = engine.prompt_again().text
         return engine, reply
 
     def chat(

@@ -427,6 +427,18 @@ class ScriptedPersona:
             return self._reply(self._pick("deescalate"), "deescalation")
         return self._reply(self._nudge(), "nudge")
 
+    def goodbye(self) -> Reply:
+        """A short goodbye (the call's time is up, or the agent is told to close)."""
+        key = "after_walk_away" if self.state == "walked_away" else "closed"
+        self.state = "walked_away" if self.state == "walked_away" else "resolved"
+        return self._reply(self._pick(key), "closed")
+
+    def prompt_again(self) -> Reply:
+        """Asked to speak again with nothing new from the trainee: nudge them."""
+        if self.state != "talking":
+            return self.goodbye()
+        return self._reply(self._nudge(), "nudge")
+
     # -- internals ---------------------------------------------------------------------------------
 
     def _reply(self, text: str, kind: str, matched: str = "") -> Reply:

@@ -88,3 +88,18 @@ async def test_reachable_openai_compatible_server_is_used_through_the_openai_plu
         chats = server.entries("chat")
         assert chats and chats[-1].detail.get("model") == "llama-3.3-70b-versatile"
         await choice.llm.aclose()
+
+
+async def test_time_limit_instruction_gets_a_goodbye_not_the_last_reply_again(persona):
+    c = ctx(persona, "Can you tell me what happened from the beginning?")
+    c.add_message(role="assistant", content="It is all in the notes. This is exactly why I am angry.")
+    c.add_message(role="system", content="The call has reached its time limit and must end now.")
+    reply = await ScriptedPersonaLLM(persona).chat(chat_ctx=c).collect()
+    assert reply.text in ("Thank you. I have to go now. Goodbye.", "That's all, thanks. Bye.")
+
+
+async def test_asked_to_speak_again_without_new_words_nudges_the_trainee(persona):
+    c = ctx(persona)
+    c.add_message(role="assistant", content=persona.phases.opening.lines[0])
+    reply = await ScriptedPersonaLLM(persona).chat(chat_ctx=c).collect()
+    assert reply.text == persona.phases.opening.lines[1]  # her other opening line, not a repeat
