@@ -254,11 +254,13 @@ class CallState(rx.State):
             return
         reason = str(info.get("reason") or "UNKNOWN")
         status = call_control.session_status(self.session_id)
-        if status is not None and status not in call_control.JOINABLE:
-            # The agent closed the session (time limit, or it ended the call): the call is over.
+        over = status is not None and status not in call_control.JOINABLE
+        if over or (reason in ("ROOM_DELETED", "ROOM_CLOSED") and self.agent_seen):
+            # The agent closed the call (time limit, or it ended it) and with it the room. Its
+            # final status may land a moment after the room is gone.
             self._clear_error()
             self.session_over = True
-            self.page_error = "The call has ended."
+            self.page_error = f"The call with {self.persona_name or 'the persona'} has ended."
             return
         self.error_kind = "connection"
         self.error_message = _DISCONNECT_MESSAGES.get(
@@ -281,6 +283,11 @@ class CallState(rx.State):
 
     @rx.event
     async def on_ended(self, result: dict):
+        # Only the session's own trainee may end it (a tampered client can send this event anywhere).
+        access = call_control.check_call_access(await self._user(), self.session_id)
+        if not (access.ok or access.ended):
+            self.page_error = access.message
+            return
         acknowledged = result.get("rpc") == "ok"
         call_control.record_trainee_end(self.session_id, agent_acknowledged=acknowledged)
         logger.info("call %s ended by the trainee (agent rpc: %s)", self.session_id, result.get("rpc"))
