@@ -298,6 +298,15 @@ def call_view() -> rx.Component:
 
 
 def unavailable() -> rx.Component:
+    return rx.vstack(
+        rx.cond(CallState.persona_name != "", rx.heading(CallState.persona_name, size="7")),
+        _unavailable_callout(),
+        spacing="4",
+        width="100%",
+    )
+
+
+def _unavailable_callout() -> rx.Component:
     return rx.callout.root(
         rx.callout.icon(rx.icon("info")),
         rx.vstack(
@@ -305,7 +314,8 @@ def unavailable() -> rx.Component:
             rx.hstack(
                 rx.cond(
                     CallState.session_over,
-                    rx.link(rx.button("See feedback", size="2"), href=CallState.feedback_href, id="see-feedback"),
+                    rx.link(rx.button("See feedback", size="2", color_scheme="teal"), href=CallState.feedback_href,
+                            id="see-feedback"),
                 ),
                 rx.link(rx.button("Scenarios", size="2", variant="soft"), href="/scenarios"),
                 spacing="2",

@@ -375,6 +375,74 @@ def test_dropped_connection_then_retry(app_server, agent_worker, provider_standi
     assert said[0][0] == Speaker.persona and (Speaker.persona, TYPED_REPLY) in said, said
 
 
+def test_only_the_owner_can_open_a_call_and_only_while_it_is_open(app_server, db_url, page):
+    from coach_app.sessions import start_session
+
+    owner = make_user(db_url, "voice-owner")
+    make_user(db_url, "voice-other")
+    with Session(make_engine(db_url), expire_on_commit=False) as db:
+        open_call = start_session(db, owner, PERSONA_ID)
+        ended_call = start_session(db, owner, PERSONA_ID)
+        ended_call.status = SessionStatus.completed
+        db.add(ended_call)
+        db.commit()
+
+    login(page, app_server, "voice-other")
+    page.goto(f"{app_server}/call/{open_call.id}")
+    expect(page.locator("#call-unavailable")).to_have_text(
+        f"Session {open_call.id} belongs to another trainee; only they can join its call.")
+    expect(page.locator("#end-call")).to_have_count(0)
+    assert page.evaluate("() => window.coachCall === undefined")  # no room, no token in this page
+
+    page.locator("#logout-button").click()
+    page.wait_for_url(re.compile(r"/login"))
+    login(page, app_server, "voice-owner")
+    page.goto(f"{app_server}/call/{ended_call.id}")
+    expect(page.locator("#call-unavailable")).to_contain_text("This call has already ended (completed)")
+    expect(page.locator("#see-feedback")).to_have_attribute("href", f"/sessions/{ended_call.id}/feedback")
+    page.goto(f"{app_server}/call/not-a-number")
+    expect(page.locator("#call-unavailable")).to_contain_text("the session id must be a number")
+    assert _session(db_url, open_call.id)[0].status == SessionStatus.created
+
+
+def test_call_closed_by_the_server_ends_the_page(
+    app_server, agent_worker, provider_standin, livekit, db_url, call_page, tmp_path
+):
+    """When the room goes away under the page (as at the time limit, when the persona has said
+    goodbye and the agent deletes the room), the page says the call has ended and links to
+    the feedback."""
+    import asyncio
+    import concurrent.futures
+
+    from livekit import api
+
+    provider_standin.reset(_script())
+    page = call_page
+    make_user(db_url, "voice-closed")
+    login(page, app_server, "voice-closed")
+    session_id = _start_call(page, app_server)
+    page.locator("#mute").click()
+    expect(page.locator("#transcript .transcript-line[data-speaker='persona'][data-final='true']")).to_have_count(
+        1, timeout=30_000)
+    room = _session(db_url, session_id)[0].room_name
+
+    async def delete_room() -> None:
+        lk = api.LiveKitAPI(livekit.http_url, livekit.api_key, livekit.api_secret)
+        try:
+            await lk.room.delete_room(api.DeleteRoomRequest(room=room))
+        finally:
+            await lk.aclose()
+
+    # Sync Playwright keeps an event loop running in this thread: use another one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, delete_room()).result(30)
+    expect(page.locator("#call-unavailable")).to_have_text("The call with Margaret Doyle has ended.")
+    expect(page.locator("#see-feedback")).to_have_attribute("href", f"/sessions/{session_id}/feedback")
+    page.screenshot(path=str(tmp_path / "call-ended-by-server.png"))
+    ps, _ = _wait_closed(db_url, session_id)
+    assert ps.status not in (SessionStatus.created, SessionStatus.live)
+
+
 def _script():
     from tests.support.provider_standin import Script
 

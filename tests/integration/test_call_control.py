@@ -1,0 +1,140 @@
+"""Server-side steps of the call page: who may join, ending a call, resetting a room for a retry."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from livekit import api, rtc
+from sqlmodel import Session
+
+from coach_app import call_control
+from coach_app.db import get_engine
+from coach_app.models import PracticeSession, SessionStatus
+from coach_app.sessions import start_session
+from coach_app.settings import get_settings
+from tests.support.auth import make_user
+
+PERSONA_ID = "billing-dispute-gold"
+
+
+def _start(db_url: str, username: str, **user_kw) -> tuple[object, PracticeSession]:
+    user = make_user(db_url, username, **user_kw)
+    with Session(get_engine(), expire_on_commit=False) as db:
+        ps = start_session(db, user, PERSONA_ID)
+    return user, ps
+
+
+def _set_status(session_id: int, status: SessionStatus) -> None:
+    with Session(get_engine()) as db:
+        ps = db.get(PracticeSession, session_id)
+        ps.status = status
+        db.add(ps)
+        db.commit()
+
+
+def test_only_the_owner_of_an_open_session_may_join(fresh_db):
+    owner, ps = _start(fresh_db, "owner", team="north")
+    other = make_user(fresh_db, "other")
+    manager = make_user(fresh_db, "boss", role="manager", team="north")
+    admin = make_user(fresh_db, "root", role="admin")
+
+    ok = call_control.check_call_access(owner, ps.id)
+    assert ok.ok and ok.session.id == ps.id
+
+    assert call_control.check_call_access(None, ps.id).message == "Log in to join this call."
+    assert "must be a number" in call_control.check_call_access(owner, None).message
+    assert call_control.check_call_access(owner, ps.id + 100).message == f"There is no practice session {ps.id + 100}."
+    # Managers and admins may review the session, but the call is the trainee's alone.
+    for intruder in (other, manager, admin):
+        denied = call_control.check_call_access(intruder, ps.id)
+        assert not denied.ok and "belongs to another trainee" in denied.message
+
+    _set_status(ps.id, SessionStatus.live)
+    assert call_control.check_call_access(owner, ps.id).ok
+    for status in (SessionStatus.completed, SessionStatus.abandoned, SessionStatus.failed):
+        _set_status(ps.id, status)
+        ended = call_control.check_call_access(owner, ps.id)
+        assert not ended.ok and ended.ended and f"already ended ({status.value})" in ended.message
+
+
+def test_join_credentials_are_a_short_lived_token_for_this_room_only(fresh_db):
+    owner, ps = _start(fresh_db, "owner")
+    info = call_control.join_credentials(ps, owner)
+    settings = get_settings()
+    assert info["livekit_url"] == settings.lk_url and info["room"] == ps.room_name
+    claims = api.TokenVerifier(settings.lk_api_key, settings.lk_api_secret).verify(info["token"])
+    assert claims.video.room == ps.room_name and claims.video.room_join
+    assert settings.lk_api_secret not in str(info)
+
+
+def test_ending_a_call(fresh_db):
+    _, never_joined = _start(fresh_db, "a")
+    assert call_control.record_trainee_end(never_joined.id, agent_acknowledged=False) == SessionStatus.abandoned
+    with Session(get_engine()) as db:
+        ps = db.get(PracticeSession, never_joined.id)
+        assert ps.end_reason == "ended_before_agent_joined" and ps.ended_at is not None
+
+    # The agent answered the end-call RPC: it closes the session itself, nothing changes here.
+    _, live = _start(fresh_db, "b")
+    _set_status(live.id, SessionStatus.live)
+    assert call_control.record_trainee_end(live.id, agent_acknowledged=True) == SessionStatus.live
+
+    # No agent answered: the call is closed so it does not stay live forever.
+    assert call_control.record_trainee_end(live.id, agent_acknowledged=False) == SessionStatus.completed
+    with Session(get_engine()) as db:
+        assert db.get(PracticeSession, live.id).end_reason == "trainee_ended_agent_unreachable"
+
+    # A closed session is never reopened or changed.
+    _set_status(live.id, SessionStatus.failed)
+    assert call_control.record_trainee_end(live.id, agent_acknowledged=False) == SessionStatus.failed
+    assert call_control.record_trainee_end(10_000, agent_acknowledged=False) is None
+
+
+@pytest.fixture
+def lk_settings(livekit, monkeypatch):
+    monkeypatch.setenv("LIVEKIT_URL", livekit.url)
+    monkeypatch.setenv("LIVEKIT_API_KEY", livekit.api_key)
+    monkeypatch.setenv("LIVEKIT_API_SECRET", livekit.api_secret)
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+async def _room_exists(s, name: str) -> bool:
+    lk = api.LiveKitAPI(s.lk_url, s.lk_api_key, s.lk_api_secret)
+    try:
+        return bool((await lk.room.list_rooms(api.ListRoomsRequest(names=[name]))).rooms)
+    finally:
+        await lk.aclose()
+
+
+async def test_retry_resets_a_room_only_when_no_agent_is_in_it(lk_settings):
+    s = lk_settings
+    lk = api.LiveKitAPI(s.lk_url, s.lk_api_key, s.lk_api_secret)
+    try:
+        await lk.room.create_room(api.CreateRoomRequest(name="retry-empty", empty_timeout=60))
+        await lk.room.create_room(api.CreateRoomRequest(name="retry-agent", empty_timeout=60))
+    finally:
+        await lk.aclose()
+
+    assert await call_control.reset_room_without_agent("retry-missing") is False
+
+    assert await call_control.reset_room_without_agent("retry-empty") is True
+    assert not await _room_exists(s, "retry-empty")
+
+    token = (
+        api.AccessToken(s.lk_api_key, s.lk_api_secret)
+        .with_identity("agent-x")
+        .with_kind("agent")
+        .with_grants(api.VideoGrants(room_join=True, room="retry-agent"))
+        .with_ttl(timedelta(minutes=1))
+        .to_jwt()
+    )
+    agent = rtc.Room()
+    await agent.connect(s.lk_url, token)
+    try:
+        assert await call_control.reset_room_without_agent("retry-agent") is False
+        assert await _room_exists(s, "retry-agent")
+    finally:
+        await agent.disconnect()
