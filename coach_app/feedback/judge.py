@@ -134,24 +134,31 @@ def normalise_for_match(text: str, unspaced: bool = False) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def find_quote(quote: str, turns: list[TurnData], language: str | None = "en") -> TurnData | None:
-    """The turn whose text contains `quote` (ignoring case, punctuation and spacing), else None.
+class QuoteIndex:
+    """The transcript normalised once, to look many quotes up in it."""
 
-    Trainee turns are searched first, so a phrase both sides said links to the trainee's turn.
-    """
-    unspaced = rules_for(language).unspaced
-    q = normalise_for_match(quote, unspaced)
-    if not q:
-        return None
-    ordered = [t for t in turns if t.speaker == TRAINEE] + [t for t in turns if t.speaker != TRAINEE]
-    for t in ordered:
-        hay = normalise_for_match(t.text, unspaced)
-        if unspaced:
+    def __init__(self, turns: list[TurnData], language: str | None = "en"):
+        self.unspaced = rules_for(language).unspaced
+        # Trainee turns first, so a phrase both sides said links to the trainee's turn.
+        ordered = [t for t in turns if t.speaker == TRAINEE] + [t for t in turns if t.speaker != TRAINEE]
+        pad = "" if self.unspaced else " "
+        self._items = [(t, f"{pad}{normalise_for_match(t.text, self.unspaced)}{pad}") for t in ordered]
+
+    def find(self, quote: str) -> TurnData | None:
+        q = normalise_for_match(quote, self.unspaced)
+        if not q:
+            return None
+        if not self.unspaced:
+            q = f" {q} "  # whole words only: "refund" is not in "refunded"
+        for t, hay in self._items:
             if q in hay:
                 return t
-        elif f" {q} " in f" {hay} ":  # whole words only: "refund" is not in "refunded"
-            return t
-    return None
+        return None
+
+
+def find_quote(quote: str, turns: list[TurnData], language: str | None = "en") -> TurnData | None:
+    """The turn whose text contains `quote` (ignoring case, punctuation and spacing), else None."""
+    return QuoteIndex(turns, language).find(quote)
 
 
 # --- prompt ---------------------------------------------------------------------------------
@@ -310,12 +317,13 @@ def check_answer(
 ) -> list[ObjectiveResult]:
     """Turn the parsed answer into results, keeping only quotes that are really in the transcript."""
     results = []
+    index = QuoteIndex(turns, language)
     for o in rubric:
         a = answer[o["id"]]
         kept: list[dict[str, Any]] = []
         invented: list[str] = []
         for q in a["evidence"]:
-            t = find_quote(q, turns, language)
+            t = index.find(q)
             if t is None:
                 invented.append(q)
             elif len(kept) < MAX_QUOTES_PER_OBJECTIVE and all(k["text"] != q for k in kept):

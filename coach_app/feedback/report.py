@@ -2,9 +2,9 @@
 
 Page states call these after their access checks; the benchmark times them directly.
 
-Score shown everywhere ("effective score"): the newest manager override when it is newer than
-the newest evaluation, otherwise the newest evaluation's overall score. A re-run evaluation
-therefore replaces an older override; the override stays in the review history.
+Score shown everywhere ("effective score"): the newest manager override, unless a newer
+evaluation has produced a score (then that score). So a re-run that scores the call replaces an
+older override (which stays in the review history); a failed or unscored re-run does not.
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ def user_label(u: User | None) -> str:
 
 def effective_score(fb: Feedback | None, override: ReviewAction | None) -> tuple[float | None, bool]:
     """(score shown, whether it is a manager override)."""
-    if override is not None and (fb is None or _utc(override.created_at) >= _utc(fb.created_at)):
+    if override is not None and (fb is None or fb.overall_score is None
+                                 or _utc(override.created_at) >= _utc(fb.created_at)):
         return override.new_score, True
     return (fb.overall_score if fb is not None else None), False
 
@@ -155,10 +156,8 @@ def _duration_expr(dialect: str):
     return literal(None)
 
 
-def _columns(dialect: str):
-    """The select for table rows, with the effective score, and the expressions to sort on."""
-    fb = aliased(Feedback, name="fb")
-    ov = aliased(ReviewAction, name="ov")
+def _latest_ids():
+    """Correlated subqueries: the newest evaluation and the newest override of each session."""
     latest_fb = (
         select(func.max(Feedback.id)).where(Feedback.session_id == PracticeSession.id).correlate(PracticeSession)
         .scalar_subquery()
@@ -169,58 +168,68 @@ def _columns(dialect: str):
         .correlate(PracticeSession)
         .scalar_subquery()
     )
-    override_on = and_(ov.id.is_not(None), or_(fb.id.is_(None), ov.created_at >= fb.created_at))
-    score = case((override_on, ov.new_score), else_=fb.overall_score)
-    passed = case((score.is_(None), None), else_=score >= func.coalesce(fb.pass_mark, 70.0))
-    trainee = func.coalesce(func.nullif(User.display_name, ""), User.username, "")
-    scenario = PracticeSession.persona_snapshot["scenario"]["name"].as_string()
-    persona_name = PracticeSession.persona_snapshot["name"].as_string()
-    duration = _duration_expr(dialect)
-    cols = [
-        PracticeSession.id.label("session_id"),
-        PracticeSession.user_id.label("user_id"),
-        trainee.label("trainee"),
-        PracticeSession.persona_id.label("persona_id"),
-        persona_name.label("persona_name"),
-        scenario.label("scenario"),
-        PracticeSession.created_at.label("created_at"),
-        duration.label("duration_seconds"),
-        score.label("score"),
-        fb.overall_score.label("machine_score"),
-        override_on.label("overridden"),
-        fb.pass_mark.label("pass_mark"),
-        passed.label("passed"),
-        PracticeSession.status.label("status"),
-        fb.status.label("evaluation"),
-        fb.created_at.label("evaluated_at"),
-    ]
-    joins = [(User, User.id == PracticeSession.user_id), (fb, fb.id == latest_fb), (ov, ov.id == latest_ov)]
-    sort = {
-        "date": PracticeSession.created_at,
-        "trainee": func.lower(trainee),
-        "scenario": func.lower(func.coalesce(scenario, PracticeSession.persona_id)),
-        "duration": duration,
-        "score": score,
-        "status": PracticeSession.status,
-    }
-    return cols, joins, sort, {"score": score, "trainee": trainee, "scenario": scenario, "fb": fb}
+    return latest_fb, latest_ov
 
 
-def _base(user: User | None, filters: SessionFilters, dialect: str):
-    cols, joins, sort, ex = _columns(dialect)
-    q = select(*cols).select_from(PracticeSession)
-    for target, on in joins:
-        q = q.outerjoin(target, on)
-    q = q.where(access.visible_sessions_clause(user))
+class _Parts:
+    """The expressions the table is built from (one set of aliases per query)."""
+
+    def __init__(self, dialect: str):
+        self.fb = fb = aliased(Feedback, name="fb")
+        self.ov = ov = aliased(ReviewAction, name="ov")
+        self.latest_fb, self.latest_ov = _latest_ids()
+        self.override_on = and_(ov.id.is_not(None),
+                                or_(fb.id.is_(None), fb.overall_score.is_(None), ov.created_at >= fb.created_at))
+        self.score = case((self.override_on, ov.new_score), else_=fb.overall_score)
+        self.passed = case((self.score.is_(None), None), else_=self.score >= func.coalesce(fb.pass_mark, 70.0))
+        self.trainee = func.coalesce(func.nullif(User.display_name, ""), User.username, "")
+        self.duration = _duration_expr(dialect)
+
+    def join_user(self, q):
+        return q.outerjoin(User, User.id == PracticeSession.user_id)
+
+    def join_scores(self, q):
+        return q.outerjoin(self.fb, self.fb.id == self.latest_fb).outerjoin(self.ov, self.ov.id == self.latest_ov)
+
+
+def persona_names(db: Session) -> dict[str, tuple[str, str]]:
+    """persona id -> (persona name, scenario name), read from one stored session per persona id.
+
+    Used to search and sort by scenario without parsing every session's frozen persona; each
+    row still displays the names frozen on its own session.
+    """
+    newest = db.exec(select(func.max(PracticeSession.id)).group_by(PracticeSession.persona_id)).all()
+    if not newest:
+        return {}
+    rows = db.exec(
+        select(PracticeSession.persona_id, PracticeSession.persona_snapshot["name"].as_string(),
+               PracticeSession.persona_snapshot["scenario"]["name"].as_string())
+        .where(PracticeSession.id.in_(list(newest)))
+    ).all()
+    return {pid: (name or pid, scenario or pid) for pid, name, scenario in rows}
+
+
+def _ids_query(db: Session, user: User | None, filters: SessionFilters, sort: str | None, desc: bool):
+    """(select of matching session ids in order, or a count select when sort is None)."""
+    p = _Parts(db.get_bind().dialect.name)
     f = filters
-    if f.search.strip():
-        term = f"%{f.search.strip().lower()}%"
-        q = q.where(or_(
-            func.lower(ex["trainee"]).like(term),
-            func.lower(User.username).like(term),
-            func.lower(func.coalesce(ex["scenario"], "")).like(term),
-            func.lower(PracticeSession.persona_id).like(term),
-        ))
+    term = f.search.strip().lower()
+    sort = sort if sort in SORT_KEYS else ("date" if sort is not None else None)
+    need_user = bool(term) or sort == "trainee"
+    need_scores = f.result in RESULTS or sort == "score"
+    names = persona_names(db) if term or sort == "scenario" else {}
+
+    q = select(func.count() if sort is None else PracticeSession.id).select_from(PracticeSession)
+    if need_user:
+        q = p.join_user(q)
+    if need_scores:
+        q = p.join_scores(q)
+    q = q.where(access.visible_sessions_clause(user))
+    if term:
+        like = f"%{term}%"
+        matching = [pid for pid, (name, scenario) in names.items() if term in name.lower() or term in scenario.lower()]
+        q = q.where(or_(func.lower(p.trainee).like(like), func.lower(User.username).like(like),
+                        func.lower(PracticeSession.persona_id).like(like), PracticeSession.persona_id.in_(matching)))
     if f.persona_id:
         q = q.where(PracticeSession.persona_id == f.persona_id)
     if f.status:
@@ -231,20 +240,53 @@ def _base(user: User | None, filters: SessionFilters, dialect: str):
         q = q.where(PracticeSession.created_at >= datetime.combine(f.date_from, time.min, timezone.utc))
     if f.date_to:
         q = q.where(PracticeSession.created_at < datetime.combine(f.date_to + timedelta(days=1), time.min, timezone.utc))
-    score = ex["score"]
     if f.result == "unscored":
-        q = q.where(score.is_(None))
+        q = q.where(p.score.is_(None))
     elif f.result in ("passed", "not_passed"):
-        passed = score >= func.coalesce(ex["fb"].pass_mark, 70.0)
-        q = q.where(score.is_not(None), passed if f.result == "passed" else ~passed)
-    return q, sort
-
-
-def _ordered(q, sort_exprs, sort: str, desc: bool):
-    expr = sort_exprs.get(sort, sort_exprs["date"])
-    direction = expr.desc() if desc else expr.asc()
+        passed = p.score >= func.coalesce(p.fb.pass_mark, 70.0)
+        q = q.where(p.score.is_not(None), passed if f.result == "passed" else ~passed)
+    if sort is None:
+        return q
+    if sort == "scenario":
+        by_name = {pid: scenario.lower() for pid, (_, scenario) in names.items()}
+        expr = case(by_name, value=PracticeSession.persona_id, else_=PracticeSession.persona_id) if by_name \
+            else PracticeSession.persona_id
+    else:
+        expr = {"date": PracticeSession.created_at, "trainee": func.lower(p.trainee), "duration": p.duration,
+                "score": p.score, "status": PracticeSession.status}[sort]
     tie = PracticeSession.id.desc() if desc else PracticeSession.id.asc()
-    return q.order_by(expr.is_(None).asc(), direction, tie)  # unknown values last either way
+    return q.order_by(expr.is_(None).asc(), expr.desc() if desc else expr.asc(), tie)  # unknowns last either way
+
+
+def _rows_for(db: Session, ids: list[int]) -> list[SessionRow]:
+    """Full table rows for these session ids, in the same order."""
+    if not ids:
+        return []
+    p = _Parts(db.get_bind().dialect.name)
+    cols = [
+        PracticeSession.id.label("session_id"),
+        PracticeSession.user_id.label("user_id"),
+        p.trainee.label("trainee"),
+        PracticeSession.persona_id.label("persona_id"),
+        PracticeSession.persona_snapshot["name"].as_string().label("persona_name"),
+        PracticeSession.persona_snapshot["scenario"]["name"].as_string().label("scenario"),
+        PracticeSession.created_at.label("created_at"),
+        p.duration.label("duration_seconds"),
+        p.score.label("score"),
+        p.fb.overall_score.label("machine_score"),
+        p.override_on.label("overridden"),
+        p.fb.pass_mark.label("pass_mark"),
+        p.passed.label("passed"),
+        PracticeSession.status.label("status"),
+        p.fb.status.label("evaluation"),
+        p.fb.created_at.label("evaluated_at"),
+    ]
+    by_id: dict[int, SessionRow] = {}
+    for chunk in range(0, len(ids), 2000):
+        q = p.join_scores(p.join_user(select(*cols).select_from(PracticeSession)))
+        for r in db.exec(q.where(PracticeSession.id.in_(ids[chunk:chunk + 2000]))).all():
+            by_id[r.session_id] = _row(r)
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def _row(r: Any) -> SessionRow:
@@ -281,23 +323,21 @@ def list_sessions(
     page: int = 1,
     page_size: int = PAGE_SIZE,
 ) -> SessionPage:
-    """One page of the sessions `user` may see, filtered and sorted."""
+    """One page of the sessions `user` may see, filtered and sorted (unknown values sort last)."""
     filters = filters or SessionFilters()
-    dialect = db.get_bind().dialect.name
-    q, sort_exprs = _base(user, filters, dialect)
-    total = db.exec(select(func.count()).select_from(q.subquery())).one()
+    total = db.exec(_ids_query(db, user, filters, None, desc)).one()
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
-    rows = db.exec(_ordered(q, sort_exprs, sort, desc).limit(page_size).offset((page - 1) * page_size)).all()
-    return SessionPage([_row(r) for r in rows], total, page, pages, page_size)
+    ids = list(db.exec(_ids_query(db, user, filters, sort, desc).limit(page_size).offset((page - 1) * page_size)).all())
+    return SessionPage(_rows_for(db, ids), total, page, pages, page_size)
 
 
 def all_sessions(
     db: Session, user: User | None, filters: SessionFilters | None = None, sort: str = "date", desc: bool = True
 ) -> list[SessionRow]:
-    """Every row of the filtered table (for the CSV export)."""
-    q, sort_exprs = _base(user, filters or SessionFilters(), db.get_bind().dialect.name)
-    return [_row(r) for r in db.exec(_ordered(q, sort_exprs, sort, desc)).all()]
+    """Every row of the filtered table in table order (for the CSV export)."""
+    ids = list(db.exec(_ids_query(db, user, filters or SessionFilters(), sort, desc)).all())
+    return _rows_for(db, ids)
 
 
 CSV_COLUMNS = ["session_id", "trainee", "scenario", "persona", "date_utc", "duration_seconds", "score",
@@ -329,15 +369,15 @@ def sessions_csv(rows: list[SessionRow]) -> str:
 
 def filter_options(db: Session, user: User | None) -> dict[str, list[dict[str, str]]]:
     """Choices for the review filters: personas and trainees among the sessions `user` may see."""
-    personas = db.exec(
-        select(PracticeSession.persona_id, func.max(PracticeSession.persona_snapshot["name"].as_string()))
-        .where(access.visible_sessions_clause(user))
-        .group_by(PracticeSession.persona_id)
+    seen = db.exec(
+        select(PracticeSession.persona_id).where(access.visible_sessions_clause(user)).distinct()
         .order_by(PracticeSession.persona_id)
     ).all()
+    names = persona_names(db)
     users = db.exec(select(User).where(access.visible_users_clause(user)).order_by(User.username)).all()
     return {
-        "personas": [{"value": pid, "label": f"{name or pid}"} for pid, name in personas],
+        "personas": [{"value": pid, "label": f"{names.get(pid, (pid, pid))[1]} ({names.get(pid, (pid, pid))[0]})"}
+                     for pid in seen],
         "trainees": [{"value": str(u.id), "label": user_label(u)} for u in users],
     }
 
@@ -435,7 +475,10 @@ def feedback_page_data(
     override = latest_override(db, ps.id)
     score, overridden = effective_score(fb, override)
     pass_mark = fb.pass_mark if fb is not None else float(snap.get("pass_mark") or 70)
-    turns = list(db.exec(select(Turn).where(Turn.session_id == ps.id).order_by(Turn.seq)).all())
+    # plain rows, not ORM objects: long calls have hundreds of turns
+    turns = db.exec(
+        select(Turn.seq, Turn.speaker, Turn.text, Turn.start).where(Turn.session_id == ps.id).order_by(Turn.seq)
+    ).all()
 
     status = "none" if fb is None else fb.status
     if fb is not None and is_stale(fb):
@@ -460,10 +503,9 @@ def feedback_page_data(
     persona_name = str(snap.get("name") or ps.persona_id)
     trainee_label = "You" if viewer_id is not None and viewer_id == ps.user_id else user_label(trainee)
     transcript = [
-        {"seq": t.seq, "anchor": f"turn-{t.seq}", "speaker": t.speaker.value if hasattr(t.speaker, "value") else t.speaker,
-         "who": trainee_label if t.speaker == "trainee" else persona_name, "text": t.text, "at": _seq_clock(t.start),
-         "quoted": t.seq in quoted}
-        for t in turns
+        {"seq": seq, "anchor": f"turn-{seq}", "speaker": sp, "who": trainee_label if sp == "trainee" else persona_name,
+         "text": text, "at": _seq_clock(start), "quoted": seq in quoted}
+        for seq, sp, text, start in ((t.seq, getattr(t.speaker, "value", t.speaker), t.text, t.start) for t in turns)
     ]
     talk = a.get("talk_seconds") or {}
     charts = {

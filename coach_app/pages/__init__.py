@@ -6,3 +6,7 @@ from coach_app.pages import call  # noqa: F401
 from coach_app.pages import scenarios  # noqa: F401
 from coach_app.pages import scenario  # noqa: F401
 from coach_app.pages import tokens  # noqa: F401
+from coach_app.pages import feedback  # noqa: F401
+from coach_app.pages import sessions  # noqa: F401
+from coach_app.pages import review  # noqa: F401
+from coach_app.pages import review_trainee  # noqa: F401

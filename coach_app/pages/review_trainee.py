@@ -16,7 +16,7 @@ def review_trainee() -> rx.Component:
         rx.cond(
             S.page_error != "",
             rx.callout(S.page_error, icon="triangle-alert", color_scheme="red", id="page-error"),
-            rx.vstack(
+            rx.cond(~S.loaded, rx.center(rx.spinner(size="3"), padding="4em"), rx.vstack(
                 rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("Review"), spacing="1", align="center"),
                         href="/review", size="2", color_scheme="gray"),
                 rx.hstack(
@@ -31,7 +31,7 @@ def review_trainee() -> rx.Component:
                 sessions_table(S, show_trainee=False, trainee_links=False, table_id="trainee-sessions-table"),
                 spacing="4",
                 width="100%",
-            ),
+            )),
         ),
         max_width="84em",
     )

@@ -147,8 +147,12 @@ def test_a_newer_evaluation_replaces_an_older_override(small):
         ps = s.get(PracticeSession, sid)
         report.override_score(s, mona, ps, 90)
         assert report.current_score(s, ps) == 90.0
-        seed_feedback(s, ps, 55.0, created_at=datetime.now(timezone.utc) + timedelta(seconds=5))
+        seed_feedback(s, ps, None, created_at=datetime.now(timezone.utc) + timedelta(seconds=5))
+        assert report.current_score(s, ps) == 90.0  # an unscored (or failed) re-run keeps the manager's score
+        seed_feedback(s, ps, 55.0, created_at=datetime.now(timezone.utc) + timedelta(seconds=10))
         assert report.current_score(s, ps) == 55.0
+        [row] = report.all_sessions(s, mona)
+        assert (row.score, row.overridden) == (55.0, False)
 
 
 @pytest.mark.parametrize(("raw", "message"), [("", "Enter a score"), ("abc", "'abc' is not a number"),
