@@ -125,3 +125,10 @@ def session_providers(session_id: int) -> dict[str, Any]:
     with session_scope() as db:
         ps = db.get(PracticeSession, session_id)
         return dict(ps.providers or {}) if ps else {}
+
+
+def time_limit_seconds(persona_snapshot: dict[str, Any]) -> int:
+    """The call's time limit as the agent applies it: the persona's, capped by CALL_MAX_SECONDS."""
+    limit = int(float(persona_snapshot.get("time_limit_minutes") or 0) * 60)
+    cap = get_settings().call_max_seconds
+    return min(limit, cap) if cap and limit else (limit or cap or 0)

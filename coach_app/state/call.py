@@ -127,6 +127,13 @@ class CallState(rx.State):
 
     # --- page load ------------------------------------------------------------------------
     def _reset_call(self) -> None:
+        self.session_id = 0
+        self.persona_name = ""
+        self.persona_role = ""
+        self.scenario_name = ""
+        self.limit_seconds = 0
+        self.provider_lines = []
+        self.replies_scripted = False
         self.page_error = ""
         self.session_over = False
         self.token = ""
@@ -161,19 +168,19 @@ class CallState(rx.State):
     async def load(self):
         self._reset_call()
         sid = self._route_session_id()
-        self.session_id = sid or 0
         user = await self._user()
         if user is None:
             self.page_error = "Log in to join this call."
             return
         access = call_control.check_call_access(user, sid)
         ps = access.session
-        if ps is not None:
+        if ps is not None:  # the user's own session (open or ended); nothing is kept otherwise
+            self.session_id = ps.id
             snap = ps.persona_snapshot or {}
             self.persona_name = str(snap.get("name") or ps.persona_id)
             self.persona_role = str(snap.get("role") or "")
             self.scenario_name = str((snap.get("scenario") or {}).get("name") or "")
-            self.limit_seconds = int(float(snap.get("time_limit_minutes") or 0) * 60)
+            self.limit_seconds = call_control.time_limit_seconds(snap)
             self.provider_lines = describe(ps.providers)
             self.replies_scripted = is_scripted(ps.providers)
         if not access.ok:
@@ -194,7 +201,7 @@ class CallState(rx.State):
         joined = bool(data.get("agentJoined"))
         self.mic_enabled = bool(data.get("micEnabled"))
         if joined:
-            if not self.agent_seen:
+            if not self.agent_seen and self.token:
                 # The agent records the providers it really runs with when it goes live.
                 providers = call_control.session_providers(self.session_id)
                 self.provider_lines = describe(providers)

@@ -138,3 +138,16 @@ async def test_retry_resets_a_room_only_when_no_agent_is_in_it(lk_settings):
         assert await _room_exists(s, "retry-agent")
     finally:
         await agent.disconnect()
+
+
+def test_the_page_shows_the_time_limit_the_agent_applies(monkeypatch):
+    snapshot = {"time_limit_minutes": 8}
+    get_settings.cache_clear()
+    assert call_control.time_limit_seconds(snapshot) == 480
+    monkeypatch.setenv("CALL_MAX_SECONDS", "120")
+    get_settings.cache_clear()
+    try:
+        assert call_control.time_limit_seconds(snapshot) == 120
+        assert call_control.time_limit_seconds({"time_limit_minutes": 1}) == 60
+    finally:
+        get_settings.cache_clear()
