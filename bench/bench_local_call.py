@@ -8,9 +8,9 @@ dispute persona, one after the persona's previous reply has finished. For each r
 - the agent's own per-turn metrics (end-of-turn delay, transcription, LLM TTFT, TTS TTFB, e2e);
 
 and the CPU time used by the worker (with its job process) and by livekit-server during the call.
-Results go to bench/results/local_call.json.
+Results go to bench/results/local_call.json (and bench/results.md with `make bench`).
 
-Run:  .venv/bin/python -m bench.local_call [--turns N]
+Run:  .venv/bin/python -m bench.bench_local_call [--turns N]   (or `python -m bench local_call`)
 """
 
 from __future__ import annotations
@@ -135,13 +135,16 @@ async def wait(check, timeout: float, what: str):
     raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
 
 
-async def run(turns: int, out: Path) -> dict:
+async def _run_call(turns: int, out: Path) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="coach-bench-local-"))
     db_url = f"sqlite:///{workdir / 'bench.db'}"
     for var in [v for v in os.environ if v.startswith(("GROQ_", "ELEVEN", "LOCAL_", "LIVEKIT_"))
                 or v in ("STT_PROVIDER", "LLM_PROVIDER", "TTS_PROVIDER")]:
-        del os.environ[var]
+        del os.environ[var]  # no account at all
     os.environ.update(COACH_ENV_FILE="", DATABASE_URL=db_url)
+    from coach_app.settings import get_settings
+
+    get_settings.cache_clear()
 
     from coach_app.db import migrate
     from coach_app.models import PracticeSession, Turn, User
@@ -217,12 +220,53 @@ async def run(turns: int, out: Path) -> dict:
     return result
 
 
+def run() -> dict[str, str]:
+    """For `python -m bench`: one five-turn call, summarised as markdown."""
+    saved = dict(os.environ)
+    try:
+        r = asyncio.run(_run_call(len(LINES), REPO / "bench" / "results" / "local_call.json"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        from coach_app.settings import get_settings
+
+        get_settings.cache_clear()
+    rows = "\n".join(
+        f"| {t['text'][:60]} | {_fmt(t['transcription_delay'])} | {_fmt(t['llm_ttft'])} | {_fmt(t['tts_ttfb'])} "
+        f"| {_fmt(t['e2e_latency'])} |"
+        for t in r["turns"] if t["speaker"] == "trainee" or t["e2e_latency"] is not None
+    )
+    method = f"""
+Its own livekit-server and an agent worker with no keys at all (local mode: faster-whisper
+`{r['providers']['stt']['model']}` on the CPU, the scripted persona, flite), and a Python `livekit.rtc` trainee that
+speaks {len(LINES)} flite lines to the English billing-dispute persona, each after the previous reply has
+finished. *Heard latency*: end of the trainee's speech to the first audible persona audio at the
+client. The per-turn columns are the agent's own metrics as recorded on the turns. CPU: user+system
+time of the worker process group (worker and job process) and of livekit-server over the call.
+"""
+    results = f"""
+Heard voice-to-voice latency per reply (s): {r['heard_latency_s']} (median {r['heard_latency_median_s']});
+agent-measured e2e median {_fmt(r['agent_e2e_latency_median_s'])} s. Call {r['call_seconds']} s; CPU
+(cores, average over the call): worker {r['cpu_cores_avg']['worker']}, livekit-server
+{r['cpu_cores_avg']['livekit']}; whole machine {r['machine_busy_pct']} % busy (other work included).
+
+| trainee said / persona replied | transcription (s) | LLM TTFT (s) | TTS TTFB (s) | e2e (s) |
+| --- | --- | --- | --- | --- |
+{rows}
+"""
+    return {"title": "Local mode call: voice-to-voice latency and CPU", "method": method, "results": results}
+
+
+def _fmt(v) -> str:
+    return "" if v is None else f"{v:.2f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=len(LINES))
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "local_call.json")
     args = parser.parse_args()
-    r = asyncio.run(run(min(args.turns, len(LINES)), args.out))
+    r = asyncio.run(_run_call(min(args.turns, len(LINES)), args.out))
     print(json.dumps({k: r[k] for k in ("heard_latency_s", "heard_latency_median_s", "agent_e2e_latency_median_s",
                                         "call_seconds", "cpu_cores_avg", "machine_busy_pct")}, indent=2))
     for t in r["turns"]:
