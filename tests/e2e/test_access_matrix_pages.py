@@ -16,6 +16,9 @@ manager, an admin. Three kinds of check:
 
 from __future__ import annotations
 
+import base64
+import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -233,6 +236,8 @@ def _attacks():
     return [
         # (what, who tries, page, events)
         ("end another trainee's call", ["trainee_b", "manager_a", "manager_b", "admin"], "/call/{a_live}", [end]),
+        ("get a room token for A's call with Retry", ["trainee_b", "manager_a", "admin"], "/call/{a_live}",
+         [(call, "retry", {})]),
         ("end A's call from my own call page with a tampered session id", ["trainee_b"], "/call/{b_live}",
          [(call, "setvar", {"var_name": "session_id", "value": "{a_live}"}), end]),
         ("comment on A's session", ["trainee_a", "trainee_b", "manager_b"], "/sessions/{a_done}/feedback", comment),
@@ -246,6 +251,21 @@ def _attacks():
           (trainee_review, "go_page", {"delta": 0})]),
         ("export the review table as a trainee", ["trainee_b"], "/review", [(review, "export_csv", {})]),
     ]
+
+
+def _token_rooms(frames: str) -> set[str]:
+    """Rooms of every LiveKit token (a JWT in the call state's `token`) found in websocket frames."""
+    rooms = set()
+    for jwt in re.findall(r'"token_rx_state_":\s*"(ey[A-Za-z0-9_.-]+)"', frames):
+        body = jwt.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        rooms.add(claims.get("video", {}).get("room", ""))
+    return rooms
+
+
+def _rooms_of(db_url, ids, *keys) -> set[str]:
+    with Session(_engine(db_url)) as db:
+        return {db.get(PracticeSession, int(ids[k])).room_name for k in keys}
 
 
 def _inject(tap, page, path, events, ids):
@@ -279,6 +299,8 @@ def test_handlers_refuse_people_without_access(app_server, db_url, world, browse
         if who not in MAY_SEE_A:
             assert A_PHRASE not in seen and A_NAME not in seen, what
         assert "coach-sessions.csv" not in seen, what
+        a_rooms = _rooms_of(db_url, world, "a_live", "a_live2", "a_done")
+        assert not (_token_rooms(seen) & a_rooms), f"{what}: a LiveKit token for A's room reached the browser"
     finally:
         context.close()
 
@@ -304,6 +326,8 @@ def test_the_same_injected_events_work_for_people_with_access(app_server, db_url
         path = f"/call/{world['a_live2']}"
         page.goto(app_server + path)
         page.locator("#call-persona").wait_for()
+        # The owner's page does get a room token (so the "no token" checks above look for the right thing).
+        assert _token_rooms(tap.received_text()) == _rooms_of(db_url, world, "a_live2")
         _inject(tap, page, path, [(call, "on_ended", {"result": {"rpc": "unreachable"}})], world)
         with Session(_engine(db_url)) as db:
             assert db.get(PracticeSession, int(world["a_live2"])).status == SessionStatus.abandoned
