@@ -16,6 +16,7 @@ from livekit.plugins import silero
 
 # Imported here, not in the job: job processes are forked warm with it (the plugins and their
 # OpenAI client take seconds to import, which would delay the persona's first words).
+from agent.local import build as local
 from agent.session_runner import run_session
 from coach_app import worker_status
 from coach_app.settings import get_settings
@@ -35,6 +36,7 @@ FIRST_REQUEST_IMPORTS = ("openai.pagination", "anyio.streams.stapled", "jiter")
 def prewarm(proc: JobProcess) -> None:
     """Load Silero VAD once per job process (the model ships inside its wheel)."""
     proc.userdata["vad"] = silero.VAD.load()
+    local.preload_models(settings)  # local mode: the speech model, so the first words are not delayed
     for module in FIRST_REQUEST_IMPORTS:
         with contextlib.suppress(ImportError):
             importlib.import_module(module)
@@ -84,6 +86,7 @@ async def entrypoint(ctx: JobContext) -> None:
 
 
 def main() -> None:
+    local.fetch_models(settings)  # local mode, first run: download the speech model before taking calls
     cli.run_app(server)
 
 

@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 
 from agent.local.llm import LOCAL_KEY, ScriptedPersonaLLM, ServerProbe, _models_url, openai_compatible_llm
-from agent.local.stt import LocalModelError, WhisperSTT, resolve_model_path
+from agent.local.stt import LocalModelError, WhisperSTT, default_threads, load_model, resolve_model_path
 from agent.local.tts import LocalTTS, pick_voice
 from coach_app.personas import Persona
-from coach_app.provider_choice import LOCAL, SCRIPTED, ProviderConfigError, ProviderPlan, VoiceChoice
+from coach_app.provider_choice import LOCAL, SCRIPTED, ProviderConfigError, ProviderPlan, VoiceChoice, resolve_providers
 from coach_app.settings import Settings
 
 logger = logging.getLogger("coach.local")
@@ -102,3 +102,35 @@ def local_llm(settings: Settings, persona: Persona, plan: ProviderPlan):
 
 def local_tts(settings: Settings, persona: Persona, plan: ProviderPlan, facts: LocalFacts) -> LocalTTS:
     return LocalTTS(voice=facts.voice or pick_voice(settings, persona.language))
+
+
+# --- worker start-up ------------------------------------------------------------------------------
+
+
+def _stt_is_local(settings: Settings) -> bool:
+    return resolve_providers(settings).stt.mode == LOCAL
+
+
+def fetch_models(settings: Settings) -> None:
+    """Worker start (main process, before registering): download the speech model on first use,
+    so no call waits for it. Problems are logged; calls then fail with the same clear message."""
+    if not _stt_is_local(settings):
+        return
+    try:
+        path = resolve_model_path(settings.local_stt_model, settings.local_stt_cache_dir)
+        logger.info("local speech recognition: model %s at %s", settings.local_stt_model, path)
+    except LocalModelError as exc:
+        logger.error("local speech recognition is not ready: %s", exc)
+
+
+def preload_models(settings: Settings) -> None:
+    """Job process warm-up: load the speech model (never downloads), so the trainee's first words
+    are not delayed by it."""
+    if not _stt_is_local(settings):
+        return
+    try:
+        load_model(settings.local_stt_model, cache_dir=settings.local_stt_cache_dir,
+                   compute_type=settings.local_stt_compute_type, cpu_threads=default_threads(settings.local_stt_threads),
+                   allow_download=False)
+    except Exception as exc:  # noqa: BLE001 - the call loads (or reports) it again
+        logger.warning("could not preload the speech recognition model: %s", exc)

@@ -162,11 +162,12 @@ _models: dict[_ModelKey, WhisperModel] = {}
 _models_lock = threading.Lock()
 
 
-def load_model(spec: str, *, cache_dir: Path, compute_type: str = "int8", cpu_threads: int = 0) -> WhisperModel:
+def load_model(spec: str, *, cache_dir: Path, compute_type: str = "int8", cpu_threads: int = 0,
+               allow_download: bool = True) -> WhisperModel:
     """Load (once per process) the Whisper model named or located by `spec`."""
     from faster_whisper import WhisperModel
 
-    path = resolve_model_path(spec, cache_dir)
+    path = resolve_model_path(spec, cache_dir, allow_download=allow_download)
     key = _ModelKey(str(path), compute_type, cpu_threads)
     with _models_lock:
         model = _models.get(key)
@@ -179,6 +180,11 @@ def load_model(spec: str, *, cache_dir: Path, compute_type: str = "int8", cpu_th
             logger.info("loaded whisper model %s (%s) in %.1fs", spec, compute_type, time.monotonic() - started)
             _models[key] = model
         return model
+
+
+def default_threads(cpu_threads: int = 0) -> int:
+    """0 = one thread per core, at most 4 (CTranslate2's own default of 4 oversubscribes small machines)."""
+    return cpu_threads or min(os.cpu_count() or 1, 4)
 
 
 def to_whisper_audio(buffer: AudioBuffer) -> np.ndarray:
@@ -214,8 +220,7 @@ class WhisperSTT(stt.STT):
         self._language = (language or "en").split("-")[0].lower()
         self._compute_type = compute_type
         self._cache_dir = Path(cache_dir)
-        # 0 = one thread per core, at most 4 (CTranslate2's own default of 4 oversubscribes small machines).
-        self._cpu_threads = cpu_threads or min(os.cpu_count() or 1, 4)
+        self._cpu_threads = default_threads(cpu_threads)
         self._beam_size = beam_size
         self._no_speech_threshold = no_speech_threshold
         self._model: WhisperModel | None = None

@@ -63,3 +63,25 @@ def test_mixed_local_speech_recognition_with_cloud_llm(margaret):
 def test_bad_local_model_path_fails_the_call_with_the_setting_named(margaret, tmp_path):
     with pytest.raises(ProviderConfigError, match="LOCAL_STT_MODEL=.*no such directory"):
         build_components(settings(local_stt_model=str(tmp_path / "missing")), margaret)
+
+
+def test_worker_start_up_preloads_the_local_speech_model_and_skips_it_for_cloud(caplog):
+    from agent.local import build, stt
+
+    stt._models.clear()
+    build.preload_models(settings(groq_api_key="gsk_test"))  # cloud STT: nothing to load
+    assert not stt._models
+    build.fetch_models(settings())
+    build.preload_models(settings())
+    assert [k.path for k in stt._models] == [str(stt.bundled_model_path("tiny.en"))]
+    # The call then reuses the loaded model instead of loading it again.
+    whisper = build.local_stt(settings(), get_persona("billing-dispute-gold"))
+    whisper.load()
+    assert len(stt._models) == 1
+
+
+def test_worker_start_up_reports_a_bad_model_setting_without_crashing(caplog, tmp_path):
+    from agent.local import build
+
+    build.fetch_models(settings(local_stt_model=str(tmp_path / "nope")))
+    assert "local speech recognition is not ready" in caplog.text and "no such directory" in caplog.text
