@@ -58,3 +58,25 @@ def test_login_refuses_offsite_next(app_server, db_url, page):
     make_user(db_url, "auth-next", "trainee", password="next-pass-12")
     login(page, app_server, "auth-next", "next-pass-12", next_path="//evil.example/")
     assert page.url.rstrip("/") == app_server
+
+
+def test_repeated_failures_lock_the_account_with_a_message_that_says_so(app_server, db_url, page):
+    from sqlmodel import Session, select
+
+    from coach_app.auth.logins import LOGIN_THROTTLED
+    from coach_app.db import make_engine
+    from coach_app.models import LoginAttempt
+    from coach_app.settings import get_settings
+
+    make_user(db_url, "auth-throttle", "trainee", password="throttle-pass-1")
+    for i in range(get_settings().login_max_failures_per_account):
+        err = _submit_login(page, app_server, "auth-throttle", f"wrong-{i}")
+        err.wait_for(state="visible")
+        assert err.inner_text() == "Wrong username or password."
+    err = _submit_login(page, app_server, "auth-throttle", "throttle-pass-1")
+    page.get_by_text(LOGIN_THROTTLED).wait_for()
+    assert "/login" in page.url
+    with Session(make_engine(db_url)) as s:
+        attempts = s.exec(select(LoginAttempt).where(LoginAttempt.username == "auth-throttle")).all()
+    # Each attempt is recorded with the browser's address, which the per-address limit counts.
+    assert attempts and all(a.address == "127.0.0.1" for a in attempts)
