@@ -10,7 +10,7 @@ check `current_user()` themselves too.
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import reflex as rx
 
@@ -24,10 +24,16 @@ _settings = get_settings()
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site paths (`/x`), never `//host` or `/\\host` or a scheme."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or "\n" in target:
+    """Only a path on this site (`/x?y`): never `//host`, `/\\host`, a scheme, or control characters
+    (browsers drop tabs and newlines, so `/\t/host` would become `//host`)."""
+    if not target or len(target) > 2000 or not target.startswith("/"):
         return "/"
-    if target.startswith(("/login", "/logout")):
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return "/"
+    parts = urlsplit(target)
+    if target.startswith("//") or parts.scheme or parts.netloc:
+        return "/"
+    if parts.path.rstrip("/") in ("/login", "/logout"):
         return "/"
     return target
 
