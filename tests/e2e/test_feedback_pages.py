@@ -144,6 +144,23 @@ def test_progress_is_shown_while_evaluating_and_the_result_replaces_it(app_serve
     assert page.locator("#evaluation-progress").count() == 0
 
 
+def test_a_call_the_agent_did_not_evaluate_is_evaluated_by_the_page(app_server, page, seeded):
+    from datetime import timedelta
+
+    with Session(seeded["engine"], expire_on_commit=False) as db:
+        ps = seed_session(db, seeded["users"]["tia"].id,
+                          created_at=datetime.now(timezone.utc) - timedelta(minutes=10))  # ended 9 minutes ago
+    login(page, app_server, "fbf_tia")
+    page.goto(f"{app_server}/sessions/{ps.id}/feedback")
+    # no evaluation yet: the page says it is coming, starts one itself, and shows it when done
+    expect(page.locator("#evaluation-note")).to_contain_text("needs an LLM", timeout=20_000)
+    assert page.locator('.metric-card[data-metric="questions"] .metric-value').inner_text() == "2"
+    assert page.locator("#evaluation-progress").count() == 0
+    with Session(seeded["engine"]) as db:
+        rows = db.exec(select(Feedback).where(Feedback.session_id == ps.id)).all()
+    assert [(r.status, r.requested_by) for r in rows] == [("done", None)]
+
+
 def test_manager_comment_override_and_rerun_are_recorded(app_server, page, seeded):
     sid = seeded["judged"]
     max_ = seeded["users"]["max"]
