@@ -37,7 +37,10 @@ def index() -> rx.Component:
             rx.grid(
                 feature("library", "Scenarios", "Pick a customer and a situation to practise.", "/scenarios"),
                 feature("history", "My sessions", "Your calls, scores and progress over time.", "/sessions"),
-                feature("clipboard-check", "Review", "Managers: everyone's sessions, trends and feedback.", "/review"),
+                rx.cond(
+                    AuthState.is_manager,
+                    feature("clipboard-check", "Review", "Your team's sessions, trends and feedback.", "/review"),
+                ),
                 columns=rx.breakpoints(initial="1", sm="3"),
                 spacing="4",
                 width="100%",

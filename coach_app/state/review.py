@@ -94,6 +94,50 @@ class SessionTableState(rx.State, mixin=True):
     def has_next(self) -> bool:
         return self.page < self.pages
 
+    async def _viewer(self) -> User | None:
+        """The logged-in user allowed to see this table (sets `page_error` otherwise)."""
+        raise NotImplementedError
+
+    def _filters(self) -> report.SessionFilters:
+        raise NotImplementedError
+
+    def _query(self, user: User) -> None:
+        with session_scope() as db:
+            pg = report.list_sessions(db, user, self._filters(), self.sort, self.desc, self.page)
+        self.rows = _rows(pg)
+        self.total, self.page, self.pages = pg.total, pg.page, pg.pages
+
+    @rx.event
+    async def sort_by(self, key: str):
+        if key not in report.SORT_KEYS:
+            return
+        user = await self._viewer()
+        if user is None:
+            return
+        if self.sort == key:
+            self.desc = not self.desc
+        else:
+            self.sort, self.desc = key, key in ("date", "score", "duration")
+        self.page = 1
+        self._query(user)
+
+    @rx.event
+    async def go_page(self, delta: int):
+        user = await self._viewer()
+        if user is None:
+            return
+        self.page = max(1, min(self.pages, self.page + int(delta)))
+        self._query(user)
+
+
+async def _manager(state: rx.State) -> User | None:
+    auth = await state.get_state(AuthState)
+    user = auth.current_user()
+    if not access.is_manager(user):
+        state.page_error = "The review pages are for managers." if user else "Log in to review sessions."
+        return None
+    return user
+
 
 class ReviewState(SessionTableState, rx.State):
     search: str = ""
@@ -107,13 +151,10 @@ class ReviewState(SessionTableState, rx.State):
     trainee_options: list[Option] = []
     filter_error: str = ""
 
-    async def _manager(self) -> User | None:
-        auth = await self.get_state(AuthState)
-        user = auth.current_user()
-        if not access.is_manager(user):
-            self.page_error = "The review pages are for managers." if user else "Log in to review sessions."
+    async def _viewer(self) -> User | None:
+        user = await _manager(self)
+        if user is None:
             self.rows = []
-            return None
         return user
 
     def _filters(self) -> report.SessionFilters:
@@ -128,17 +169,14 @@ class ReviewState(SessionTableState, rx.State):
         )
 
     def _query(self, user: User) -> None:
-        with session_scope() as db:
-            pg = report.list_sessions(db, user, self._filters(), self.sort, self.desc, self.page)
-        self.rows = _rows(pg)
-        self.total, self.page, self.pages = pg.total, pg.page, pg.pages
+        super()._query(user)
         self.loaded = True
 
     @rx.event
     async def load(self):
         self.page_error = ""
         self.filter_error = ""
-        user = await self._manager()
+        user = await self._viewer()
         if user is None:
             return
         with session_scope() as db:
@@ -149,7 +187,7 @@ class ReviewState(SessionTableState, rx.State):
 
     @rx.event
     async def apply_filters(self, form: dict[str, Any]):
-        user = await self._manager()
+        user = await self._viewer()
         if user is None:
             return
         self.filter_error = ""
@@ -167,7 +205,7 @@ class ReviewState(SessionTableState, rx.State):
         self._query(user)
 
     async def _set_and_query(self, **values: Any):
-        user = await self._manager()
+        user = await self._viewer()
         if user is None:
             return
         for k, v in values.items():
@@ -197,30 +235,8 @@ class ReviewState(SessionTableState, rx.State):
                                   date_from="", date_to="", filter_error="")
 
     @rx.event
-    async def sort_by(self, key: str):
-        if key not in report.SORT_KEYS:
-            return
-        user = await self._manager()
-        if user is None:
-            return
-        if self.sort == key:
-            self.desc = not self.desc
-        else:
-            self.sort, self.desc = key, key in ("date", "score", "duration")
-        self.page = 1
-        self._query(user)
-
-    @rx.event
-    async def go_page(self, delta: int):
-        user = await self._manager()
-        if user is None:
-            return
-        self.page = max(1, min(self.pages, self.page + int(delta)))
-        self._query(user)
-
-    @rx.event
     async def export_csv(self):
-        user = await self._manager()
+        user = await self._viewer()
         if user is None:
             return
         with session_scope() as db:
@@ -241,19 +257,10 @@ class TraineeReviewState(SessionTableState, rx.State):
     trends: list[TrendView] = []
 
     async def _viewer(self) -> User | None:
-        auth = await self.get_state(AuthState)
-        user = auth.current_user()
-        if not access.is_manager(user):
-            self.page_error = "The review pages are for managers." if user else "Log in to review sessions."
-            return None
-        return user
+        return await _manager(self)
 
-    def _query(self, user: User) -> None:
-        with session_scope() as db:
-            pg = report.list_sessions(db, user, report.SessionFilters(trainee_id=self.trainee_id), self.sort,
-                                      self.desc, self.page)
-        self.rows = _rows(pg)
-        self.total, self.page, self.pages = pg.total, pg.page, pg.pages
+    def _filters(self) -> report.SessionFilters:
+        return report.SessionFilters(trainee_id=self.trainee_id)
 
     @rx.event
     async def load(self):
@@ -280,53 +287,29 @@ class TraineeReviewState(SessionTableState, rx.State):
         self._query(user)
         self.loaded = True
 
-    @rx.event
-    async def go_page(self, delta: int):
-        user = await self._viewer()
-        if user is None:
-            return
-        self.page = max(1, min(self.pages, self.page + int(delta)))
-        self._query(user)
-
-    @rx.event
-    async def sort_by(self, key: str):
-        if key not in report.SORT_KEYS:
-            return
-        user = await self._viewer()
-        if user is None:
-            return
-        if self.sort == key:
-            self.desc = not self.desc
-        else:
-            self.sort, self.desc = key, key in ("date", "score", "duration")
-        self.page = 1
-        self._query(user)
-
 
 class MySessionsState(SessionTableState, rx.State):
     overall_trend: list[dict[str, Any]] = []
     trends: list[TrendView] = []
+    _user_id: int = 0  # backend-only: the logged-in user, re-read by every handler
 
-    async def _me(self) -> User | None:
+    async def _viewer(self) -> User | None:
         auth = await self.get_state(AuthState)
         user = auth.current_user()
         if user is None:
             self.page_error = "Log in to see your sessions."
+        self._user_id = user.id if user else 0
         return user
 
-    def _query(self, user: User) -> None:
-        with session_scope() as db:
-            pg = report.list_sessions(db, user, report.SessionFilters(trainee_id=user.id), self.sort, self.desc,
-                                      self.page)
-        self.rows = _rows(pg)
-        self.total, self.page, self.pages = pg.total, pg.page, pg.pages
+    def _filters(self) -> report.SessionFilters:
+        return report.SessionFilters(trainee_id=self._user_id)
 
     @rx.event
     async def load(self):
         self.page_error = ""
         self.loaded = False
         self.page, self.sort, self.desc = 1, "date", True
-        user = await self._me()
+        user = await self._viewer()
         if user is None:
             self.rows, self.trends, self.overall_trend = [], [], []
             return
@@ -337,24 +320,3 @@ class MySessionsState(SessionTableState, rx.State):
         self._query(user)
         self.loaded = True
 
-    @rx.event
-    async def go_page(self, delta: int):
-        user = await self._me()
-        if user is None:
-            return
-        self.page = max(1, min(self.pages, self.page + int(delta)))
-        self._query(user)
-
-    @rx.event
-    async def sort_by(self, key: str):
-        if key not in report.SORT_KEYS:
-            return
-        user = await self._me()
-        if user is None:
-            return
-        if self.sort == key:
-            self.desc = not self.desc
-        else:
-            self.sort, self.desc = key, key in ("date", "score", "duration")
-        self.page = 1
-        self._query(user)
