@@ -11,6 +11,7 @@ import importlib
 import logging
 import os
 
+from livekit import api
 from livekit.agents import AgentServer, JobContext, JobProcess, cli
 from livekit.plugins import silero
 
@@ -19,6 +20,7 @@ from livekit.plugins import silero
 from agent.local import build as local
 from agent.session_runner import run_session
 from coach_app import worker_status
+from coach_app.session_sweep import OrphanSweeper
 from coach_app.settings import get_settings
 
 logger = logging.getLogger("coach.agent")
@@ -63,15 +65,22 @@ server = AgentServer(
 
 
 async def _heartbeat(worker_id: str) -> None:
+    """Tell the app this worker is registered, and close calls whose agent vanished."""
+    sweeper = OrphanSweeper()
+    lk = api.LiveKitAPI(settings.lk_url, settings.lk_api_key, settings.lk_api_secret)
     try:
         while True:
-            await asyncio.to_thread(worker_status.beat, worker_id, settings.agent_name)
+            try:
+                await asyncio.to_thread(worker_status.beat, worker_id, settings.agent_name)
+                await sweeper.sweep(lk)
+            except Exception:
+                logger.exception("heartbeat failed")
             await asyncio.sleep(worker_status.HEARTBEAT_SECONDS)
     except asyncio.CancelledError:
         await asyncio.to_thread(worker_status.forget, worker_id)
         raise
-    except Exception:
-        logger.exception("heartbeat failed")
+    finally:
+        await lk.aclose()
 
 
 @server.on("worker_registered")

@@ -1,0 +1,45 @@
+"""Close calls whose agent vanished (worker killed or crashed) instead of leaving them `live`.
+
+A `live` session's room exists while its persona is in it. When the room has been gone on two
+sweeps in a row (so a call that is ending normally has had time to record its own outcome), the
+session is closed as `failed` with end reason `agent_lost`. Agent workers run this with their
+heartbeat. No Reflex import: the agent uses it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from livekit import api
+from sqlmodel import select
+
+from coach_app.db import session_scope
+from coach_app.models import PracticeSession, SessionStatus, utcnow
+
+logger = logging.getLogger("coach.sweep")
+
+AGENT_LOST = "agent_lost"
+AGENT_LOST_ERROR = "The persona's agent stopped unexpectedly and the call was closed."
+
+
+class OrphanSweeper:
+    def __init__(self) -> None:
+        self._suspects: set[int] = set()
+
+    async def sweep(self, lk: api.LiveKitAPI) -> list[int]:
+        """One pass; returns the ids of the sessions it closed."""
+        rooms = {r.name for r in (await lk.room.list_rooms(api.ListRoomsRequest())).rooms}
+        closed: list[int] = []
+        with session_scope() as db:
+            live = db.exec(select(PracticeSession).where(PracticeSession.status == SessionStatus.live)).all()
+            roomless = {ps.id for ps in live if ps.room_name not in rooms}
+            for ps in live:
+                if ps.id in roomless and ps.id in self._suspects:
+                    ps.status, ps.end_reason, ps.ended_at = SessionStatus.failed, AGENT_LOST, utcnow()
+                    ps.error = ps.error or AGENT_LOST_ERROR
+                    db.add(ps)
+                    closed.append(ps.id)
+        self._suspects = roomless - set(closed)
+        for sid in closed:
+            logger.warning("session %s was still live but its room is gone: closed as failed (%s)", sid, AGENT_LOST)
+        return closed

@@ -1,0 +1,63 @@
+"""A call whose agent vanished (worker killed) is closed as failed, not left live forever."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from livekit import api
+from sqlmodel import Session
+
+from coach_app.db import make_engine
+from coach_app.models import PracticeSession, SessionStatus, utcnow
+from coach_app.session_sweep import AGENT_LOST, OrphanSweeper
+
+
+def _session(db: Session, room: str, status: SessionStatus) -> int:
+    ps = PracticeSession(persona_id="billing-dispute-gold", room_name=room, status=status,
+                         started_at=utcnow() - timedelta(minutes=3))
+    db.add(ps)
+    db.commit()
+    return ps.id
+
+
+async def test_live_session_without_room_is_closed_on_the_second_sweep(livekit, fresh_db):
+    engine = make_engine(fresh_db)
+    with Session(engine) as db:
+        orphan = _session(db, "sweep-gone", SessionStatus.live)
+        running = _session(db, "sweep-running", SessionStatus.live)
+        done = _session(db, "sweep-done", SessionStatus.completed)
+        waiting = _session(db, "sweep-waiting", SessionStatus.created)
+
+    async with api.LiveKitAPI(livekit.http_url, livekit.api_key, livekit.api_secret) as lk:
+        await lk.room.create_room(api.CreateRoomRequest(name="sweep-running", empty_timeout=60))
+        sweeper = OrphanSweeper()
+        assert await sweeper.sweep(lk) == []  # first sighting: a normal ending may still be recording
+        with Session(engine) as db:
+            assert db.get(PracticeSession, orphan).status == SessionStatus.live
+        assert await sweeper.sweep(lk) == [orphan]
+        await lk.room.delete_room(api.DeleteRoomRequest(room="sweep-running"))
+
+    with Session(engine) as db:
+        lost = db.get(PracticeSession, orphan)
+        assert (lost.status, lost.end_reason) == (SessionStatus.failed, AGENT_LOST)
+        assert lost.ended_at is not None and "stopped unexpectedly" in lost.error
+        assert db.get(PracticeSession, running).status == SessionStatus.live
+        assert db.get(PracticeSession, done).status == SessionStatus.completed
+        assert db.get(PracticeSession, waiting).status == SessionStatus.created
+
+
+async def test_a_session_that_ends_between_sweeps_keeps_its_own_outcome(livekit, fresh_db):
+    engine = make_engine(fresh_db)
+    with Session(engine) as db:
+        sid = _session(db, "sweep-ending", SessionStatus.live)
+    async with api.LiveKitAPI(livekit.http_url, livekit.api_key, livekit.api_secret) as lk:
+        sweeper = OrphanSweeper()
+        await sweeper.sweep(lk)
+        with Session(engine) as db:  # the agent records its normal ending meanwhile
+            ps = db.get(PracticeSession, sid)
+            ps.status, ps.end_reason = SessionStatus.completed, "time_limit"
+            db.add(ps)
+            db.commit()
+        assert await sweeper.sweep(lk) == []
+    with Session(engine) as db:
+        assert db.get(PracticeSession, sid).end_reason == "time_limit"
