@@ -129,24 +129,16 @@ def personas_dir(run_dir: Path) -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
-def app_server(db_url: str, livekit: LiveKit, run_dir: Path, personas_dir: Path) -> Iterator[str]:
-    """The Reflex app (production build, one port) against the suite's database, LiveKit and personas copy."""
+def start_reflex_app(name: str, env: dict[str, str], log_dir: Path, web_dir: str) -> tuple[Proc, str]:
+    """`reflex run --env prod --single-port` on a free port, built into `web_dir`; waits until it serves."""
     port = free_port()
-    web_dir = os.environ.get("COACH_TEST_WEB_DIR", ".web")
-    env = service_env(
-        db_url,
-        livekit,
-        REFLEX_WEB_WORKDIR=web_dir,
-        REFLEX_STATES_WORKDIR=f"{web_dir}-states",
-        PERSONAS_DIR=str(personas_dir),
-    )
+    env = {**env, "REFLEX_WEB_WORKDIR": web_dir, "REFLEX_STATES_WORKDIR": f"{web_dir}-states"}
     proc = Proc(
-        "app",
+        name,
         [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
          "--frontend-port", str(port), "--backend-port", str(port), "--loglevel", "info"],
         env=env,
-        log_dir=run_dir,
+        log_dir=log_dir,
     )
     base = f"http://127.0.0.1:{port}"
 
@@ -154,7 +146,19 @@ def app_server(db_url: str, livekit: LiveKit, run_dir: Path, personas_dir: Path)
         with urllib.request.urlopen(base + "/", timeout=2) as r:
             return r.status == 200
 
-    wait_for(up, 420, "the Reflex app to build and serve", proc)
+    try:
+        wait_for(up, 420, f"the Reflex app ({name}) to build and serve", proc)
+    except BaseException:
+        proc.stop()
+        raise
+    return proc, base
+
+
+@pytest.fixture(scope="session")
+def app_server(db_url: str, livekit: LiveKit, run_dir: Path, personas_dir: Path) -> Iterator[str]:
+    """The Reflex app (production build, one port) against the suite's database, LiveKit and personas copy."""
+    env = service_env(db_url, livekit, PERSONAS_DIR=str(personas_dir))
+    proc, base = start_reflex_app("app", env, run_dir, os.environ.get("COACH_TEST_WEB_DIR", ".web"))
     yield base
     proc.stop()
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import sys
-import urllib.request
 from pathlib import Path
 
 import httpx
@@ -20,7 +18,8 @@ from coach_app.db import migrate
 from tests.support.auth import login, make_user
 from tests.support.livekit import livekit_binary
 from tests.support.pages import fill_route, registered_pages
-from tests.support.procs import REPO, Proc, free_port, wait_for
+from tests.conftest import start_reflex_app
+from tests.support.procs import REPO, Proc, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -62,32 +61,20 @@ rtc:
     db_url = f"sqlite:///{run_dir / 'secrets.db'}"
     migrate(db_url)
     web_dir = os.environ.get("COACH_TEST_WEB_DIR", ".web") + "-secrets"
-    port = free_port()
     env = dict(os.environ)
     env.update(
         DATABASE_URL=db_url,
         PYTHONUNBUFFERED="1",
         LIVEKIT_URL=f"ws://127.0.0.1:{lk_port}",
         LIVEKIT_API_KEY=LK_KEY,
-        REFLEX_WEB_WORKDIR=web_dir,
-        REFLEX_STATES_WORKDIR=f"{web_dir}-states",
         **SECRETS,
     )
-    app = Proc(
-        "app-secrets",
-        [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
-         "--frontend-port", str(port), "--backend-port", str(port), "--loglevel", "info"],
-        env=env,
-        log_dir=run_dir,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        with urllib.request.urlopen(base + "/", timeout=2) as r:
-            return r.status == 200
-
     try:
-        wait_for(up, 420, "the Reflex app (with secrets) to build and serve", app)
+        app, base = start_reflex_app("app-secrets", env, run_dir, web_dir)
+    except BaseException:
+        lk.stop()
+        raise
+    try:
         yield base, db_url, REPO / web_dir, f"ws://127.0.0.1:{lk_port}"
     finally:
         app.stop()
