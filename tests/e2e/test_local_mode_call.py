@@ -35,6 +35,7 @@ from coach_app.personas import get_persona
 from coach_app.rooms import dispatch_metadata, room_name_for
 from coach_app.sessions import start_session
 from tests.conftest import launch_chromium, service_env, start_agent_worker
+from tests.support.call_page import AGENT_AUDIO_JS
 from tests.support.auth import login, make_user
 
 pytestmark = pytest.mark.e2e
@@ -44,30 +45,6 @@ LOCAL_AGENT = "coach-persona-local"
 SPOKEN = "Can you tell me what happened from the beginning?"
 # The persona file's reaction to "asks her to repeat the whole story", made speakable.
 SCRIPTED_REPLY = "It is all in the notes. This is exactly why I am angry."
-
-AGENT_AUDIO_JS = """
-async () => {
-  const room = window.coachCall && window.coachCall.room;
-  const out = {bytes: 0, energy: 0, tracks: 0, agents: 0};
-  if (!room) return out;
-  for (const p of room.remoteParticipants.values()) {
-    if (p.isAgent) out.agents += 1;
-    for (const pub of p.audioTrackPublications.values()) {
-      const track = pub.track;
-      if (!track || !track.receiver) continue;
-      out.tracks += 1;
-      const stats = await track.receiver.getStats();
-      stats.forEach((s) => {
-        if (s.type === "inbound-rtp" && s.kind === "audio") {
-          out.bytes += s.bytesReceived || 0;
-          out.energy += s.totalAudioEnergy || 0;
-        }
-      });
-    }
-  }
-  return out;
-}
-"""
 
 
 def _cpu_seconds(pgid: int) -> float:

@@ -25,6 +25,7 @@ from coach_app.db import make_engine
 from coach_app.models import PracticeSession, SessionStatus, Speaker, Turn
 from coach_app.personas import get_persona
 from tests.conftest import launch_chromium
+from tests.support.call_page import AGENT_AUDIO_JS
 from tests.support.auth import login, make_user
 
 pytestmark = pytest.mark.e2e
@@ -35,31 +36,6 @@ HEARD = "I'm sorry about the double charge. Let me look at your account right no
 VOICE_REPLY = "Fine. It went out on the third and again on the fifth. Find it."
 TYPED = "Can you read me the last four digits of the card?"
 TYPED_REPLY = "It ends in four four one two. Now fix it."
-
-# Sum of inbound audio from the agent, as the page's WebRTC stack sees it. totalAudioEnergy
-# grows only with decoded, non-silent audio: silence or no packets leave it at 0.
-AGENT_AUDIO_JS = """
-async () => {
-  const room = window.coachCall && window.coachCall.room;
-  const out = {bytes: 0, energy: 0, tracks: 0};
-  if (!room) return out;
-  for (const p of room.remoteParticipants.values()) {
-    for (const pub of p.audioTrackPublications.values()) {
-      const track = pub.track;
-      if (!track || !track.receiver) continue;
-      out.tracks += 1;
-      const stats = await track.receiver.getStats();
-      stats.forEach((s) => {
-        if (s.type === "inbound-rtp" && s.kind === "audio") {
-          out.bytes += s.bytesReceived || 0;
-          out.energy += s.totalAudioEnergy || 0;
-        }
-      });
-    }
-  }
-  return out;
-}
-"""
 
 # Note the wall-clock times (ms) of: the room connected, the agent joined, the first
 # non-silent agent audio. Polls every 50 ms.
