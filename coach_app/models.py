@@ -161,6 +161,9 @@ class Feedback(SQLModel, table=True):
     error: str | None = None
     # shown with the result, e.g. "rubric scoring needs an LLM" or removed invented quotes
     note: str | None = None
+    # trainee turns that look like forged transcript lines or instructions to the judge, for the
+    # manager: [{"seq", "speaker", "reasons": [...], "excerpt"}] (`feedback.transcript_guard`)
+    injection_flags: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     requested_by: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow, index=True)
     finished_at: datetime | None = None

@@ -9,7 +9,9 @@ from __future__ import annotations
 import unicodedata
 
 COMMENT_MAX = 4000          # review comments (ReviewAction.comment is 4000 wide)
-MESSAGE_MAX = 2000          # a typed chat message to the persona
+MESSAGE_MAX = 2000          # a typed chat message to the persona (the page and the agent enforce it)
+TURN_TEXT_MAX = 4000        # one stored turn (a long spoken monologue fits) and one turn in the judge's prompt
+LOG_TEXT_MAX = 200          # how much of a person's text a log line may carry
 DISPLAY_NAME_MAX = 120
 TOKEN_NAME_MAX = 80         # ApiToken.name
 USERNAME_MAX = 64
@@ -40,3 +42,11 @@ def check_text(value: str | None, limit: int, field: str, required: bool = False
     if len(text) > limit:
         raise TextTooLong(f"{field} is too long: {len(text)} characters, the limit is {limit}.")
     return text
+
+
+def log_safe(value: object, limit: int = LOG_TEXT_MAX) -> str:
+    """A client-supplied string for a log line: CR/LF and other control characters escaped (no
+    forged log lines), cut to `limit` characters with the original length noted."""
+    text = str(value)
+    out = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text[:limit])
+    return out + (f"... ({len(text)} characters)" if len(text) > limit else "")

@@ -22,6 +22,7 @@ from coach_app.db import session_scope
 from coach_app.feedback.analytics import TRAINEE, compute_analytics, turn_data
 from coach_app.feedback.judge import PROMPT_VERSION, JudgeError, judge_config, judge_transcript
 from coach_app.feedback.lexicon import base_language
+from coach_app.feedback.transcript_guard import flag_turns
 from coach_app.models import Feedback, PracticeSession, Turn
 from coach_app.settings import Settings, get_settings
 
@@ -95,7 +96,10 @@ async def evaluate_session(
         turns = turn_data(db.exec(select(Turn).where(Turn.session_id == session_id).order_by(Turn.seq)).all())
         persona = dict(ps.persona_snapshot or {})
         rubric = list(ps.rubric or [])
-        fb = Feedback(session_id=session_id, status="running", pass_mark=pass_mark_of(ps.persona_snapshot), requested_by=requested_by)
+        # Turns that look like forged transcript lines or instructions to the judge: for the manager.
+        flags = flag_turns(turns, (ps.persona_snapshot or {}).get("name"))
+        fb = Feedback(session_id=session_id, status="running", pass_mark=pass_mark_of(ps.persona_snapshot),
+                      requested_by=requested_by, injection_flags=flags)
         db.add(fb)
         db.commit()
         db.refresh(fb)
@@ -118,7 +122,7 @@ async def evaluate_session(
         objectives = [
             {"id": o["id"], "description": o.get("description", ""), "weight": float(o.get("weight", 1)),
              "score": 0.0, "rationale": "The trainee did not say anything in this call.", "quotes": [],
-             "invented_quotes": []}
+             "invented_quotes": [], "rejected_quotes": []}
             for o in rubric
         ]
         return _finish(fb_id, status="done", objectives=objectives, overall_score=0.0, passed=False,
@@ -141,11 +145,16 @@ async def evaluate_session(
         return _finish(fb_id, status="failed", judge_model=config.model, prompt_version=PROMPT_VERSION,
                        error=f"the evaluation stopped unexpectedly: {type(exc).__name__}: {exc}")
 
-    note = None
+    notes = []
     if result.invented_quote_count:
         n = result.invented_quote_count
-        note = (f"The judge cited {n} quote{'s' if n != 1 else ''} that {'are' if n != 1 else 'is'} not in the "
-                "transcript; they were removed and are listed under the objective they were given for.")
+        notes.append(f"The judge cited {n} quote{'s' if n != 1 else ''} that {'are' if n != 1 else 'is'} not in the "
+                     "transcript; they were removed and are listed under the objective they were given for.")
+    if result.rejected_quote_count:
+        n = result.rejected_quote_count
+        notes.append(f"{n} quote{'s' if n != 1 else ''} cited by the judge {'were' if n != 1 else 'was'} not "
+                     "accepted as evidence (attributed to the wrong speaker, or from text imitating another speaker).")
+    note = " ".join(notes) or None
     return _finish(
         fb_id,
         status="done",

@@ -81,7 +81,8 @@ async def test_scores_are_weighted_and_invented_quotes_dropped_and_flagged(llm, 
     assert body["response_format"] == {"type": "json_object"}
     assert body["model"] == "judge-standin"
     prompt = body["messages"][-1]["content"]
-    assert "[3] 00:21 TRAINEE: Um, what did the bounced payment cost you?" in prompt
+    assert ('{"n": 3, "t": "00:21", "speaker": "trainee", "text": "Um, what did the bounced payment cost you? '
+            'I can cover the bank fee as well."}') in prompt
     assert 'id "resolve-on-call" (weight 30)' in prompt
 
 
