@@ -26,10 +26,13 @@ from coach_app.state.auth import AuthState
 logger = logging.getLogger("coach.feedback")
 
 POLL_SECONDS = 1.0
-WATCH_LIMIT_SECONDS = 600
+WATCH_LIMIT_SECONDS = 600  # stop following after this long with nothing new (call over)
+WATCH_MAX_SECONDS = 3 * 3600  # and in any case after this long (a call left open for hours)
 # After a call ends the agent evaluates it; if nothing has started after this long, the page does.
 AUTO_EVALUATE_AFTER = timedelta(seconds=20)
 ENDED = (SessionStatus.completed, SessionStatus.abandoned, SessionStatus.failed)
+# Page states that change without the viewer doing anything: the page keeps polling in these.
+WATCHED = ("call_open", "waiting", "running")
 
 
 @dataclasses.dataclass
@@ -77,6 +80,7 @@ class CostLine:
     usage: str = ""
     price: str = ""
     cost: str = ""
+    local: bool = False  # ran on this machine: costs nothing
 
 
 @dataclasses.dataclass
@@ -100,6 +104,13 @@ class RunView:
     prompt: str = ""
     by: str = ""
     error: str = ""
+
+
+def _signature(ps: PracticeSession | None, fb) -> tuple:
+    """What the page shows that the agent or an evaluation can change (compared on every poll)."""
+    call = (None if ps is None else (str(ps.status), ps.ended_at is not None))
+    evaluation = None if fb is None else (fb.id, fb.status, bool(fb.analytics))
+    return call, evaluation
 
 
 def session_id_from_path(path: str) -> int | None:
@@ -151,7 +162,8 @@ class FeedbackState(rx.State):
     action_error: str = ""
     action_message: str = ""
 
-    _watching: bool = False
+    _watch_generation: int = 0
+    _signature_seen: tuple = ()
 
     @rx.var
     def is_evaluating(self) -> bool:
@@ -232,6 +244,7 @@ class FeedbackState(rx.State):
                 return False
             self.can_manage = access.can_manage_session(user, ps)
             data = report.feedback_page_data(db, ps, viewer_id=user.id)
+            self._signature_seen = _signature(ps, latest_feedback(db, sid))
             if data["evaluation"]["status"] == "none" and ps.status in ENDED:
                 data["evaluation"]["status"] = "waiting"
             elif data["evaluation"]["status"] == "none":
@@ -252,41 +265,55 @@ class FeedbackState(rx.State):
         if sid is None:
             self.page_error = "This is not a session address."
             return
-        if self._refresh(user) and self.eval_status in ("running", "waiting"):
+        if self._refresh(user) and self._follow():
             return FeedbackState.watch
 
     @rx.event(background=True)
     async def watch(self):
-        """Poll while an evaluation runs (or is awaited) and show the result when it lands."""
+        """Follow the session until its evaluation is final, refreshing the page on every change.
+
+        The page is opened while the call is still live (right after End, before the agent has
+        closed the session), while the evaluation is awaited or running, and when the analytics
+        land before the judge's scores: each of these moves on by itself. One watcher per page
+        load: a newer load (or another session) retires an older watcher, so a watcher that died
+        with a backend restart can never block the next one.
+        """
         async with self:
-            if self._watching:
-                return
-            self._watching = True
+            self._watch_generation += 1
+            generation = self._watch_generation
             sid = self.session_id
-        try:
-            deadline = asyncio.get_running_loop().time() + WATCH_LIMIT_SECONDS
-            while asyncio.get_running_loop().time() < deadline:
-                await asyncio.sleep(POLL_SECONDS)
+            seen = self._signature_seen
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WATCH_LIMIT_SECONDS
+        give_up = loop.time() + WATCH_MAX_SECONDS
+        while loop.time() < min(deadline, give_up):
+            await asyncio.sleep(POLL_SECONDS)
+            with session_scope() as db:
+                ps = db.get(PracticeSession, sid)
+                fb = latest_feedback(db, sid)
+                signature = _signature(ps, fb)
+                if ps is not None and ps.status not in ENDED:
+                    deadline = loop.time() + WATCH_LIMIT_SECONDS  # a live call may last a while
                 start_auto = False
-                with session_scope() as db:
-                    ps = db.get(PracticeSession, sid)
-                    fb = latest_feedback(db, sid)
-                    if fb is None and ps is not None and ps.status in ENDED:
-                        ended = report._utc(ps.ended_at) or report._utc(ps.created_at)
-                        start_auto = ended < datetime.now(timezone.utc) - AUTO_EVALUATE_AFTER
-                    state = "none" if fb is None else fb.status
-                if start_auto:
-                    # The agent did not evaluate this call (it may have crashed): do it here.
-                    asyncio.create_task(evaluate_session(sid))
-                async with self:
-                    if self.session_id != sid:
-                        return  # the page now shows another session
-                    if state not in ("none", "pending", "running"):
-                        self._refresh(await self._user())
-                        return
-        finally:
+                if fb is None and ps is not None and ps.status in ENDED:
+                    ended = report._utc(ps.ended_at) or report._utc(ps.created_at)
+                    start_auto = ended < datetime.now(timezone.utc) - AUTO_EVALUATE_AFTER
+            if start_auto:
+                # The agent did not evaluate this call (it may have crashed): do it here.
+                asyncio.create_task(evaluate_session(sid))
+            if signature == seen:
+                continue
+            seen = signature
+            deadline = loop.time() + WATCH_LIMIT_SECONDS  # something happened: keep following
             async with self:
-                self._watching = False
+                if self._watch_generation != generation or self.session_id != sid:
+                    return  # a newer load owns the page now
+                if not self._refresh(await self._user()) or not self._follow():
+                    return
+
+    def _follow(self) -> bool:
+        """Whether the page still changes by itself (call open, evaluation awaited or running)."""
+        return self.eval_status in WATCHED
 
     # --- manager actions ----------------------------------------------------------------------
     def _manageable(self, user, db) -> PracticeSession | None:
