@@ -58,7 +58,8 @@ def finish(thread: threading.Thread, timeout: float = 90) -> None:
 def live_session(db_url: str, user_id: int) -> int:
     """A call the agent has taken live (the recorder's own write), with its turns recorded."""
     with Session(make_engine(db_url), expire_on_commit=False) as db:
-        ps = seed_session(db, user_id, status=SessionStatus.created)
+        ps = seed_session(db, user_id, status=SessionStatus.created,
+                          usage=dict(stt_audio_seconds=56.0, tts_characters=640))
         ps.started_at = ps.ended_at = None
         ps.end_reason = None
         db.add(ps)
@@ -106,6 +107,11 @@ def test_live_call_page_shows_analytics_once_the_agent_closes_it(app_server, pag
     expect(page.locator('.metric-card[data-metric="questions"] .metric-value')).to_have_text("2")
     expect(page.locator("#evaluation-note")).to_contain_text("needs an LLM")
     assert page.locator("#call-open").count() == 0 and page.locator("#evaluation-progress").count() == 0
+    # everything ran on this machine: the cost card says so and charges nothing
+    expect(page.locator("#cost-total")).to_have_text("$0 (ran on this machine)")
+    stt = page.locator("#cost .cost-line").filter(has_text="Speech-to-text")
+    expect(stt).to_contain_text("local (faster-whisper), $0")
+    assert stt.get_attribute("data-local") == "true"
     assert_not_reloaded(page)
     with Session(make_engine(db_url)) as db:
         assert db.get(PracticeSession, sid).status == SessionStatus.completed
