@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +73,8 @@ class Settings(BaseSettings):
 
     # --- Local mode (no account, nothing leaves the machine) -----------------
     # faster-whisper model: a name (tiny.en, base.en, small, ...) fetched into the cache on first
-    # use, or the path of a CTranslate2 model directory.
+    # use, or the path of a CTranslate2 model directory. Left at tiny.en, personas in other languages
+    # use the multilingual base model installed with Coach.
     local_stt_model: str = "tiny.en"
     local_stt_compute_type: Literal["int8", "int8_float32", "int16", "float32", "default"] = "int8"
     local_stt_cache_dir: Path = REPO_ROOT / "data" / "models"
@@ -84,8 +85,10 @@ class Settings(BaseSettings):
     local_llm_base_url: str | None = None
     local_llm_model: str | None = None
     local_llm_api_key: SecretStr | None = None
-    # auto = flite for English, espeak-ng for other languages it has a voice for.
-    local_tts_engine: Literal["auto", "flite", "espeak-ng"] = "auto"
+    # auto = Piper for English (flite when Piper cannot run), espeak-ng for other languages it has a voice for.
+    local_tts_engine: Literal["auto", "piper", "flite", "espeak-ng"] = "auto"
+    # Piper voice: en_US-joe-medium (installed with Coach) or the path of a Piper .onnx voice (+ .onnx.json).
+    local_tts_piper_voice: str = "en_US-joe-medium"
     local_tts_voice: str = "slt"
     local_tts_espeak_variant: str = "f3"
 
@@ -108,16 +111,32 @@ class Settings(BaseSettings):
     # --- Web app -------------------------------------------------------------
     # Public URL of the backend, used by the browser for API/websocket calls.
     app_api_url: str | None = None
+    # More origins (scheme://host:port, comma-separated) whose pages may use the API and the
+    # websocket with a login, besides the app's own (APP_API_URL, Reflex's deploy_url, localhost).
+    app_extra_origins: str = ""
 
     # --- Accounts ------------------------------------------------------------
-    # How long a browser login lasts, in hours.
+    # How long a browser login lasts at most, in hours.
     session_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
+    # A login not used for this many minutes ends (each use pushes it on).
+    session_idle_minutes: int = Field(default=120, ge=5, le=24 * 60 * 90)
     # Send the login cookie only over HTTPS (turn on when served over https).
     session_cookie_secure: bool = False
     # Failed logins allowed per account / per client address within the window.
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_address: int = Field(default=20, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
+
+    @model_validator(mode="after")
+    def _livekit_credentials_with_url(self) -> Settings:
+        if self.livekit_url and not (self.livekit_api_key and self.livekit_api_secret
+                                     and self.livekit_api_secret.get_secret_value()):
+            raise ValueError(
+                f"LIVEKIT_URL is set ({self.livekit_url}) but LIVEKIT_API_KEY and/or LIVEKIT_API_SECRET "
+                "are not: set both to that server's key and secret (or unset LIVEKIT_URL to use the "
+                "local dev server)."
+            )
+        return self
 
     @property
     def livekit_is_local(self) -> bool:

@@ -122,10 +122,13 @@ def set_role(session: Session, username: str, role: str | Role, team: str | None
 
 
 def set_password(session: Session, username: str, password: str) -> User:
+    """A new password ends every browser login and revokes every API token of the user
+    (whoever knew the old password may have made them)."""
     user = _require(session, username)
     user.password_hash = hash_password(password)
     session.add(user)
     revoke_all_logins(session, user)
+    revoke_all_api_tokens(session, user)
     session.flush()
     return user
 
@@ -146,6 +149,14 @@ def activate(session: Session, username: str) -> User:
     session.add(user)
     session.flush()
     return user
+
+
+def revoke_all_api_tokens(session: Session, user: User) -> None:
+    from coach_app.models import ApiToken, utcnow
+
+    for row in session.exec(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at == None)).all():  # noqa: E711
+        row.revoked_at = utcnow()
+        session.add(row)
 
 
 def revoke_all_logins(session: Session, user: User) -> None:

@@ -103,7 +103,7 @@ def _set_password(args: argparse.Namespace) -> int:
 
     def go(s):
         u = set_password(s, args.username, password)
-        print(f"password changed for {u.username!r}; their browser logins were ended")
+        print(f"password changed for {u.username!r}; their browser logins were ended and API tokens revoked")
 
     return _run(go)
 
@@ -177,7 +177,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--team", help="also change the team")
     p.set_defaults(func=_set_role)
 
-    p = usub.add_parser("set-password", help="set a new password (ends their browser logins)")
+    p = usub.add_parser("set-password", help="set a new password (ends their browser logins, revokes their API tokens)")
     p.add_argument("username")
     p.add_argument("--password-stdin", action="store_true", help="read the password from one line on stdin")
     p.set_defaults(func=_set_password)
