@@ -18,6 +18,7 @@ from pathlib import Path
 from coach_app.settings import REPO_ROOT, get_settings
 
 COLORS = {"livekit": "35", "agent": "36", "app": "32"}
+DEV_HOST = "127.0.0.1"
 
 
 def livekit_server_binary() -> str | None:
@@ -62,6 +63,15 @@ def _stop_all(procs: dict[str, subprocess.Popen]) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+def reflex_command(args: argparse.Namespace) -> list[str]:
+    """The web app's command. Loopback unless asked (--host): the demo accounts must not be
+    reachable from the network."""
+    cmd = [sys.executable, "-m", "reflex", "run", "--loglevel", "info", "--backend-host", args.host]
+    if args.prod:
+        cmd += ["--env", "prod"]
+    return cmd
+
+
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
     env = dict(os.environ)
@@ -81,10 +91,7 @@ def run(args: argparse.Namespace) -> int:
         time.sleep(1.0)
 
     procs["agent"] = _start("agent", [sys.executable, "-m", "agent.worker", "start"], env)
-    reflex_cmd = [sys.executable, "-m", "reflex", "run", "--loglevel", "info"]
-    if args.prod:
-        reflex_cmd += ["--env", "prod"]
-    procs["app"] = _start("app", reflex_cmd, env)
+    procs["app"] = _start("app", reflex_command(args), env)
 
     stopping = False
 
@@ -112,4 +119,6 @@ def run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("dev", help="run local LiveKit, the agent worker and the web app")
     p.add_argument("--prod", action="store_true", help="serve the optimised production build")
+    p.add_argument("--host", default=DEV_HOST,
+                   help=f"address the app listens on (default {DEV_HOST}; 0.0.0.0 = every interface)")
     p.set_defaults(func=run)
