@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from coach_app.db import get_engine
 from coach_app.models import PracticeSession, SessionStatus, Speaker, Turn
+from coach_app.textlimits import TURN_TEXT_MAX
 
 logger = logging.getLogger("coach.agent.recorder")
 
@@ -45,6 +46,8 @@ def turn_fields(msg: llm.ChatMessage, t0: float) -> dict[str, Any] | None:
     text = (msg.text_content or "").strip()
     if speaker is None or not text:
         return None
+    if len(text) > TURN_TEXT_MAX:  # typed messages are checked earlier (agent.chat_input); this caps anything else
+        text = text[: TURN_TEXT_MAX - 1].rstrip() + "\u2026"
     m = msg.metrics or {}
     started = m.get("started_speaking_at") or msg.created_at
     stopped = m.get("stopped_speaking_at") or max(started, msg.created_at)

@@ -23,15 +23,17 @@ from pydantic import ValidationError
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from agent.chat_input import ChatInput
 from agent.persona_agent import TIME_UP_INSTRUCTIONS, PersonaAgent, breaking_up_line
 from agent.providers import build_components, connect_options
 from agent.recorder import AGENT_ERROR, TIME_LIMIT, TRAINEE_ENDED, CallRecorder
 from coach_app.db import get_engine
-from coach_app.models import PracticeSession, SessionStatus, Turn
+from coach_app.models import PracticeSession, SessionStatus, Turn, User
 from coach_app.personas import Persona, get_persona
 from coach_app.provider_choice import ProviderConfigError
-from coach_app.rooms import END_CALL_RPC, parse_dispatch_metadata
+from coach_app.rooms import END_CALL_RPC, parse_dispatch_metadata, trainee_identity
 from coach_app.settings import Settings, get_settings
+from coach_app.textlimits import log_safe
 
 logger = logging.getLogger("coach.agent")
 
@@ -48,7 +50,7 @@ async def run_session(ctx: JobContext) -> None:
         logger.warning("session %s does not exist or has already ended; leaving room %s", session_id, ctx.room.name)
         ctx.shutdown(reason="session not open")
         return
-    persona, last_seq, t0 = call
+    persona, last_seq, t0, trainee = call
 
     recorder = CallRecorder(session_id, last_seq=last_seq, t0=t0)
     ctx.add_shutdown_callback(lambda _reason: _after_call(recorder))
@@ -102,8 +104,13 @@ async def run_session(ctx: JobContext) -> None:
         ctx.shutdown(reason=f"session closed: {ev.reason.value}")
 
     async def _end_call(data: rtc.RpcInvocationData) -> str:
-        """The trainee pressed End: the call is over on purpose (completed)."""
-        logger.info("session %s: %s pressed End", session_id, data.caller_identity)
+        """The trainee pressed End: the call is over on purpose (completed). Only the session's
+        trainee may end it (anyone else in the room gets an RPC error and the call goes on)."""
+        if data.caller_identity != trainee:
+            logger.warning("session %s: end-call request from %s refused (not the session's trainee)",
+                           session_id, log_safe(data.caller_identity))
+            raise rtc.RpcError(rtc.RpcError.ErrorCode.APPLICATION_ERROR, "only the session's trainee can end this call")
+        logger.info("session %s: the trainee pressed End", session_id)
         recorder.request_end(TRAINEE_ENDED)
         # Answer first, then close (the trainee disconnects right after the answer).
         asyncio.get_running_loop().call_later(0.1, lambda: session.shutdown(drain=False))
@@ -117,7 +124,11 @@ async def run_session(ctx: JobContext) -> None:
         await session.start(
             agent=PersonaAgent(persona),
             room=ctx.room,
-            room_options=room_io.RoomOptions(close_on_disconnect=True),
+            room_options=room_io.RoomOptions(
+                close_on_disconnect=True,
+                # typed messages: size and rate checked before the persona sees them
+                text_input=room_io.TextInputOptions(text_input_cb=ChatInput(session_id)),
+            ),
             record=False,  # nothing is uploaded anywhere; our recorder keeps the transcript
         )
     except Exception as exc:
@@ -149,9 +160,10 @@ def time_limit_seconds(persona: Persona, settings: Settings) -> int:
     return min(limit, settings.call_max_seconds) if settings.call_max_seconds else limit
 
 
-def load_call(session_id: int) -> tuple[Persona, int, float | None] | None:
-    """The frozen persona, the last recorded turn number and the call's start time (for an
-    agent that rejoins a live call); None when the session is unknown or already over."""
+def load_call(session_id: int) -> tuple[Persona, int, float | None, str] | None:
+    """The frozen persona, the last recorded turn number, the call's start time (for an agent
+    that rejoins a live call) and the trainee's room identity; None when the session is unknown
+    or already over."""
     with Session(get_engine()) as db:
         ps = db.get(PracticeSession, session_id)
         if ps is None or ps.status not in (SessionStatus.created, SessionStatus.live):
@@ -170,7 +182,9 @@ def load_call(session_id: int) -> tuple[Persona, int, float | None] | None:
             persona = get_persona(ps.persona_id)
             if persona is None:
                 raise
-        return persona, last_seq, t0
+        owner = db.get(User, ps.user_id) if ps.user_id is not None else None
+        identity = trainee_identity(owner, ps) if owner is not None else ""
+        return persona, last_seq, t0, identity
 
 
 def _elapsed(recorder: CallRecorder) -> float:

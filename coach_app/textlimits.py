@@ -10,6 +10,7 @@ import unicodedata
 
 COMMENT_MAX = 4000          # review comments (ReviewAction.comment is 4000 wide)
 MESSAGE_MAX = 2000          # a typed chat message to the persona (the page and the agent enforce it)
+MESSAGES_PER_MINUTE = 12    # typed chat messages one call accepts per minute (the agent enforces it)
 TURN_TEXT_MAX = 4000        # one stored turn (a long spoken monologue fits) and one turn in the judge's prompt
 LOG_TEXT_MAX = 200          # how much of a person's text a log line may carry
 DISPLAY_NAME_MAX = 120
