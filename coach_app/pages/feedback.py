@@ -417,12 +417,27 @@ def run_row(r: RunView) -> rx.Component:
     )
 
 
+def injection_flags() -> rx.Component:
+    """Trainee turns that look like forged transcript lines or instructions to the judge."""
+    return rx.callout.root(
+        rx.callout.icon(rx.icon("shield-alert")),
+        rx.callout.text(rx.text.strong("Possible attempt to steer the evaluation. "),
+                        "These turns contain text that imitates a speaker label or instructions to the judge; "
+                        "quotes from that text were not accepted as evidence. Check the score."),
+        rx.foreach(S.injection_flags, lambda f: rx.callout.text(
+            rx.link("Turn ", f.seq, href=f.href), ": ", f.reasons, " \u2013 \u201c", f.excerpt, "\u201d",
+            size="1", class_name="injection-flag", custom_attrs={"data-seq": f.seq})),
+        color_scheme="red", id="injection-flags", width="100%",
+    )
+
+
 def manager_tools() -> rx.Component:
     return rx.cond(
         S.can_manage,
         rx.card(
             rx.vstack(
                 rx.heading("Manager tools", size="4"),
+                rx.cond(S.injection_flags.length() > 0, injection_flags()),
                 rx.cond(S.action_error != "", rx.callout(S.action_error, color_scheme="red", icon="triangle-alert",
                                                           id="action-error", width="100%")),
                 rx.cond(S.action_message != "", rx.callout(S.action_message, color_scheme="green", icon="check",

@@ -106,6 +106,16 @@ class RunView:
     error: str = ""
 
 
+@dataclasses.dataclass
+class FlagView:
+    """A trainee turn that looks like an attempt to instruct the judge (shown to managers only)."""
+
+    seq: int = 0
+    href: str = ""
+    reasons: str = ""
+    excerpt: str = ""
+
+
 def _signature(ps: PracticeSession | None, fb) -> tuple:
     """What the page shows that the agent or an evaluation can change (compared on every poll)."""
     call = (None if ps is None else (str(ps.status), ps.ended_at is not None))
@@ -155,6 +165,7 @@ class FeedbackState(rx.State):
     cost_total: str = ""
     actions: list[ActionView] = []
     runs: list[RunView] = []
+    injection_flags: list[FlagView] = []  # filled for managers only
 
     comment_draft: str = ""
     override_draft: str = ""
@@ -187,6 +198,7 @@ class FeedbackState(rx.State):
         self.cost_lines = []
         self.actions = []
         self.runs = []
+        self.injection_flags = []
         self.note = ""
         self.eval_error = ""
         self.action_error = ""
@@ -233,6 +245,12 @@ class FeedbackState(rx.State):
         self.actions = [ActionView(**a) for a in data["actions"]]
         self.runs = [RunView(**r) for r in data["history"]]
 
+    def _may_view(self, user) -> bool:
+        """The logged-in user may see this page's session (every handler asks, background ones too)."""
+        with session_scope() as db:
+            ps = db.get(PracticeSession, self.session_id) if self.session_id else None
+            return ps is not None and access.can_view_session(user, ps)
+
     def _refresh(self, user) -> bool:
         """Re-read the session (access checked again). False when the page must show an error."""
         sid = self.session_id
@@ -244,7 +262,13 @@ class FeedbackState(rx.State):
                 return False
             self.can_manage = access.can_manage_session(user, ps)
             data = report.feedback_page_data(db, ps, viewer_id=user.id)
-            self._signature_seen = _signature(ps, latest_feedback(db, sid))
+            fb = latest_feedback(db, sid)
+            self._signature_seen = _signature(ps, fb)
+            self.injection_flags = [
+                FlagView(seq=int(f["seq"]), href=f"#turn-{f['seq']}", reasons=", ".join(f.get("reasons", [])),
+                         excerpt=str(f.get("excerpt", "")))
+                for f in ((fb.injection_flags or []) if fb is not None and self.can_manage else [])
+            ]
             if data["evaluation"]["status"] == "none" and ps.status in ENDED:
                 data["evaluation"]["status"] = "waiting"
             elif data["evaluation"]["status"] == "none":
@@ -279,6 +303,8 @@ class FeedbackState(rx.State):
         with a backend restart can never block the next one.
         """
         async with self:
+            if not self._may_view(await self._user()):
+                return  # a forged event (anonymous, or someone else's session id): nothing to follow or start
             self._watch_generation += 1
             generation = self._watch_generation
             sid = self.session_id
