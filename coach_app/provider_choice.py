@@ -11,8 +11,11 @@ Rules
   TTS), local otherwise. A team can mix: local STT with a cloud LLM, and so on.
 - Local LLM: the OpenAI-compatible server at LOCAL_LLM_BASE_URL when it is configured and
   reachable; otherwise the persona's scripted replies (the call page says so).
-- Local TTS: flite for English, espeak-ng for other languages it has a voice for; a language with
-  no local voice is spoken with an English voice, and the record says so.
+- Local TTS: Piper (`en_US-joe-medium`, installed with Coach) for English, flite when Piper is not
+  available, espeak-ng for other languages it has a voice for; a language with no local voice is
+  spoken with an English voice, and the record says so.
+- Local STT: LOCAL_STT_MODEL; left at its English-only default, personas in other languages get the
+  multilingual Whisper base model that ships in a package (`MULTILINGUAL_STT_MODEL`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ CLOUD, LOCAL = "cloud", "local"
 SCRIPTED = "scripted"
 # faster-whisper model names that are English-only (they cannot transcribe other languages).
 _ENGLISH_ONLY_SUFFIX = ".en"
+# The multilingual model installed with Coach, used for other languages while LOCAL_STT_MODEL is the default.
+MULTILINGUAL_STT_MODEL = "base"
 
 
 class ProviderConfigError(ValueError):
@@ -37,7 +42,7 @@ class ProviderConfigError(ValueError):
 class ComponentChoice:
     component: str  # "stt" | "llm" | "tts"
     mode: str  # "cloud" | "local"
-    provider: str  # groq | elevenlabs | faster-whisper | openai-compatible | scripted | flite | espeak-ng
+    provider: str  # groq | elevenlabs | faster-whisper | openai-compatible | scripted | piper | flite | espeak-ng
     model: str
     note: str = ""
 
@@ -93,13 +98,26 @@ def primary_language(language: str) -> str:
     return (language or "en").split("-")[0].lower()
 
 
+# --- local STT model ---------------------------------------------------------------------------
+
+
+def local_stt_model(settings: Settings, language: str, *, multilingual_available: bool = True) -> str:
+    """The faster-whisper model for a persona language: LOCAL_STT_MODEL, except that the English-only
+    default gives way to the bundled multilingual model for other languages (when it is installed)."""
+    model = settings.local_stt_model
+    default = type(settings).model_fields["local_stt_model"].default
+    if primary_language(language) != "en" and model == default and multilingual_available:
+        return MULTILINGUAL_STT_MODEL
+    return model
+
+
 # --- local TTS voice ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class VoiceChoice:
-    engine: str  # "flite" | "espeak-ng"
-    voice: str  # flite voice name, or espeak-ng voice (language[+variant])
+    engine: str  # "piper" | "flite" | "espeak-ng"
+    voice: str  # Piper voice (name or .onnx path), flite voice name, or espeak-ng voice (language[+variant])
     language: str  # the language the voice speaks (primary subtag)
     note: str = ""  # set when the persona's language has no local voice
 
@@ -113,11 +131,14 @@ def choose_local_voice(
     espeak_languages: Collection[str] = (),
     flite_available: bool = True,
     espeak_available: bool = False,
+    piper_voice: str = "en_US-joe-medium",
+    piper_language: str | None = None,
 ) -> VoiceChoice:
     """Pick the local voice for a persona language.
 
     `espeak_languages` are the language codes espeak-ng reports (`espeak-ng --voices`), e.g.
-    {"en-us", "th", "es"}. Raises ProviderConfigError when no local engine is installed.
+    {"en-us", "th", "es"}. `piper_language` is the language of the installed Piper voice ("en"), None
+    when Piper cannot run here. Raises ProviderConfigError when no local engine is installed.
     """
     lang = primary_language(language)
     full = (language or "en").lower()
@@ -145,19 +166,31 @@ def choose_local_voice(
         raise ProviderConfigError("LOCAL_TTS_ENGINE=flite but flite is not installed (apt-get install flite)")
     if engine == "espeak-ng" and not espeak_available:
         raise ProviderConfigError("LOCAL_TTS_ENGINE=espeak-ng but espeak-ng is not installed (apt-get install espeak-ng)")
+    if engine == "piper" and piper_language is None:
+        raise ProviderConfigError(
+            f"LOCAL_TTS_ENGINE=piper but the Piper voice {piper_voice} cannot run here (it needs its voice "
+            "package or .onnx file, onnxruntime and espeak-ng; run `make install`)"
+        )
 
+    def piper(note: str = "") -> VoiceChoice:
+        return VoiceChoice("piper", piper_voice, piper_language or "en", note)
+
+    if engine in ("auto", "piper") and lang == piper_language:
+        return piper()
     if lang == "en":
         if engine == "espeak-ng" or (engine == "auto" and not flite_available):
             return espeak("en")
         return VoiceChoice("flite", flite_voice, "en")
 
-    # Not English: flite only has English voices.
+    # Not English: flite only has English voices (and the Piper voice speaks its own language).
     if engine in ("auto", "espeak-ng") and espeak_available and espeak_voice_for(lang):
         return espeak(lang)
     note = f"no local voice for {language}; speaking with an English voice"
+    if engine in ("flite", "piper") and espeak_available and espeak_voice_for(lang):
+        note = f"LOCAL_TTS_ENGINE={engine} has no {language} voice; speaking with an English voice"
+    if engine == "piper" or (engine == "auto" and piper_language == "en"):
+        return piper(note)
     if engine == "flite" or (engine == "auto" and flite_available):
-        if engine == "flite" and espeak_available and espeak_voice_for(lang):
-            note = f"LOCAL_TTS_ENGINE=flite has no {language} voice; speaking with an English voice"
         return VoiceChoice("flite", flite_voice, "en", note)
     return espeak("en", note)
 
@@ -172,13 +205,17 @@ def resolve_providers(
     llm_server_reachable: bool | None = None,
     llm_server_model: str | None = None,
     voice: VoiceChoice | None = None,
+    stt_model: str | None = None,
     strict: bool = False,
 ) -> ProviderPlan:
     """The providers a call in `language` uses under `settings`.
 
     llm_server_reachable: whether LOCAL_LLM_BASE_URL answered (None = not probed: assume it will).
     llm_server_model: the model the server offered when LOCAL_LLM_MODEL is unset.
-    voice: the local voice picked by `choose_local_voice` (None = flite's default English voice).
+    voice: the local voice picked by `choose_local_voice` (None = what a standard install picks for
+      English: the bundled Piper voice, or flite/espeak-ng when LOCAL_TTS_ENGINE says so).
+    stt_model: the local speech model the agent picked with `local_stt_model` (None = assume the
+      bundled multilingual model is installed).
     strict: raise ProviderConfigError for a choice that cannot work instead of noting it.
     """
     problems: list[str] = []
@@ -191,12 +228,12 @@ def resolve_providers(
         note = "" if groq else "STT_PROVIDER=cloud needs GROQ_API_KEY"
         stt = ComponentChoice("stt", CLOUD, "groq", settings.groq_stt_model, note)
     else:
-        model = settings.local_stt_model
+        model = stt_model or local_stt_model(settings, language)
         note = ""
         if primary_language(language) != "en" and model.endswith(_ENGLISH_ONLY_SUFFIX):
             note = (
                 f"LOCAL_STT_MODEL={model} is English-only; set a multilingual model "
-                f"(e.g. small) to transcribe {language}"
+                f"(e.g. {MULTILINGUAL_STT_MODEL}) to transcribe {language}"
             )
         stt = ComponentChoice("stt", LOCAL, "faster-whisper", model, note)
 
@@ -222,7 +259,7 @@ def resolve_providers(
         note = "" if eleven else "TTS_PROVIDER=cloud needs ELEVEN_API_KEY"
         tts = ComponentChoice("tts", CLOUD, "elevenlabs", settings.elevenlabs_model, note)
     else:
-        v = voice or VoiceChoice("flite", settings.local_tts_voice, "en")
+        v = voice or _planned_english_voice(settings)
         tts = ComponentChoice("tts", LOCAL, v.engine, v.voice, v.note)
 
     for c in (stt, llm, tts):
@@ -231,6 +268,14 @@ def resolve_providers(
     if strict and problems:
         raise ProviderConfigError("; ".join(problems))
     return ProviderPlan(stt, llm, tts, tuple(problems))
+
+
+def _planned_english_voice(settings: Settings) -> VoiceChoice:
+    if settings.local_tts_engine == "espeak-ng":
+        return VoiceChoice("espeak-ng", f"en-us+{settings.local_tts_espeak_variant}".rstrip("+"), "en")
+    if settings.local_tts_engine == "flite":
+        return VoiceChoice("flite", settings.local_tts_voice, "en")
+    return VoiceChoice("piper", settings.local_tts_piper_voice, "en")
 
 
 def describe(record: dict[str, Any] | None) -> list[str]:

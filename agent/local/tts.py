@@ -1,9 +1,12 @@
-"""Local text-to-speech: flite (English) or espeak-ng (many languages, Thai included) in a subprocess.
+"""Local text-to-speech: Piper (English, a natural voice), flite (English) or espeak-ng (many
+languages, Thai included).
 
-Nothing is downloaded at run time: both are Debian packages (`make dev` installs them when
-missing). A non-streaming livekit-agents TTS; AgentSession wraps it in `tts.StreamAdapter`, which
-sends it one sentence at a time, so the persona starts speaking after the first sentence.
-The engine's WAV output is resampled to the pipeline rate (24 kHz mono PCM).
+Nothing is downloaded at run time: the Piper voice ships in a Python package (`agent.local.piper`
+runs it in-process with onnxruntime), flite and espeak-ng are Debian packages run in a subprocess
+(`make dev` installs them when missing). A non-streaming livekit-agents TTS; AgentSession wraps it
+in `tts.StreamAdapter`, which sends it one sentence at a time, so the persona starts speaking after
+the first sentence (Piper also pushes each sentence of a longer text as soon as it is ready).
+The engine's output is resampled to the pipeline rate (24 kHz mono PCM).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from livekit.agents import (
     utils,
 )
 
+from agent.local import piper
+from agent.local.stt import default_threads
 from coach_app.provider_choice import VoiceChoice, choose_local_voice
 from coach_app.settings import Settings
 
@@ -70,10 +75,25 @@ def pick_voice(settings: Settings, language: str) -> VoiceChoice:
         espeak_languages=espeak_languages(),
         flite_available=flite_available(),
         espeak_available=espeak_available(),
+        piper_voice=settings.local_tts_piper_voice,
+        piper_language=piper.voice_language(settings.local_tts_piper_voice),
     )
     if voice.note:
         logger.warning("local text-to-speech: %s (install espeak-ng or set ELEVEN_API_KEY)", voice.note)
     return voice
+
+
+def piper_threads() -> int:
+    """onnxruntime threads for Piper: one per core, at most 4 (the same rule as speech recognition)."""
+    return default_threads()
+
+
+def load_piper(voice: VoiceChoice) -> piper.PiperVoice:
+    """The loaded Piper voice (once per process; the job process warm-up loads it before the call)."""
+    try:
+        return piper.load_voice(voice.voice, threads=piper_threads())
+    except piper.PiperVoiceError as exc:
+        raise APIConnectionError(str(exc)) from exc
 
 
 def engine_command(voice: VoiceChoice, text_file: Path, wav_file: Path) -> list[str]:
@@ -128,8 +148,18 @@ async def synthesize_pcm(voice: VoiceChoice, text: str, *, sample_rate: int = SA
         return resample(_read_wav(wav_file), sample_rate)
 
 
+async def piper_sentences(voice: VoiceChoice, text: str, *, sample_rate: int = SAMPLE_RATE):
+    """Yield PCM16 mono at `sample_rate`, one sentence of `text` at a time."""
+    runner = await asyncio.to_thread(load_piper, voice)  # already loaded in a warmed-up job process
+    try:
+        async for _sentence, pcm in runner.sentences(text):
+            yield resample(rtc.AudioFrame(pcm.tobytes(), runner.sample_rate, 1, len(pcm)), sample_rate)
+    except piper.PiperVoiceError as exc:
+        raise APIConnectionError(str(exc)) from exc
+
+
 class LocalTTS(tts.TTS):
-    """flite / espeak-ng as a livekit-agents TTS."""
+    """Piper / flite / espeak-ng as a livekit-agents TTS."""
 
     def __init__(self, *, voice: VoiceChoice, sample_rate: int = SAMPLE_RATE) -> None:
         super().__init__(
@@ -171,6 +201,11 @@ class _LocalChunkedStream(tts.ChunkedStream):
         )
         text = self.input_text.strip()
         if not text:
+            return
+        if self._local_tts.voice.engine == "piper":
+            async for pcm in piper_sentences(self._local_tts.voice, text, sample_rate=self._local_tts.sample_rate):
+                output_emitter.push(pcm)
+            output_emitter.flush()
             return
         pcm = await synthesize_pcm(
             self._local_tts.voice, text,

@@ -7,6 +7,7 @@ from coach_app.provider_choice import (
     VoiceChoice,
     choose_local_voice,
     describe,
+    local_stt_model,
     effective_mode,
     is_scripted,
     resolve_providers,
@@ -25,7 +26,7 @@ def test_no_keys_means_everything_local_with_scripted_replies():
     assert (plan.stt.mode, plan.stt.provider, plan.stt.model) == ("local", "faster-whisper", "tiny.en")
     assert (plan.llm.mode, plan.llm.provider) == ("local", "scripted")
     assert "LOCAL_LLM_BASE_URL" in plan.llm.note
-    assert (plan.tts.mode, plan.tts.provider, plan.tts.model) == ("local", "flite", "slt")
+    assert (plan.tts.mode, plan.tts.provider, plan.tts.model) == ("local", "piper", "en_US-joe-medium")
     assert plan.scripted and plan.fully_local and not plan.problems
 
 
@@ -84,9 +85,19 @@ def test_local_llm_model_defaults_to_what_the_server_offers():
 
 
 def test_english_only_whisper_model_is_flagged_for_other_languages():
-    plan = resolve_providers(settings(), language="th-TH")
+    plan = resolve_providers(settings(local_stt_model="base.en"), language="th-TH")
     assert "English-only" in plan.stt.note and "th-TH" in plan.stt.note
     assert resolve_providers(settings(local_stt_model="small"), language="th-TH").stt.note == ""
+
+
+def test_default_speech_model_gives_way_to_the_bundled_multilingual_one_for_other_languages():
+    assert resolve_providers(settings(), language="th-TH").stt.model == "base"
+    assert resolve_providers(settings(), language="en-GB").stt.model == "tiny.en"
+    assert local_stt_model(settings(local_stt_model="small.en"), "th-TH") == "small.en"  # the user's choice stands
+    # Without the multilingual packages, the default stays and the record says it is English-only.
+    plan = resolve_providers(settings(), language="th-TH",
+                             stt_model=local_stt_model(settings(), "th-TH", multilingual_available=False))
+    assert plan.stt.model == "tiny.en" and "English-only" in plan.stt.note
 
 
 def test_english_uses_flite_and_thai_uses_espeak_thai_voice():
@@ -96,6 +107,18 @@ def test_english_uses_flite_and_thai_uses_espeak_thai_voice():
     assert th == VoiceChoice("espeak-ng", "th+f3", "th")
     es = choose_local_voice("es-419", espeak_languages=ESPEAK_LANGS, espeak_available=True, espeak_variant="")
     assert es.voice == "es-419"
+
+
+def test_piper_speaks_english_when_it_can_run_and_flite_otherwise():
+    kw = {"espeak_languages": ESPEAK_LANGS, "espeak_available": True}
+    assert choose_local_voice("en-US", piper_language="en", **kw) == VoiceChoice("piper", "en_US-joe-medium", "en")
+    assert choose_local_voice("th-TH", piper_language="en", **kw) == VoiceChoice("espeak-ng", "th+f3", "th")
+    assert choose_local_voice("en-US", piper_language=None, **kw) == VoiceChoice("flite", "slt", "en")
+    assert choose_local_voice("en-US", engine="flite", piper_language="en", **kw).engine == "flite"
+    th = choose_local_voice("th-TH", engine="piper", piper_language="en", **kw)
+    assert th.engine == "piper" and th.note == "LOCAL_TTS_ENGINE=piper has no th-TH voice; speaking with an English voice"
+    with pytest.raises(ProviderConfigError, match="LOCAL_TTS_ENGINE=piper but the Piper voice"):
+        choose_local_voice("en-US", engine="piper", piper_language=None, **kw)
 
 
 def test_language_without_a_local_voice_falls_back_to_english_and_says_so():
