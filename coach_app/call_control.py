@@ -42,10 +42,9 @@ def check_call_access(user: User | None, session_id: int | None) -> CallAccess:
         return CallAccess(False, "There is no call at this address: the session id must be a number.")
     with session_scope() as db:
         ps = sessions.get_session(db, session_id)
-    if ps is None:
-        return CallAccess(False, f"There is no practice session {session_id}.")
-    if not is_owner(user, ps):
-        return CallAccess(False, f"Session {session_id} belongs to another trainee; only they can join its call.")
+    if ps is None or not is_owner(user, ps):
+        # The same answer for "missing" and "someone else's": session ids of other people stay private.
+        return CallAccess(False, not_joinable_message(session_id))
     if ps.status not in JOINABLE:
         return CallAccess(
             False,
@@ -54,6 +53,10 @@ def check_call_access(user: User | None, session_id: int | None) -> CallAccess:
             ended=True,
         )
     return CallAccess(True, session=ps)
+
+
+def not_joinable_message(session_id: int) -> str:
+    return f"There is no call {session_id} that you can join: a call belongs to the trainee who started it."
 
 
 def join_credentials(ps: PracticeSession, user: User) -> dict[str, Any]:

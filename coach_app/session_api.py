@@ -1,12 +1,16 @@
 """HTTP routes for practice sessions (mounted from `coach_app.api.routes`).
 
-POST /api/sessions                      {"persona_id": ...} -> 201 {"session_id","room","livekit_url","token"}
+POST /api/sessions                      {"persona_id": ...} -> 201 {"session_id","room","livekit_url","token","resumed"}
+                                        (200 when the user's open session for that scenario is resumed,
+                                        429 beyond SESSION_STARTS_PER_HOUR; see `sessions.begin_session`)
 GET  /api/sessions/{id}                 the session (status, timestamps, usage, rubric)
 GET  /api/sessions/{id}/transcript      {"session_id", "status", "turns": [...]}
 POST /api/sessions/{id}/token           a fresh join token for a session that has not ended
 
 Every route needs a signed-in user (browser session cookie or `Authorization: Bearer <token>`);
-reading a session needs the owner, a manager of the owner's team, or an admin.
+reading a session needs the owner, a manager of the owner's team, or an admin; anyone else gets the
+same 404 as for a session that does not exist. Objective evidence hints and provider errors are
+for managers and admins only.
 """
 
 from __future__ import annotations
@@ -23,10 +27,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from coach_app import sessions
-from coach_app.auth.access import can_join_session, can_view_session
+from coach_app.auth.access import can_join_session, can_manage_session, can_view_session
 from coach_app.auth.http import require_api_user
 from coach_app.db import get_engine
 from coach_app.models import PracticeSession, User
+from coach_app.textlimits import log_safe
 
 logger = logging.getLogger("coach.api")
 
@@ -71,17 +76,21 @@ async def create_session(request: Request) -> Response:
     if isinstance(body, Response):
         return body
 
-    def work() -> dict[str, Any]:
+    def work() -> tuple[dict[str, Any], bool]:
         with Session(get_engine(), expire_on_commit=False) as db:
-            ps = sessions.start_session(db, user, body.persona_id)
-            return sessions.join_info(ps, user)
+            ps, resumed = sessions.begin_session(db, user, body.persona_id)
+            return sessions.join_info(ps, user), resumed
 
     try:
-        info = await run_in_threadpool(work)
+        info, resumed = await run_in_threadpool(work)
     except sessions.UnknownPersona as exc:
         return _error(404, str(exc), persona_id=exc.persona_id)
-    logger.info("session %s started by user %s (persona %s)", info["session_id"], user.id, body.persona_id)
-    return JSONResponse(info, status_code=201)
+    except sessions.TooManyStarts as exc:
+        return _error(429, str(exc))
+    logger.info("session %s %s by user %s (persona %s)", info["session_id"], "resumed" if resumed else "started",
+                user.id, log_safe(body.persona_id))
+    # 201: a new session; 200: the user's open session for this scenario, resumed.
+    return JSONResponse({**info, "resumed": resumed}, status_code=200 if resumed else 201)
 
 
 def _session_id(request: Request) -> int | None:
@@ -95,17 +104,16 @@ async def _load_visible(request: Request) -> tuple[User, PracticeSession] | Resp
     user = await api_user(request)
     sid = _session_id(request)
     if sid is None:
-        return _error(404, f"no session with id '{request.path_params.get('session_id')}'")
+        return _error(404, f"no session with id '{log_safe(request.path_params.get('session_id'), 40)}'")
 
     def load() -> PracticeSession | None:
         with Session(get_engine(), expire_on_commit=False) as db:
             return sessions.get_session(db, sid)
 
     ps = await run_in_threadpool(load)
-    if ps is None:
-        return _error(404, f"no session with id {sid}")
-    if not can_view_session(user, ps):
-        return _error(403, f"you may not view session {sid}")
+    if ps is None or not can_view_session(user, ps):
+        # The same answer for "missing" and "not yours": other people's session ids stay private.
+        return _error(404, f"no session with id {sid} that you can see")
     return user, ps
 
 
@@ -113,8 +121,8 @@ async def read_session(request: Request) -> Response:
     found = await _load_visible(request)
     if isinstance(found, Response):
         return found
-    _, ps = found
-    return JSONResponse(sessions.session_summary(ps))
+    user, ps = found
+    return JSONResponse(sessions.session_summary(ps, for_manager=can_manage_session(user, ps)))
 
 
 async def read_transcript(request: Request) -> Response:

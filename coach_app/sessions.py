@@ -6,11 +6,15 @@ turns and status; this module only creates sessions and reads them.
 
 from __future__ import annotations
 
+import logging
+import threading
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
-from coach_app.models import PracticeSession, SessionStatus, Turn, User
+from coach_app.models import PracticeSession, SessionStatus, Turn, User, utcnow
 from coach_app.personas import get_persona
 from coach_app.provider_choice import resolve_providers
 from coach_app.rooms import mint_trainee_token, new_room_name, room_name_for
@@ -25,6 +29,16 @@ class UnknownPersona(LookupError):
 
 class SessionNotJoinable(RuntimeError):
     """The session has ended; a new one must be started."""
+
+
+class TooManyStarts(RuntimeError):
+    """The user started SESSION_STARTS_PER_HOUR sessions within the last hour."""
+
+
+logger = logging.getLogger("coach.sessions")
+
+OPEN = (SessionStatus.created, SessionStatus.live)
+REPLACED = "replaced_by_new_session"  # end_reason of an open session closed by starting another
 
 
 def configured_providers(settings: Settings, language: str) -> dict[str, Any]:
@@ -61,6 +75,75 @@ def start_session(db: Session, user: User, persona_id: str) -> PracticeSession:
     return ps
 
 
+def begin_session(db: Session, user: User, persona_id: str) -> tuple[PracticeSession, bool]:
+    """What Start does (page button and `POST /api/sessions`): (session, resumed).
+
+    A user has at most one open (created or live) session, so one person cannot hold many agent
+    slots. Starting the scenario of the open session again resumes it (a reload or a second tab
+    must not lose the call); starting another scenario closes the open one (abandoned,
+    `replaced_by_new_session`; its room is deleted, so its agent leaves) and starts the new one.
+    New sessions are limited to SESSION_STARTS_PER_HOUR per user; resuming does not count.
+    Raises UnknownPersona or TooManyStarts (nothing is changed then).
+    """
+    persona = get_persona(persona_id)
+    if persona is None:
+        raise UnknownPersona(persona_id)
+    open_sessions = list(db.exec(
+        select(PracticeSession).where(PracticeSession.user_id == user.id, PracticeSession.status.in_(OPEN))
+        .order_by(PracticeSession.id.desc())
+    ).all())
+    keep = next((ps for ps in open_sessions if ps.persona_id == persona.id), None)
+    if keep is None:
+        limit = get_settings().session_starts_per_hour
+        started = db.exec(select(func.count()).select_from(PracticeSession).where(
+            PracticeSession.user_id == user.id, PracticeSession.created_at >= utcnow() - timedelta(hours=1))).one()
+        if started >= limit:
+            raise TooManyStarts(f"You have started {started} practice sessions in the last hour, the limit is "
+                                f"{limit}. Try again later.")
+    _close(db, [ps for ps in open_sessions if ps is not keep])
+    if keep is not None:
+        return keep, True
+    return start_session(db, user, persona.id), False
+
+
+def _close(db: Session, replaced: list[PracticeSession]) -> None:
+    if not replaced:
+        return
+    now = utcnow()
+    for ps in replaced:
+        ps.status = SessionStatus.abandoned
+        ps.end_reason = REPLACED
+        ps.ended_at = now
+        db.add(ps)
+    db.commit()
+    rooms = [ps.room_name for ps in replaced if ps.room_name]
+    logger.info("closed open session(s) %s: their user started another", ", ".join(str(ps.id) for ps in replaced))
+    if rooms:
+        threading.Thread(target=_delete_rooms, args=(rooms,), name="coach-delete-rooms", daemon=True).start()
+
+
+def _delete_rooms(names: list[str]) -> None:
+    """Delete replaced sessions' rooms (best effort): the trainee and the agent are disconnected and
+    the agent's job ends, freeing its slot. A room that does not exist is fine."""
+    import asyncio
+
+    from livekit import api
+
+    async def run() -> None:
+        s = get_settings()
+        lk = api.LiveKitAPI(s.lk_url, s.lk_api_key, s.lk_api_secret)
+        try:
+            for name in names:
+                try:
+                    await lk.room.delete_room(api.DeleteRoomRequest(room=name))
+                except Exception as exc:  # noqa: BLE001 - a missing room or a LiveKit hiccup changes nothing here
+                    logger.info("could not delete room %s: %s", name, type(exc).__name__)
+        finally:
+            await lk.aclose()
+
+    asyncio.run(run())
+
+
 def join_info(practice_session: PracticeSession, user: User) -> dict[str, Any]:
     """What a client needs to join the call: the room, the LiveKit URL and a fresh token.
 
@@ -90,9 +173,15 @@ def _iso(dt) -> str | None:
     return dt.isoformat() if dt is not None else None
 
 
-def session_summary(ps: PracticeSession) -> dict[str, Any]:
-    """The public view of a session (no snapshot internals beyond name and scenario)."""
+def session_summary(ps: PracticeSession, for_manager: bool = False) -> dict[str, Any]:
+    """The view of a session for someone who may see it (no snapshot internals beyond name and
+    scenario). The rubric's `evidence` hints (the scenario brief hides them from the trainee on
+    purpose) and the provider `error` text are for managers and admins (`for_manager`)."""
     snap = ps.persona_snapshot or {}
+    rubric = [dict(o) for o in (ps.rubric or [])]
+    if not for_manager:
+        for o in rubric:
+            o.pop("evidence", None)
     return {
         "session_id": ps.id,
         "user_id": ps.user_id,
@@ -104,7 +193,7 @@ def session_summary(ps: PracticeSession) -> dict[str, Any]:
         "room": ps.room_name,
         "status": ps.status.value,
         "end_reason": ps.end_reason,
-        "error": ps.error,
+        "error": ps.error if for_manager else None,
         "created_at": _iso(ps.created_at),
         "started_at": _iso(ps.started_at),
         "ended_at": _iso(ps.ended_at),
@@ -115,7 +204,7 @@ def session_summary(ps: PracticeSession) -> dict[str, Any]:
             "tts_characters": ps.tts_characters,
         },
         "providers": ps.providers,
-        "rubric": ps.rubric,
+        "rubric": rubric,
     }
 
 

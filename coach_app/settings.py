@@ -16,7 +16,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-LOCAL_LIVEKIT_URL = "ws://127.0.0.1:7880"
 LOCAL_LIVEKIT_KEY = "devkey"
 LOCAL_LIVEKIT_SECRET = "secret"
 
@@ -60,6 +59,8 @@ class Settings(BaseSettings):
     turn_endpointing_delay_seconds: float = Field(default=0.5, ge=0, le=5)
     # Hard cap on any call, in seconds, below the persona's own time limit (unset = persona's limit).
     call_max_seconds: int | None = Field(default=None, ge=10)
+    # Practice sessions one user may start per hour (resuming the open one does not count).
+    session_starts_per_hour: int = Field(default=20, ge=1, le=1000)
     # Calls one agent worker takes at once (each runs in its own process); more wait for another worker.
     agent_max_calls: int = Field(default=4, ge=1, le=100)
     # Port of the agent worker's own health endpoint (0 = any free port).
@@ -108,6 +109,13 @@ class Settings(BaseSettings):
     price_llm_per_million_output_tokens: float = 0.79
     price_tts_per_thousand_characters: float = 0.05
 
+    # --- `make dev` / `coach dev` --------------------------------------------
+    # Ports of what `coach dev` starts: the local LiveKit server (unless LIVEKIT_URL is set; its
+    # WebRTC ports stay 7881/tcp and 7882/udp) and the web app (frontend, backend).
+    dev_livekit_port: int = Field(default=7880, ge=1, le=65535)
+    dev_frontend_port: int = Field(default=3000, ge=1, le=65535)
+    dev_backend_port: int = Field(default=8000, ge=1, le=65535)
+
     # --- Web app -------------------------------------------------------------
     # Public URL of the backend, used by the browser for API/websocket calls.
     app_api_url: str | None = None
@@ -144,7 +152,7 @@ class Settings(BaseSettings):
 
     @property
     def lk_url(self) -> str:
-        return self.livekit_url or LOCAL_LIVEKIT_URL
+        return self.livekit_url or f"ws://127.0.0.1:{self.dev_livekit_port}"
 
     @property
     def lk_api_key(self) -> str:

@@ -1,9 +1,11 @@
 """Who may see or act on what. Every page loader, event handler and HTTP route asks these.
 
 - trainee: their own sessions only
-- manager: their own sessions and every session of a trainee in their team
+- manager: sees their own sessions and every session of a *trainee* in their team, and manages
+  (comments on, overrides, re-runs) only the trainees' ones; a manager's own sessions and peer
+  managers' sessions are for admins
 - admin: everything
-Inactive users may do nothing.
+Inactive users may do nothing. Only the owner may join (talk in) a session's call.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def can_manage_session(user: User | None, practice_session: PracticeSession | No
     if role != Role.manager or not user.team:
         return False
     owner = _owner(practice_session)
-    return owner is not None and owner.team == user.team
+    return owner is not None and owner.id != user.id and Role(owner.role) == Role.trainee and owner.team == user.team
 
 
 def can_view_session(user: User | None, practice_session: PracticeSession | None) -> bool:
@@ -80,8 +82,7 @@ def visible_sessions_clause(user: User | None) -> Any:
         return true()
     own = PracticeSession.user_id == user.id
     if role == Role.manager and user.team:
-        team_ids = select(User.id).where(User.team == user.team)
-        return or_(own, PracticeSession.user_id.in_(team_ids))
+        return or_(own, PracticeSession.user_id.in_(select(User.id).where(_team_trainees(user))))
     return own
 
 
@@ -98,5 +99,10 @@ def visible_users_clause(user: User | None) -> Any:
     if role == Role.admin:
         return true()
     if role == Role.manager and user.team:
-        return or_(User.id == user.id, User.team == user.team)
+        return or_(User.id == user.id, _team_trainees(user))
     return User.id == user.id
+
+
+def _team_trainees(manager: User) -> Any:
+    """A where-clause on User: the trainees of `manager`'s team (peer managers are not among them)."""
+    return (User.team == manager.team) & (User.role == Role.trainee)

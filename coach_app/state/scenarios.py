@@ -169,9 +169,10 @@ class ScenarioState(rx.State):
 
     @rx.event
     async def start_call(self):
-        """Start button: create the practice session (persona and rubric frozen), go to its call."""
+        """Start button: create the practice session (persona and rubric frozen), or resume the
+        user's open one of this scenario (`sessions.begin_session`), and go to its call."""
         from coach_app.db import session_scope
-        from coach_app.sessions import UnknownPersona, start_session
+        from coach_app.sessions import TooManyStarts, UnknownPersona, begin_session
 
         auth = await self.get_state(AuthState)
         user = auth.current_user()
@@ -180,8 +181,10 @@ class ScenarioState(rx.State):
             return rx.redirect(f"/login?next=/scenarios/{persona_id}")
         try:
             with session_scope() as db:
-                ps = start_session(db, user, persona_id)
+                ps, _resumed = begin_session(db, user, persona_id)  # one open session per trainee
                 session_id = ps.id
         except UnknownPersona as exc:
             return rx.toast.error(f"Cannot start: {exc}.")
+        except TooManyStarts as exc:
+            return rx.toast.error(str(exc))
         return rx.redirect(f"/call/{session_id}")

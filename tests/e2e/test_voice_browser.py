@@ -366,7 +366,7 @@ def test_only_the_owner_can_open_a_call_and_only_while_it_is_open(app_server, db
     login(page, app_server, "voice-other")
     page.goto(f"{app_server}/call/{open_call.id}")
     expect(page.locator("#call-unavailable")).to_have_text(
-        f"Session {open_call.id} belongs to another trainee; only they can join its call.")
+        f"There is no call {open_call.id} that you can join: a call belongs to the trainee who started it.")
     expect(page.locator("#end-call")).to_have_count(0)
     assert page.evaluate("() => window.coachCall === undefined")  # no room, no token in this page
 

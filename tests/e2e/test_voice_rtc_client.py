@@ -90,6 +90,16 @@ def trainee_auth(db_url: str) -> tuple[User, dict[str, str]]:
     return user, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
 
+@pytest.fixture(scope="module")
+def admin_headers(db_url: str) -> dict[str, str]:
+    """An admin's API headers: provider errors on a session are shown to managers and admins only."""
+    admin = make_user(db_url, "voice-e2e-admin", role="admin")
+    with Session(make_engine(db_url)) as s:
+        _, token = create_api_token(s, admin, "voice e2e")
+        s.commit()
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
 def http(method: str, url: str, headers: dict[str, str], body: dict | None = None) -> tuple[int, dict]:
     req = urllib.request.Request(url, method=method, headers=headers,
                                  data=json.dumps(body).encode() if body is not None else None)
@@ -286,7 +296,7 @@ async def test_trainee_call_is_recorded_turn_by_turn(
 
 
 async def test_provider_failure_is_spoken_in_character_and_recorded(
-    livekit, agent_worker, api_base, trainee_auth, standin: ProviderStandin, tmp_path: Path
+    livekit, agent_worker, api_base, trainee_auth, admin_headers, standin: ProviderStandin, tmp_path: Path
 ):
     standin.script.transcripts = [TRAINEE_LINE, SECOND_LINE]
     standin.script.replies = [PERSONA_REPLY, SECOND_REPLY]
@@ -302,8 +312,9 @@ async def test_provider_failure_is_spoken_in_character_and_recorded(
         await trainee.say(speech_pcm(tmp_path, TRAINEE_LINE))
         turns = await wait_until(turns_with(api_base, headers, sid, 3), 40, "the breaking-up line")
         assert (turns[2]["speaker"], turns[2]["text"]) == ("persona", BREAKING_UP_LINES["en"])
-        view = session_view(api_base, headers, sid)
+        view = session_view(api_base, admin_headers, sid)
         assert view["status"] == "live" and "llm_error" in (view["error"] or "")
+        assert session_view(api_base, headers, sid)["error"] is None  # not shown to the trainee
 
         # The line recovers: the trainee repeats and gets a real answer.
         await trainee.say(speech_pcm(tmp_path, SECOND_LINE))
@@ -312,12 +323,12 @@ async def test_provider_failure_is_spoken_in_character_and_recorded(
         await trainee.end_call()
     finally:
         await trainee.leave()
-    view = await wait_until(closed(api_base, headers, sid), 30, "the session to close")
+    view = await wait_until(closed(api_base, admin_headers, sid), 30, "the session to close")
     assert view["status"] == "completed" and "llm_error" in view["error"]
 
 
 async def test_voice_failure_still_gets_an_audible_line(
-    livekit, agent_worker, api_base, trainee_auth, standin: ProviderStandin, tmp_path: Path
+    livekit, agent_worker, api_base, trainee_auth, admin_headers, standin: ProviderStandin, tmp_path: Path
 ):
     """When text-to-speech itself fails, the line synthesised at the start of the call is played."""
     standin.script.transcripts = [TRAINEE_LINE]
@@ -338,7 +349,7 @@ async def test_voice_failure_still_gets_an_audible_line(
         await trainee.leave()
     assert heard
     assert (turns[2]["speaker"], turns[2]["text"]) == ("persona", BREAKING_UP_LINES["en"])
-    view = await wait_until(closed(api_base, headers, sid), 30, "the session to close")
+    view = await wait_until(closed(api_base, admin_headers, sid), 30, "the session to close")
     assert "tts_error" in view["error"]
 
 

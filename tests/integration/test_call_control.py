@@ -44,11 +44,14 @@ def test_only_the_owner_of_an_open_session_may_join(fresh_db):
 
     assert call_control.check_call_access(None, ps.id).message == "Log in to join this call."
     assert "must be a number" in call_control.check_call_access(owner, None).message
-    assert call_control.check_call_access(owner, ps.id + 100).message == f"There is no practice session {ps.id + 100}."
-    # Managers and admins may review the session, but the call is the trainee's alone.
+    missing = call_control.check_call_access(owner, ps.id + 100)
+    assert missing.message == call_control.not_joinable_message(ps.id + 100)
+    # Managers and admins may review the session, but the call is the trainee's alone; and the
+    # answer does not tell someone else's session from a missing one.
     for intruder in (other, manager, admin):
         denied = call_control.check_call_access(intruder, ps.id)
-        assert not denied.ok and "belongs to another trainee" in denied.message
+        assert not denied.ok and denied.message == call_control.not_joinable_message(ps.id)
+        assert denied.session is None
 
     _set_status(ps.id, SessionStatus.live)
     assert call_control.check_call_access(owner, ps.id).ok
