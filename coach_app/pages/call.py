@@ -22,6 +22,10 @@ _PHASE_COLOR = {
     "offline": "gray",
 }
 
+# Buttons that share a phone-width row equally, and keep their own width on wider screens.
+_PHONE_FULL = rx.breakpoints(initial="1", sm="0 0 auto")
+_CARD_SIZE = rx.breakpoints(initial="2", sm="3")
+
 # BarVisualizer renders <span class="lk-audio-bar">; the LiveKit stylesheet is not used.
 _VISUALIZER_CSS = {
     "& .lk-audio-bar-visualizer": {
@@ -94,51 +98,58 @@ def agent_panel() -> rx.Component:
                     id="agent-state",
                     custom_attrs={"data-phase": CallState.agent_phase},
                 ),
-                rx.spacer(),
-                mic_badge(),
-                connection_badge(),
+                rx.hstack(mic_badge(), connection_badge(), spacing="2", margin_left="auto"),
                 width="100%",
                 align="center",
+                wrap="wrap",
             ),
             rx.box(agent_visualizer(bar_count=7), width="100%", style=_VISUALIZER_CSS, id="agent-visualizer"),
-            rx.hstack(
+            rx.flex(
                 rx.hstack(
                     rx.icon("timer", size=16, color="var(--gray-11)"),
                     rx.text(call_timer(limit_seconds=CallState.limit_seconds, id="call-timer"), size="3",
-                            weight="medium", style={"font_variant_numeric": "tabular-nums"}),
-                    rx.text("elapsed / limit", size="1", color_scheme="gray"),
+                            weight="medium", white_space="nowrap", style={"font_variant_numeric": "tabular-nums"}),
+                    rx.text("elapsed / limit", size="1", color_scheme="gray", white_space="nowrap"),
                     align="center",
                     spacing="2",
                 ),
-                rx.spacer(),
-                rx.button(
-                    rx.icon(rx.cond(CallState.muted, "mic-off", "mic"), size=16),
-                    rx.cond(CallState.muted, "Unmute", "Mute"),
-                    on_click=CallState.toggle_mute,
-                    variant=rx.cond(CallState.muted, "solid", "soft"),
-                    color_scheme=rx.cond(CallState.muted, "amber", "gray"),
-                    size="3",
-                    id="mute",
-                    disabled=CallState.ending,
-                    custom_attrs={"aria-pressed": rx.cond(CallState.muted, "true", "false")},
-                ),
-                rx.button(
-                    rx.icon("phone-off", size=16),
-                    rx.cond(CallState.ending, "Ending…", "End call"),
-                    on_click=CallState.end_call,
-                    color_scheme="red",
-                    size="3",
-                    id="end-call",
-                    disabled=CallState.ending,
+                # On a phone the buttons take a row of their own, side by side at full width.
+                rx.hstack(
+                    rx.button(
+                        rx.icon(rx.cond(CallState.muted, "mic-off", "mic"), size=16),
+                        rx.cond(CallState.muted, "Unmute", "Mute"),
+                        on_click=CallState.toggle_mute,
+                        variant=rx.cond(CallState.muted, "solid", "soft"),
+                        color_scheme=rx.cond(CallState.muted, "amber", "gray"),
+                        size="3",
+                        id="mute",
+                        disabled=CallState.ending,
+                        flex=_PHONE_FULL,
+                        custom_attrs={"aria-pressed": rx.cond(CallState.muted, "true", "false")},
+                    ),
+                    rx.button(
+                        rx.icon("phone-off", size=16),
+                        rx.cond(CallState.ending, "Ending…", "End call"),
+                        on_click=CallState.end_call,
+                        color_scheme="red",
+                        size="3",
+                        id="end-call",
+                        disabled=CallState.ending,
+                        flex=_PHONE_FULL,
+                    ),
+                    spacing="3",
+                    margin_left="auto",
+                    width=rx.breakpoints(initial="100%", sm="auto"),
                 ),
                 width="100%",
                 align="center",
+                wrap="wrap",
                 spacing="3",
             ),
             spacing="4",
             width="100%",
         ),
-        size="3",
+        size=_CARD_SIZE,
         width="100%",
         align_self="start",
     )
@@ -217,7 +228,7 @@ def transcript_panel() -> rx.Component:
                     rx.text("The conversation will appear here as you speak.", color_scheme="gray", size="2",
                             id="transcript-empty"),
                 ),
-                height="22em",
+                height=rx.breakpoints(initial="16em", md="22em"),
                 width="100%",
                 id="transcript",
             ),
@@ -248,7 +259,7 @@ def transcript_panel() -> rx.Component:
             spacing="3",
             width="100%",
         ),
-        size="3",
+        size=_CARD_SIZE,
         width="100%",
     )
 
@@ -334,7 +345,7 @@ def call_page() -> rx.Component:
         rx.cond(
             CallState.page_error != "",
             unavailable(),
-            rx.cond(CallState.token != "", call_view(), rx.center(rx.spinner(size="3"), padding="4em")),
+            rx.cond(CallState.connect, call_view(), rx.center(rx.spinner(size="3"), padding="4em")),
         ),
         max_width="80em",
     )

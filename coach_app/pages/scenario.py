@@ -49,6 +49,7 @@ def header() -> rx.Component:
             spacing="4",
             align="center",
             padding_top="0.25em",
+            wrap="wrap",
         ),
         spacing="1",
         width="100%",
@@ -93,7 +94,7 @@ def scoring_card() -> rx.Component:
             spacing="4",
             width="100%",
         ),
-        size="3",
+        size=rx.breakpoints(initial="2", sm="3"),
         width="100%",
     )
 

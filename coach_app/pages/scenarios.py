@@ -31,6 +31,7 @@ def scenario_card(card: ScenarioCard) -> rx.Component:
                     meta_item("clock", card.minutes.to_string() + " min"),
                     spacing="4",
                     padding_top="0.5em",
+                    wrap="wrap",
                 ),
                 spacing="2",
                 height="100%",
