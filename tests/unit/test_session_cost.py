@@ -23,14 +23,15 @@ def by_item(cost: dict) -> dict[str, dict]:
 
 
 def test_a_local_mode_session_costs_nothing_and_says_where_it_ran():
-    # what the agent records for local mode: faster-whisper, scripted replies, flite
+    # what the agent records for local mode: faster-whisper, scripted replies, a local voice (piper or flite)
     plan = resolve_providers(Settings(_env_file=None, stt_provider="local", llm_provider="local", tts_provider="local"))
     assert plan.fully_local and plan.scripted
     cost = session_cost(session(plan.record()), JUDGE, Settings(_env_file=None, **PRICES))
     lines = by_item(cost)
     assert lines["Speech-to-text"]["price"] == "local (faster-whisper), $0"
     assert lines["Persona LLM"]["price"] == "local (scripted), $0"
-    assert lines["Text-to-speech"]["price"] == "local (flite), $0"
+    assert plan.tts.provider in ("piper", "flite")
+    assert lines["Text-to-speech"]["price"] == f"local ({plan.tts.provider}), $0"
     assert lines["Evaluation (judge)"]["price"] == "local (scripted), $0"
     assert all(line["cost"] == "$0" and line["local"] for line in cost["lines"])
     assert cost["total_value"] == 0 and cost["total"] == "$0 (ran on this machine)"
