@@ -11,6 +11,11 @@ _bun = Path(__file__).parent / ".tools" / "node_modules" / ".bin" / "bun"
 if "REFLEX_BUN_PATH" not in os.environ and _bun.exists():
     os.environ["REFLEX_BUN_PATH"] = str(_bun)
 os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
+# Dev mode (`reflex run`, `make dev`) restarts the backend when a watched file changes. By default
+# Reflex watches every top-level entry of the project, so the running product's own writes (the
+# SQLite WAL in data/ every heartbeat, recordings, model caches) restarted it every few seconds and
+# dropped every call. Watch the app's Python source only: editing coach_app/*.py still hot-reloads.
+os.environ.setdefault("REFLEX_HOT_RELOAD_OVERRIDE_PATHS", str(Path(__file__).parent / "coach_app"))
 if "NPM_CONFIG_REGISTRY" not in os.environ:
     # Use the registry npm is configured with, rather than letting Reflex probe hosts.
     import subprocess

@@ -185,7 +185,12 @@ class CallRecorder:
                 db.add(Turn(session_id=self.session_id, seq=seq, **fields))
                 db.commit()
         self._submit(job)
-        logger.info("session %s turn %s (%s): %s", self.session_id, seq, fields["speaker"].value, fields["text"])
+        # One readable line per turn at INFO (no words: what people said stays out of ordinary
+        # logs); the text itself only at DEBUG.
+        latency = fields.get("e2e_latency")
+        logger.info("session %s turn %s: %s, %s words%s", self.session_id, seq, fields["speaker"].value,
+                    len(fields["text"].split()), f", answered in {latency:.2f} s" if latency else "")
+        logger.debug("session %s turn %s text: %r", self.session_id, seq, fields["text"])
 
     def update_usage(self, usage: AgentSessionUsage) -> None:
         self._submit(self._update_session(**usage_totals(usage)))

@@ -5,11 +5,13 @@ Run with `python -m agent.worker start` (the `make dev` target does this).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import importlib
 import logging
 import os
+import sys
 
 from livekit import api
 from livekit.agents import AgentServer, JobContext, JobProcess, cli
@@ -20,6 +22,7 @@ from livekit.plugins import silero
 from agent.local import build as local
 from agent.session_runner import run_session
 from coach_app import worker_status
+from coach_app.dispatch_keeper import redispatch_waiting
 from coach_app.session_sweep import OrphanSweeper
 from coach_app.settings import get_settings
 
@@ -65,7 +68,8 @@ server = AgentServer(
 
 
 async def _heartbeat(worker_id: str) -> None:
-    """Tell the app this worker is registered, and close calls whose agent vanished."""
+    """Tell the app this worker is registered, close calls whose agent vanished, and take calls
+    whose dispatch found no worker."""
     sweeper = OrphanSweeper()
     lk = api.LiveKitAPI(settings.lk_url, settings.lk_api_key, settings.lk_api_secret)
     try:
@@ -73,6 +77,8 @@ async def _heartbeat(worker_id: str) -> None:
             try:
                 await asyncio.to_thread(worker_status.beat, worker_id, settings.agent_name)
                 await sweeper.sweep(lk)
+                # Right after registering too: trainees who joined while no worker was up get one now.
+                await redispatch_waiting(lk, settings.agent_name)
             except Exception:
                 logger.exception("heartbeat failed")
             await asyncio.sleep(worker_status.HEARTBEAT_SECONDS)
@@ -94,8 +100,27 @@ async def entrypoint(ctx: JobContext) -> None:
     await run_session(ctx)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """`python -m agent.worker start [--log-format human]`; any other command goes to LiveKit's CLI.
+
+    `start` logs JSON lines (for log collectors); `coach dev` asks for `--log-format human`, one
+    short readable line per event, through the same start-up path LiveKit's own
+    `python -m livekit.agents start --log-format colored` takes.
+    """
+    argv = sys.argv[1:] if argv is None else argv
     local.fetch_models(settings)  # local mode, first run: download the speech model before taking calls
+    if argv[:1] == ["start"] and "--log-format" in argv:
+        parser = argparse.ArgumentParser(prog="python -m agent.worker start")
+        parser.add_argument("--log-format", choices=["json", "human"], default="json")
+        parser.add_argument("--log-level", default="INFO")
+        args = parser.parse_args(argv[1:])
+        from livekit.agents.cli import proto
+        from livekit.agents.cli.cli import _run_worker
+
+        log_format = "colored" if args.log_format == "human" else "json"
+        _run_worker(server, proto.CliArgs(log_level=args.log_level, url=None, api_key=None, api_secret=None,
+                                          log_format=log_format))
+        return
     cli.run_app(server)
 
 

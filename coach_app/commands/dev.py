@@ -66,7 +66,9 @@ def _stop_all(procs: dict[str, subprocess.Popen]) -> None:
 def reflex_command(args: argparse.Namespace) -> list[str]:
     """The web app's command. Loopback unless asked (--host): the demo accounts must not be
     reachable from the network."""
-    cmd = [sys.executable, "-m", "reflex", "run", "--loglevel", "info", "--backend-host", args.host]
+    settings = get_settings()
+    cmd = [sys.executable, "-m", "reflex", "run", "--loglevel", "info", "--backend-host", args.host,
+           "--frontend-port", str(settings.dev_frontend_port), "--backend-port", str(settings.dev_backend_port)]
     if args.prod:
         cmd += ["--env", "prod"]
     return cmd
@@ -87,10 +89,15 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        procs["livekit"] = _start("livekit", [binary, "--dev", "--bind", "127.0.0.1"], env)
+        # --dev logs at DEBUG (thousands of SDP/ICE lines a call) and every API call at INFO (the
+        # workers' sweeps, every 10 s): info, with API calls only when they fail, is what a person follows.
+        procs["livekit"] = _start("livekit", [
+            binary, "--dev", "--bind", "127.0.0.1", "--port", str(settings.dev_livekit_port),
+            "--config-body", "logging:\n  level: info\n  component_levels:\n    api: warn",
+        ], env)
         time.sleep(1.0)
 
-    procs["agent"] = _start("agent", [sys.executable, "-m", "agent.worker", "start"], env)
+    procs["agent"] = _start("agent", [sys.executable, "-m", "agent.worker", "start", "--log-format", "human"], env)
     procs["app"] = _start("app", reflex_command(args), env)
 
     stopping = False
