@@ -125,7 +125,9 @@ def world(db_url):
         new("trainee_a", SessionStatus.created, "a_live2")
         new("trainee_b", SessionStatus.completed, "b_done", "Hello, I would like to help with your bill.")
         new("trainee_b", SessionStatus.created, "b_live")
-    for key in ("a_done", "b_done"):
+        new("manager_a", SessionStatus.completed, "m_done", "A manager practising too.")  # for admins only
+        new("trainee_a", SessionStatus.completed, "a_unevaluated", "Nobody has evaluated this yet.")
+    for key in ("a_done", "b_done", "m_done"):
         evaluate_session_sync(int(ids[key]))  # analytics-only (no LLM in tests): a finished feedback page
     return ids
 
@@ -223,6 +225,8 @@ def _snapshot(db_url, ids):
             "a_live": status("a_live"),
             "a_done_actions": count(ReviewAction, "a_done"),
             "a_done_feedback": count(Feedback, "a_done"),
+            "m_done_actions": count(ReviewAction, "m_done"),
+            "m_done_feedback": count(Feedback, "m_done"),
         }
 
 
@@ -250,6 +254,9 @@ def _attacks():
          [(trainee_review, "setvar", {"var_name": "trainee_id", "value": "{a_id}"}),
           (trainee_review, "go_page", {"delta": 0})]),
         ("export the review table as a trainee", ["trainee_b"], "/review", [(review, "export_csv", {})]),
+        # A manager's sessions are for admins: not the manager themself, not a peer, not a trainee.
+        ("comment on, override and re-run a manager's own session", ["manager_a", "manager_b", "trainee_a"],
+         "/sessions/{m_done}/feedback", [*comment, *override, (fb, "rerun", {})]),
     ]
 
 
@@ -331,5 +338,58 @@ def test_the_same_injected_events_work_for_people_with_access(app_server, db_url
         _inject(tap, page, path, [(call, "on_ended", {"result": {"rpc": "unreachable"}})], world)
         with Session(_engine(db_url)) as db:
             assert db.get(PracticeSession, int(world["a_live2"])).status == SessionStatus.abandoned
+    finally:
+        context.close()
+
+
+def _feedback_rows(db_url, session_id) -> int:
+    with Session(_engine(db_url)) as db:
+        return db.exec(select(func.count()).select_from(Feedback).where(Feedback.session_id == session_id)).one()
+
+
+def _wait_socket(page, tap) -> None:
+    page.wait_for_function("() => document.readyState === 'complete'")
+    for _ in range(100):
+        if tap.server is not None and tap.received:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the page opened no event websocket")
+
+
+def test_forged_watch_cannot_start_an_evaluation(app_server, db_url, world, browser):
+    """`FeedbackState.watch` is a background handler that evaluates an ended, unevaluated session:
+    a forged load + watch from an anonymous tab (or another trainee's) must not start one."""
+    fb = _feedback_state()
+    sid = int(world["a_unevaluated"])
+    path = f"/sessions/{sid}/feedback"
+    with Session(_engine(db_url)) as db:  # ended long enough ago for the page to evaluate it itself
+        ps = db.get(PracticeSession, sid)
+        ps.ended_at = utcnow() - timedelta(minutes=5)
+        db.add(ps)
+        db.commit()
+    for who in ("anonymous", "trainee_b", "manager_b"):
+        context, page, tap = _session_for(browser, app_server, who)
+        try:
+            page.goto(app_server + ("/login" if who == "anonymous" else "/"))
+            _wait_socket(page, tap)
+            tap.send(fb, "load", {}, path)
+            tap.send(fb, "watch", {}, path)
+            page.wait_for_timeout(4000)  # the watcher polls every second and would start the evaluation
+            assert _feedback_rows(db_url, sid) == 0, who
+        finally:
+            context.close()
+
+    # Positive control: the owner's (rightful) page does start it, through the same injected events.
+    context, page, tap = _session_for(browser, app_server, "trainee_a")
+    try:
+        page.goto(app_server + "/")
+        _wait_socket(page, tap)
+        tap.send(fb, "load", {}, path)
+        tap.send(fb, "watch", {}, path)
+        deadline = 20_000
+        while _feedback_rows(db_url, sid) == 0 and deadline > 0:
+            page.wait_for_timeout(500)
+            deadline -= 500
+        assert _feedback_rows(db_url, sid) >= 1
     finally:
         context.close()
