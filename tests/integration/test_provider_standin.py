@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import wave
+import asyncio
+import sys
+import urllib.request
 from pathlib import Path
 
 import aiohttp
@@ -14,7 +15,9 @@ from livekit.agents import APIConnectOptions, APIStatusError, llm
 from livekit.agents.types import USERDATA_TIMED_TRANSCRIPT
 from livekit.plugins import elevenlabs, groq
 
-from tests.support.provider_standin import ProviderStandin, Script
+from tests.support.local_speech import flite_wav, read_wav
+from tests.support.procs import Proc, free_port, wait_for
+from tests.support.provider_standin import GROQ_LIKE, TONE_MS_PER_CHAR, ProviderStandin, Script
 
 # The fixtures run on the session loop (pyproject); so must the tests that talk to them.
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -35,11 +38,7 @@ async def http():
 
 
 def speech_frames(tmp_path: Path, text: str) -> list[rtc.AudioFrame]:
-    wav = tmp_path / "speech.wav"
-    subprocess.run(["flite", "-voice", "slt", "-t", text, "-o", str(wav)], check=True)
-    with wave.open(str(wav)) as w:
-        data = w.readframes(w.getnframes())
-        return [rtc.AudioFrame(data, w.getframerate(), 1, len(data) // 2)]
+    return [read_wav(flite_wav(text, tmp_path / "speech.wav"))]
 
 
 def silence_frames(seconds: float = 1.0) -> list[rtc.AudioFrame]:
@@ -167,3 +166,57 @@ async def test_elevenlabs_rejects_formats_it_cannot_produce(standin: ProviderSta
         assert info.value.status_code == 400
     finally:
         await tts.aclose()
+
+
+async def test_tone_voice_with_cloud_like_latencies(standin: ProviderStandin, http, tmp_path: Path):
+    """The benchmark's set-up: a tone instead of speech, every reply through the real plugins."""
+    standin.script.voice = "tone"
+    for name, ms in GROQ_LIKE.items():
+        setattr(standin.script, name, ms)
+    standin.script.transcripts = ["Hello, Margaret."]
+    standin.script.replies = ["Fine. Go on then."]
+    tts = elevenlabs.TTS(voice_id="XrExE9yKIg1WjnnlVkGX", encoding="pcm_24000",
+                         base_url=standin.elevenlabs_base_url, api_key="test", http_session=http)
+    stt = groq.STT(model="whisper-large-v3-turbo", base_url=standin.groq_base_url, api_key="test", language="en")
+    model = groq.LLM(model="llama-3.3-70b-versatile", base_url=standin.groq_base_url, api_key="test")
+    text = "This is the third time I am calling."
+    try:
+        ev = await stt.recognize(speech_frames(tmp_path, "Hello, Margaret."))
+        ctx = llm.ChatContext.empty()
+        ctx.add_message(role="user", content=ev.alternatives[0].text)
+        reply, _ = await collect_chat(model.chat(chat_ctx=ctx))
+        stream = tts.stream()
+        stream.push_text(text)
+        stream.end_input()
+        frames = [e.frame async for e in stream]
+        await stream.aclose()
+    finally:
+        await asyncio.gather(tts.aclose(), stt.aclose(), model.aclose())
+    assert (ev.alternatives[0].text, reply) == ("Hello, Margaret.", "Fine. Go on then.")
+    pcm = np.frombuffer(b"".join(bytes(f.data) for f in frames), dtype=np.int16).astype(float)
+    assert abs(len(pcm) / 24000 - len(text) * TONE_MS_PER_CHAR / 1000) < 0.1  # as long as the words would take
+    spectrum = np.abs(np.fft.rfft(pcm))
+    assert abs(np.argmax(spectrum) * 24000 / len(pcm) - 220) < 5  # a 220 Hz tone, not speech
+
+
+async def test_latency_knobs_from_the_command_line_and_the_control_route(http, tmp_path: Path):
+    port = free_port()
+    proc = Proc("standin", [sys.executable, "-m", "tests.support.provider_standin", "--port", str(port),
+                            "--groq-like", "--stt-delay-ms", "20", "--voice", "tone"],
+                env={"PATH": "/usr/bin:/bin", "PYTHONPATH": "."}, log_dir=tmp_path)
+    base = f"http://127.0.0.1:{port}/_standin"
+    try:
+        async def script() -> dict:
+            async with http.get(f"{base}/script") as r:
+                return await r.json()
+
+        wait_for(lambda: urllib.request.urlopen(f"{base}/script", timeout=2).status == 200, 30,
+                 "the stand-in to start", proc)
+        assert {k: v for k, v in (await script()).items() if k in GROQ_LIKE or k == "voice"} == {
+            **GROQ_LIKE, "stt_delay_ms": 20, "voice": "tone"}
+        async with http.post(f"{base}/script", json={"llm_ttft_ms": 5, "tts_ttfb_ms": 0}) as r:
+            assert r.status == 200
+        assert {k: (await script())[k] for k in ("llm_ttft_ms", "tts_ttfb_ms", "stt_delay_ms")} == {
+            "llm_ttft_ms": 5, "tts_ttfb_ms": 0, "stt_delay_ms": 20}
+    finally:
+        proc.stop()

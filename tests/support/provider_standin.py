@@ -19,15 +19,19 @@ Behaviour is scripted and deterministic (see `Script`):
 - chat: the first rule whose keyword appears in the last message wins, else the reply for this
   user turn (counted from the request's messages), else `default_reply`.
 - speech: `flite` (voice slt) synthesises the text, resampled to the requested `pcm_<rate>`;
-  without flite a tone of the same length is used. Alignment gives every character a slot.
+  without flite, or with `voice="tone"` (cheap: the stand-in's own CPU stays out of a benchmark),
+  a 220 Hz tone as long as the text would take to say. Alignment gives every character a slot.
+- latency (all 0 by default, so tests run fast): `llm_ttft_ms` before the first token, then
+  `llm_token_ms` between tokens; `tts_ttfb_ms` before the first audio of a TTS context (or HTTP
+  request); `stt_delay_ms` before a transcription is answered. `GROQ_LIKE` holds cloud-like values.
 - failures: `fail[kind] = n` makes the next n requests of that kind fail (HTTP 503, or an
   `error` message on the TTS websocket). Kinds: "llm" (streamed chat, i.e. the live persona),
   "llm_json" (non-streamed chat, e.g. the rubric judge), "stt", "tts".
 
-Control over HTTP (for the command-line tool): GET /_standin/log, POST /_standin/script (JSON
+Control over HTTP (for the command-line tool): GET /_standin/log, GET or POST /_standin/script (JSON
 fields of `Script`), POST /_standin/reset.
 
-Run it by hand:  python -m tests.support.provider_standin --port 8089
+Run it by hand:  python -m tests.support.provider_standin --port 8089 [--groq-like] [--voice tone]
 """
 
 from __future__ import annotations
@@ -43,19 +47,19 @@ import math
 import re
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 import uuid
 import wave
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import numpy as np
 from aiohttp import WSMsgType, web
+
+from tests.support.local_speech import speech_pcm
 
 logger = logging.getLogger("provider_standin")
 
@@ -75,9 +79,15 @@ class Script:
     default_reply: str = "I see. Go on."
     llm_ttft_ms: int = 0  # delay before the first token
     llm_token_ms: int = 0  # delay between tokens
-    tts_ttfb_ms: int = 0  # delay before the first audio of a chunk
+    tts_ttfb_ms: int = 0  # delay before the first audio of a TTS context / HTTP request
+    stt_delay_ms: int = 0  # delay before a transcription is answered
     fail: dict[str, int] = field(default_factory=dict)  # llm | llm_json | stt | tts -> how many next fail
     voice: str = "flite"  # "flite" (speech) or "tone"
+
+
+# Latencies like those of the cloud providers (Groq LLM and Whisper, ElevenLabs websocket), for benchmarks.
+GROQ_LIKE = {"llm_ttft_ms": 160, "llm_token_ms": 10, "tts_ttfb_ms": 75, "stt_delay_ms": 80}
+LATENCY_FIELDS = tuple(GROQ_LIKE)
 
 
 @dataclass
@@ -179,6 +189,8 @@ class ProviderStandin:
         if what == "reset" and request.method == "POST":
             self.reset()
             return web.json_response({"ok": True})
+        if what == "script" and request.method == "GET":
+            return web.json_response(asdict(self.script))
         if what == "script" and request.method == "POST":
             data = await request.json()
             known = {f.name for f in fields(Script)}
@@ -296,6 +308,8 @@ class ProviderStandin:
             return _openai_error(400, f"could not decode audio file: {exc}", "invalid_request_error")
         fmt = str(form.get("response_format") or "json")
         language = str(form.get("language") or "")
+        if self.script.stt_delay_ms:
+            await asyncio.sleep(self.script.stt_delay_ms / 1000)
         failed = self._should_fail("stt")
         if rms < SPEECH_RMS:
             text = ""
@@ -379,7 +393,7 @@ class ProviderStandin:
                 ctx["failed"] = True
                 return
             pcm = await self.synthesize(text, rate)
-            if self.script.tts_ttfb_ms:
+            if self.script.tts_ttfb_ms and not ctx["chars"]:  # the context's first audio
                 await asyncio.sleep(self.script.tts_ttfb_ms / 1000)
             duration_ms = len(pcm) / 2 / rate * 1000
             alignment = _alignment(text, ctx["offset_ms"], duration_ms)
@@ -451,6 +465,8 @@ class ProviderStandin:
         if self._should_fail("tts"):
             return _eleven_error(503, "stand-in scripted failure")
         pcm = await self.synthesize(text, rate)
+        if self.script.tts_ttfb_ms:
+            await asyncio.sleep(self.script.tts_ttfb_ms / 1000)
         resp = web.StreamResponse(headers={"Content-Type": "audio/pcm"})
         await resp.prepare(request)
         piece = int(rate * TTS_PIECE_MS / 1000) * 2
@@ -496,28 +512,12 @@ def _wav_stats(data: bytes) -> tuple[float, float]:
     return duration, rms
 
 
-def _resample(samples: np.ndarray, src: int, dst: int) -> np.ndarray:
-    if src == dst or len(samples) == 0:
-        return samples
-    n = int(round(len(samples) * dst / src))
-    x = np.linspace(0, len(samples) - 1, n)
-    return np.interp(x, np.arange(len(samples)), samples)
-
-
 def _flite_pcm(text: str, sample_rate: int) -> bytes | None:
-    with tempfile.TemporaryDirectory() as d:
-        out = Path(d) / "speech.wav"
-        try:
-            subprocess.run(["flite", "-voice", "slt", "-t", text, "-o", str(out)],
-                           check=True, capture_output=True, timeout=30)
-            with wave.open(str(out)) as w:
-                src_rate = w.getframerate()
-                samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64)
-        except (OSError, subprocess.SubprocessError, wave.Error) as exc:
-            logger.warning("flite failed (%s); using a tone", exc)
-            return None
-    out_samples = _resample(samples, src_rate, sample_rate)
-    return np.clip(np.round(out_samples), -32768, 32767).astype("<i2").tobytes()
+    try:
+        return speech_pcm(text, sample_rate).astype("<i2").tobytes()
+    except (OSError, RuntimeError, subprocess.SubprocessError, wave.Error) as exc:
+        logger.warning("flite failed (%s); using a tone", exc)
+        return None
 
 
 def _tone_pcm(duration_ms: float, sample_rate: int) -> bytes:
@@ -582,11 +582,19 @@ def main() -> None:
     parser.add_argument("--default-transcript", default="Hello, I'm calling about your account.",
                         help="transcript once the scripted ones are used up")
     parser.add_argument("--reply", action="append", default=[], help="persona reply for user turn 1, 2, ...")
-    parser.add_argument("--voice", choices=["flite", "tone"], default="flite")
+    parser.add_argument("--voice", choices=["flite", "tone"], default="flite",
+                        help="tone: a beep as long as the speech would be (costs the stand-in no CPU)")
+    parser.add_argument("--groq-like", action="store_true",
+                        help="cloud-like latencies: " + ", ".join(f"{k}={v}" for k, v in GROQ_LIKE.items()))
+    for name in LATENCY_FIELDS:
+        parser.add_argument("--" + name.replace("_", "-"), type=int, metavar="MS",
+                            help=f"{name} (overrides --groq-like; default 0)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    latency = dict(GROQ_LIKE) if args.groq_like else {}
+    latency.update({k: getattr(args, k) for k in LATENCY_FIELDS if getattr(args, k) is not None})
     script = Script(transcripts=args.transcript, default_transcript=args.default_transcript,
-                    replies=args.reply, voice=args.voice)
+                    replies=args.reply, voice=args.voice, **latency)
     standin = ProviderStandin(script, host=args.host, port=args.port)
 
     async def serve() -> None:
