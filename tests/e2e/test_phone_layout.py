@@ -1,5 +1,7 @@
 """On a phone (390 x 844, Chromium): the catalogue, the brief and the call page fit the screen.
 
+(The feedback page the call leads to is checked for sideways scrolling as well.)
+
 No page may scroll sideways, and the controls a trainee needs are on screen: the scenario cards,
 the Start button, the End button and the transcript with its reply box.
 """
@@ -98,5 +100,7 @@ def test_catalogue_brief_and_call_fit_a_phone(app_server, db_url, phone):
         phone.locator(control).scroll_into_view_if_needed()
         assert_on_screen(phone.locator(control))
 
-    end.click()  # leave no live call behind
-    phone.wait_for_url("**/feedback", wait_until="commit")
+    end.click()  # leave no live call behind; End leads to the feedback page, which fits too
+    phone.wait_for_url("**/feedback")
+    expect(phone.locator("#feedback-page")).to_be_visible()
+    assert_fits(phone, "feedback")
