@@ -12,6 +12,7 @@ import importlib
 import logging
 import os
 import sys
+import warnings
 
 from livekit import api
 from livekit.agents import AgentServer, JobContext, JobProcess, cli
@@ -20,6 +21,7 @@ from livekit.plugins import silero
 # Imported here, not in the job: job processes are forked warm with it (the plugins and their
 # OpenAI client take seconds to import, which would delay the persona's first words).
 from agent.local import build as local
+from agent.logs import use_human_logs
 from agent.session_runner import run_session
 from coach_app import worker_status
 from coach_app.dispatch_keeper import redispatch_waiting
@@ -28,6 +30,10 @@ from coach_app.settings import get_settings
 
 logger = logging.getLogger("coach.agent")
 settings = get_settings()
+
+if settings.livekit_is_local:
+    # The local dev server's well-known secret ("secret") is short on purpose: no warning per token.
+    warnings.filterwarnings("ignore", message="The HMAC key is .* below the minimum recommended length")
 
 # The turn detector model is not used (turn handling is VAD-based), so do not preload it.
 os.environ.setdefault("LIVEKIT_AGENTS_PRELOAD_LOCAL_INFERENCE", "0")
@@ -117,9 +123,9 @@ def main(argv: list[str] | None = None) -> None:
         from livekit.agents.cli import proto
         from livekit.agents.cli.cli import _run_worker
 
-        log_format = "colored" if args.log_format == "human" else "json"
-        _run_worker(server, proto.CliArgs(log_level=args.log_level, url=None, api_key=None, api_secret=None,
-                                          log_format=log_format))
+        if args.log_format == "human":
+            use_human_logs()
+        _run_worker(server, proto.CliArgs(log_level=args.log_level, log_format="json"))
         return
     cli.run_app(server)
 

@@ -277,7 +277,7 @@ def test_agent_not_joining_then_retry(app_server, agent_worker, provider_standin
         expect(page.locator("#agent-state")).to_have_attribute("data-phase", "waiting")
         error = page.locator("#call-error")
         expect(error).to_have_attribute("data-kind", "agent_timeout", timeout=25_000)
-        expect(error).to_contain_text("Margaret Doyle did not join the call within 15 seconds")
+        expect(error).to_contain_text("Still waiting for Margaret Doyle: no agent worker has taken the call in 15 seconds")
         page.screenshot(path=str(tmp_path / "call-agent-timeout.png"))
     finally:
         os.kill(agent_worker.popen.pid, signal.SIGCONT)
