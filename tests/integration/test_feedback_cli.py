@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from coach_app.cli import main
+from coach_app.feedback.judge import PROMPT_VERSION
 from coach_app.settings import get_settings
 from tests.support.chat_standin import ChatStandin, judge_reply
 from tests.support.feedback_seed import BILLING_CALL
@@ -66,7 +67,7 @@ def test_rubric_is_scored_when_a_provider_is_configured(tmp_path, capsys, monkey
         finally:
             get_settings.cache_clear()
     assert code == 0, err
-    assert "Rubric (judge judge-standin, prompt judge-v1)" in out
+    assert f"Rubric (judge judge-standin, prompt {PROMPT_VERSION})" in out
     assert '"that\'s our mistake"  [turn 1]' in out
     assert 'not in the transcript, removed: "we are sorry for the outage"' in out
     assert "Overall 79.5 (pass mark 70): PASSED" in out
