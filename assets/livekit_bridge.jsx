@@ -10,7 +10,8 @@
  *   onDisconnected({reason, intentional})
  *   onMessageSent({id, text, ok, error})
  *   onEnded({rpc})                                                   after End call finished
- * Reflex drives it with props: serverUrl, token, connect, attempt (a new value reconnects),
+ * Reflex drives it with props: serverUrl, token (kept once given: the page may clear it after
+ * connecting), connect, attempt (a new value reconnects),
  * muted, micAttempt (a new value asks for the microphone again), outgoing ({id, text}: typed
  * message to send on the `lk.chat` text stream), ending (true: tell the agent, then leave).
  *
@@ -123,13 +124,18 @@ export function CoachRoom(props) {
     call(onDisconnectedRef, { reason: name, intentional });
   }, []);
   const roomOptions = useRef({ adaptiveStream: false, dynacast: false }).current;
+  // The page clears its copy of the token once connected (Reflex writes its state to disk):
+  // keep the newest one given, for this connection and its reconnects.
+  const tokenRef = useRef("");
+  if (token) tokenRef.current = token;
+  const roomToken = tokenRef.current;
 
   return (
     <LiveKitRoom
       key={attempt}
       serverUrl={serverUrl}
-      token={token}
-      connect={Boolean(connect && token && serverUrl)}
+      token={roomToken}
+      connect={Boolean(connect && roomToken && serverUrl)}
       audio={!muted}
       video={false}
       options={roomOptions}

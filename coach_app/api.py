@@ -1,20 +1,32 @@
-"""Plain HTTP routes, mounted into the Reflex backend via `api_transformer`."""
+"""Plain HTTP routes, mounted into the Reflex backend via `api_transformer`.
+
+Reflex mounts its own app (pages, event websocket) inside `api`, so the middleware here wraps
+everything the backend serves.
+"""
 
 from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from coach_app.auth.http import require_api_user
+from coach_app.auth.access import is_admin
+from coach_app.auth.http import optional_api_user, require_api_user
+from coach_app.auth.middleware import SecurityHeaders, SocketLoginRef
+from coach_app.auth.routes import routes as auth_routes
 from coach_app.health import health_report
 from coach_app.session_api import routes as session_routes
 
 
-async def health(_request: Request) -> JSONResponse:
+async def health(request: Request) -> JSONResponse:
+    """ok / degraded for anyone (load balancers); the details (URLs, models, errors) for admins."""
     report = await health_report()
+    user = await optional_api_user(request)
+    if not is_admin(user):
+        report = {"status": report["status"]}
     return JSONResponse(report, status_code=200)
 
 
@@ -33,7 +45,12 @@ async def json_http_error(_request: Request, exc: HTTPException) -> JSONResponse
 routes: list[Route] = [
     Route("/api/health", health, methods=["GET"]),
     Route("/api/me", me, methods=["GET"]),
+    *auth_routes,
     *session_routes,
 ]
 
-api = Starlette(routes=routes, exception_handlers={HTTPException: json_http_error})
+api = Starlette(
+    routes=routes,
+    exception_handlers={HTTPException: json_http_error},
+    middleware=[Middleware(SecurityHeaders), Middleware(SocketLoginRef)],
+)

@@ -7,13 +7,12 @@ HTTPExceptions into JSON `{"error": ...}` responses.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from coach_app.auth.logins import COOKIE_NAME, user_for_login_token
+from coach_app.auth.origins import is_own_origin
 from coach_app.auth.tokens import user_for_api_token
 from coach_app.db import session_scope
 from coach_app.models import User
@@ -39,12 +38,14 @@ def _bearer(request: Request) -> str | None:
     return value.strip()
 
 
-def _same_site_origin(request: Request) -> bool:
-    """Cookie-authenticated writes must come from our own pages (host match; ports may differ in dev)."""
+def same_origin_or_none(request: Request) -> bool:
+    """Cookie-authenticated writes must come from our own pages: the Origin header, when there is
+    one, must be one of the app's origins (scheme, host and port all equal). A page on another
+    port or a sibling subdomain is same-site for cookies, so SameSite alone does not stop it."""
     origin = request.headers.get("origin")
     if not origin:
-        return True  # non-browser clients; SameSite=Lax already keeps the cookie off cross-site POSTs
-    return urlsplit(origin).hostname == request.url.hostname
+        return True  # non-browser clients (browsers send Origin on every POST)
+    return is_own_origin(origin, str(request.url))
 
 
 async def optional_api_user(request: Request) -> User | None:
@@ -53,7 +54,7 @@ async def optional_api_user(request: Request) -> User | None:
     if bearer is None and not cookie:
         return None
     user = await run_in_threadpool(_lookup, bearer, cookie)
-    if user is not None and bearer is None and request.method in UNSAFE_METHODS and not _same_site_origin(request):
+    if user is not None and bearer is None and request.method in UNSAFE_METHODS and not same_origin_or_none(request):
         raise HTTPException(403, "Cross-site request refused.")
     return user
 

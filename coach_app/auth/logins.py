@@ -160,10 +160,11 @@ def attempt_login(session: Session, username: str, password: str, address: str =
     """
     name = normalize_username(username)[:64]
     addr = (address or "")[:64]
-    purge_expired(session)
     if is_throttled(session, name, addr):
         return LoginResult(None, None, LOGIN_THROTTLED)
     user = authenticate(session, name, password)
+    # Writes only after the (slow) hash: the database's write lock is never held while hashing.
+    purge_expired(session)
     session.add(LoginAttempt(username=name, address=addr, success=user is not None))
     if user is None:
         session.flush()

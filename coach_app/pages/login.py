@@ -3,7 +3,18 @@
 import reflex as rx
 
 from coach_app.components.layout import page
-from coach_app.state.auth import AuthState
+from coach_app.state.auth import AuthState, api_fetch_js
+
+# The form posts to /api/login from the browser (the password never passes through Reflex state);
+# the server sets the HttpOnly cookie, and the page navigates so the new websocket carries it.
+_LOGIN_JS = (
+    "(() => { const f = document.getElementById('login-form'); "
+    "const next = new URLSearchParams(location.search).get('next') || '/'; "
+    "const body = {username: f.elements.namedItem('username').value, "
+    "password: f.elements.namedItem('password').value, next}; "
+    f"return {api_fetch_js('/api/login', 'body')}"
+    ".then((res) => { if (res.ok) { window.location.assign(res.data.next || '/'); } return res; }); })()"
+)
 
 
 @rx.page(route="/login", title="Log in - Coach", on_load=AuthState.load_login_page)
@@ -31,8 +42,9 @@ def login_page() -> rx.Component:
                         spacing="2",
                         width="100%",
                     ),
-                    on_submit=AuthState.login,
+                    on_submit=rx.call_script(_LOGIN_JS, callback=AuthState.login_result),
                     reset_on_submit=False,
+                    id="login-form",
                     width="100%",
                 ),
                 size="3",

@@ -1,5 +1,8 @@
-"""Who is logged in, for every page. The browser holds only a random token (cookie `coach_session`);
-each check looks it up server-side in `auth_sessions`. No user id from the browser is ever trusted.
+"""Who is logged in, for every page. The browser holds only a random token in the HttpOnly cookie
+`coach_session`, set and cleared by `POST /api/login` / `POST /api/logout` (coach_app/auth/routes.py).
+The event websocket reaches Reflex with only the token's sha256 (coach_app/auth/middleware.py), and
+each check looks that up in `auth_sessions`. No token and no user id from the browser is kept in
+Reflex state (which Reflex writes to disk).
 
 Use in pages:   @rx.page(route=..., on_load=[AuthState.require_login, MyState.load])
 Use in handlers: auth = await self.get_state(AuthState); user = auth.current_user()
@@ -10,43 +13,42 @@ check `current_user()` themselves too.
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
+import json
+from urllib.parse import quote
 
 import reflex as rx
 
 from coach_app.auth import access
-from coach_app.auth.logins import COOKIE_NAME, attempt_login, end_login, user_for_login_token
+from coach_app.auth.logins import end_login_by_hash, user_for_login_hash
+from coach_app.auth.middleware import LOGIN_REF_HEADER
+from coach_app.auth.routes import safe_next
 from coach_app.db import session_scope
 from coach_app.models import User
-from coach_app.settings import get_settings
 
-_settings = get_settings()
+__all__ = ["AuthState", "api_fetch_js", "safe_next"]
+
+# Reflex's own rule (utils/state.js getBackendURL): a backend on a loopback name is reached under
+# the page's host name, and over https on the page's port.
+_BACKEND_JS = (
+    "(() => {{ const u = new URL({api}); "
+    "if (['localhost', '0.0.0.0', '::', '0:0:0:0:0:0:0:0'].includes(u.hostname)) {{ u.hostname = location.hostname; "
+    "if (location.protocol === 'https:') {{ u.protocol = 'https:'; u.port = ''; }} }} return u; }})()"
+)
 
 
-def safe_next(target: str | None) -> str:
-    """Only a path on this site (`/x?y`): never `//host`, `/\\host`, a scheme, or control characters
-    (browsers drop tabs and newlines, so `/\t/host` would become `//host`)."""
-    if not target or len(target) > 2000 or not target.startswith("/"):
-        return "/"
-    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
-        return "/"
-    parts = urlsplit(target)
-    if target.startswith("//") or parts.scheme or parts.netloc:
-        return "/"
-    if parts.path.rstrip("/") in ("/login", "/logout"):
-        return "/"
-    return target
+def api_fetch_js(path: str, body_js: str = "{}") -> str:
+    """A JS expression: POST JSON `body_js` to the backend's `path` with the login cookie; resolves to
+    `{ok, status, data}` (the cookie and any secret stay in the browser, never in Reflex state)."""
+    backend = _BACKEND_JS.format(api=json.dumps(rx.config.get_config().api_url))
+    return (
+        f"fetch(new URL({json.dumps(path)}, {backend}), {{method: 'POST', credentials: 'include', "
+        f"headers: {{'Content-Type': 'application/json'}}, body: JSON.stringify({body_js})}})"
+        ".then(async (r) => ({ok: r.ok, status: r.status, data: await r.json().catch(() => ({}))}))"
+        ".catch(() => ({ok: false, status: 0, data: {error: 'The server could not be reached. Please try again.'}}))"
+    )
 
 
 class AuthState(rx.State):
-    session_token: str = rx.Cookie(
-        "",
-        name=COOKIE_NAME,
-        path="/",
-        max_age=_settings.session_ttl_hours * 3600,
-        same_site="lax",
-        secure=_settings.session_cookie_secure or None,
-    )
     # Filled from the database on every check; for display only.
     user_id: int = 0
     username: str = ""
@@ -79,10 +81,14 @@ class AuthState(rx.State):
         self.role = user.role.value if user else ""
         self.team = (user.team or "") if user else ""
 
+    def _login_ref(self) -> str:
+        """sha256 of this connection's login cookie (set by the middleware), or ""."""
+        return self.router.headers.raw_headers.get(LOGIN_REF_HEADER, "")
+
     def current_user(self) -> User | None:
         """The logged-in, active user (fresh from the database), or None."""
         with session_scope() as s:
-            user = user_for_login_token(s, self.session_token)
+            user = user_for_login_hash(s, self._login_ref())
         self._show(user)
         return user
 
@@ -129,30 +135,19 @@ class AuthState(rx.State):
             return rx.redirect(self._next())
 
     @rx.event
-    def login(self, form_data: dict):
-        username = str(form_data.get("username") or "")[:200]
-        password = str(form_data.get("password") or "")[:1000]
-        if not username.strip() or not password:
-            self.login_error = "Enter your username and password."
+    def login_result(self, result: dict):
+        """Callback of the login form's `POST /api/login` (coach_app/pages/login.py); on success the
+        page has already navigated (a new websocket, now with the cookie)."""
+        if not isinstance(result, dict) or result.get("ok"):
+            self.login_error = ""
             return
-        with session_scope() as s:
-            end_login(s, self.session_token)
-            result = attempt_login(s, username, password, self.router.session.client_ip)
-            user = result.user
-        if result.error:
-            self.session_token = ""
-            self._show(None)
-            self.login_error = result.error
-            return
-        self.login_error = ""
-        self.session_token = result.token
-        self._show(user)
-        return rx.redirect(self._next())
+        data = result.get("data") if isinstance(result.get("data"), dict) else {}
+        self.login_error = str(data.get("error") or "Login failed. Please try again.")[:300]
 
     @rx.event
     def logout(self):
+        """End the login at once, then let the browser clear its cookie and open /login."""
         with session_scope() as s:
-            end_login(s, self.session_token)
-        self.session_token = ""
+            end_login_by_hash(s, self._login_ref())
         self._show(None)
-        return rx.redirect("/login")
+        return rx.call_script(f"{api_fetch_js('/api/logout')}.finally(() => window.location.assign('/login'))")

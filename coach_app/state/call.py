@@ -53,6 +53,8 @@ class CallState(rx.State):
     replies_scripted: bool = False
 
     livekit_url: str = ""
+    # The room token, only until the room has connected (the bridge keeps its copy): Reflex
+    # writes this state to disk.
     token: str = ""
     connect: bool = False
     attempt: int = 0
@@ -200,8 +202,10 @@ class CallState(rx.State):
         self.agent_state = str(data.get("agentState") or "connecting")
         joined = bool(data.get("agentJoined"))
         self.mic_enabled = bool(data.get("micEnabled"))
+        if self.connection == "connected":
+            self.token = ""  # used: the room has it
         if joined:
-            if not self.agent_seen and self.token:
+            if not self.agent_seen and self.session_id:
                 # The agent records the providers it really runs with when it goes live.
                 providers = call_control.session_providers(self.session_id)
                 self.provider_lines = describe(providers)

@@ -1,4 +1,6 @@
-"""Personal API tokens page state: create (shown once), list, revoke. Every handler checks the login."""
+"""Personal API tokens page state: list, revoke, and the outcome of creating one. Every handler
+checks the login. A new token itself is created by `POST /api/tokens` and shown by the page's own
+script (coach_app/pages/tokens.py): it never enters this state, which Reflex writes to disk."""
 
 from __future__ import annotations
 
@@ -15,7 +17,6 @@ def _fmt(dt) -> str:
 
 class TokensState(rx.State):
     tokens: list[dict[str, str]] = []
-    created_token: str = ""
     error: str = ""
 
     async def _user(self):
@@ -39,7 +40,6 @@ class TokensState(rx.State):
 
     @rx.event
     async def load(self):
-        self.created_token = ""
         self.error = ""
         user = await self._user()
         if user is None:
@@ -48,19 +48,13 @@ class TokensState(rx.State):
         self._reload(user)
 
     @rx.event
-    async def create(self, form_data: dict):
-        self.created_token = ""
-        self.error = ""
+    async def created(self, result: dict):
+        """Callback of the page's `POST /api/tokens`: `{ok: true}` or `{ok: false, error}` (never the token)."""
         user = await self._user()
         if user is None:
             return rx.redirect("/login?next=%2Faccount%2Ftokens")
-        try:
-            with session_scope() as s:
-                _, token = tok.create_api_token(s, user, str(form_data.get("name") or ""))
-        except tok.TokenError as exc:
-            self.error = str(exc)
-            return
-        self.created_token = token
+        result = result if isinstance(result, dict) else {}
+        self.error = "" if result.get("ok") is True else str(result.get("error") or "The token was not created.")[:300]
         self._reload(user)
 
     @rx.event
@@ -77,7 +71,3 @@ class TokensState(rx.State):
             ok = tok.revoke_api_token(s, user, tid)
         self.error = "" if ok else f"No token with id {tid} among your tokens."
         self._reload(user)
-
-    @rx.event
-    def dismiss(self):
-        self.created_token = ""
