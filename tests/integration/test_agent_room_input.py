@@ -116,3 +116,23 @@ async def test_only_the_sessions_trainee_can_end_the_call(livekit, agent_worker,
     finally:
         await intruder.disconnect()
         await room.disconnect()
+
+
+async def test_typed_messages_are_rate_limited(livekit, agent_worker, db_url, standin):
+    from coach_app.textlimits import MESSAGES_PER_MINUTE
+
+    ps, room, notices = await _join(livekit, db_url, "chat-rate")
+    try:
+        sent = [f"Quick message number {i}." for i in range(MESSAGES_PER_MINUTE + 3)]
+        for text in sent:
+            await room.local_participant.send_text(text, topic="lk.chat")
+        await _until(lambda: notices, 30, "the agent's rate-limit notice")
+        assert f"at most {MESSAGES_PER_MINUTE} messages a minute" in notices[0]
+        await _until(lambda: any(t.text == sent[MESSAGES_PER_MINUTE - 1] for t in _turns(db_url, ps.id)), 30,
+                     "the last accepted message")
+        await asyncio.sleep(2)
+        stored = {t.text for t in _turns(db_url, ps.id) if t.speaker == Speaker.trainee}
+        assert stored == set(sent[:MESSAGES_PER_MINUTE])
+        assert len(notices) == 1  # one notice for the burst, not one per refused message
+    finally:
+        await room.disconnect()
