@@ -11,17 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sys
 import time
-import urllib.request
-import wave
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pytest
-from livekit import rtc
 from sqlmodel import Session
 
 from agent.persona_agent import BREAKING_UP_LINES
@@ -29,13 +24,23 @@ from coach_app.auth.tokens import create_api_token
 from coach_app.db import make_engine
 from coach_app.models import PracticeSession, User
 from coach_app.personas import get_persona
-from coach_app.rooms import END_CALL_RPC, mint_trainee_token
+from coach_app.rooms import mint_trainee_token
 from coach_app.sessions import start_session
 from coach_app.settings import Settings
 from tests.conftest import service_env, start_agent_worker
 from tests.support.auth import make_user
-from tests.support.procs import Proc, free_port, wait_for
+from tests.support import local_speech
+from tests.support.procs import Proc
 from tests.support.provider_standin import ProviderStandin
+from tests.support.rtc_trainee import (
+    MIC_RATE,
+    Trainee,
+    session_view,
+    start_api_server,
+    start_call,
+    transcript,
+    wait_until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -45,9 +50,6 @@ PERSONA_REPLY = "Fine. And the late fee? I want a reference number this time."
 SECOND_LINE = "The reference number is R 4 4 8 2. The late fee is refunded too."
 SECOND_REPLY = "Alright. Thank you for actually fixing it."
 GOODBYE = "I'm sorry, I have to go now. Goodbye."
-AUDIBLE_RMS = 300.0
-MIC_RATE = 48000
-FRAME_MS = 10
 
 
 # --- servers -------------------------------------------------------------------------------------
@@ -67,16 +69,7 @@ def logs_on_failure(request, run_dir: Path):
 @pytest.fixture(scope="module")
 def api_base(db_url: str, livekit, run_dir: Path) -> Iterator[str]:
     """The Starlette API (`coach_app.api:api`) over real HTTP, against the suite's DB and LiveKit."""
-    port = free_port()
-    proc = Proc("api", [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
-                        "--port", str(port), "coach_app.api:api"], env=service_env(db_url, livekit), log_dir=run_dir)
-    base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        with urllib.request.urlopen(base + "/api/health", timeout=2) as r:
-            return r.status == 200
-
-    wait_for(up, 60, "the API server", proc)
+    proc, base = start_api_server(service_env(db_url, livekit), run_dir)
     yield base
     proc.stop()
 
@@ -100,120 +93,13 @@ def admin_headers(db_url: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
 
-def http(method: str, url: str, headers: dict[str, str], body: dict | None = None) -> tuple[int, dict]:
-    req = urllib.request.Request(url, method=method, headers=headers,
-                                 data=json.dumps(body).encode() if body is not None else None)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"{}")
-
-
 # --- the trainee -----------------------------------------------------------------------------------
 
-def speech_pcm(tmp_path: Path, text: str) -> np.ndarray:
-    """flite speech (voice slt) at MIC_RATE, as int16 samples."""
-    from tests.support.provider_standin import _flite_pcm
-
-    pcm = _flite_pcm(text, MIC_RATE)
-    assert pcm, "flite could not synthesise the trainee's line"
-    return np.frombuffer(pcm, dtype=np.int16)
-
-
-@dataclass
-class Trainee:
-    """A trainee's client: a microphone that plays scripted speech (silence otherwise) in real
-    time, and an ear on the persona's audio track that notes when it becomes audible."""
-
-    url: str
-    token: str
-    room: rtc.Room = field(default_factory=rtc.Room)
-    heard: list[tuple[float, float]] = field(default_factory=list)  # (monotonic time, rms)
-    _pending: list[np.ndarray] = field(default_factory=list)
-    _speech_end: asyncio.Future | None = None
-    _tasks: list[asyncio.Task] = field(default_factory=list)
-
-    async def join(self) -> None:
-        @self.room.on("track_subscribed")
-        def _on_track(track: rtc.Track, _pub, participant: rtc.RemoteParticipant) -> None:
-            if track.kind == rtc.TrackKind.KIND_AUDIO and participant.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT:
-                self._tasks.append(asyncio.create_task(self._listen(track)))
-
-        await self.room.connect(self.url, self.token)
-        self.source = rtc.AudioSource(MIC_RATE, 1, queue_size_ms=200)
-        track = rtc.LocalAudioTrack.create_audio_track("microphone", self.source)
-        await self.room.local_participant.publish_track(
-            track, rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE))
-        self._tasks.append(asyncio.create_task(self._microphone()))
-
-    async def _listen(self, track: rtc.Track) -> None:
-        async for ev in rtc.AudioStream(track, sample_rate=24000):
-            samples = np.frombuffer(bytes(ev.frame.data), dtype=np.int16).astype(np.float64)
-            self.heard.append((time.monotonic(), float(np.sqrt(np.mean(samples ** 2))) if len(samples) else 0.0))
-
-    async def _microphone(self) -> None:
-        n = MIC_RATE * FRAME_MS // 1000
-        silence = np.zeros(n, dtype=np.int16)
-        start, sent = time.monotonic(), 0
-        while True:
-            if self._pending:
-                chunk, self._pending[0] = self._pending[0][:n], self._pending[0][n:]
-                if len(self._pending[0]) == 0:
-                    self._pending.pop(0)
-                    if not self._pending and self._speech_end and not self._speech_end.done():
-                        # when the last speech sample will have been played
-                        self._speech_end.set_result(start + (sent + len(chunk)) / MIC_RATE)
-                chunk = np.pad(chunk, (0, n - len(chunk)))
-            else:
-                chunk = silence
-            await self.source.capture_frame(rtc.AudioFrame(chunk.tobytes(), MIC_RATE, 1, n))
-            sent += n
-            ahead = start + sent / MIC_RATE - time.monotonic()
-            if ahead > 0.05:
-                await asyncio.sleep(ahead - 0.05)
-
-    async def say(self, pcm: np.ndarray) -> float:
-        """Speak `pcm`; returns the monotonic time at which the speech ended."""
-        self._speech_end = asyncio.get_running_loop().create_future()
-        self._pending.append(pcm)
-        return await self._speech_end
-
-    def first_audible_after(self, t: float) -> float | None:
-        return next((at for at, rms in self.heard if at >= t and rms > AUDIBLE_RMS), None)
-
-    async def end_call(self) -> str:
-        agent = next(p for p in self.room.remote_participants.values()
-                     if p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT)
-        return await self.room.local_participant.perform_rpc(
-            destination_identity=agent.identity, method=END_CALL_RPC, payload="")
-
-    async def leave(self) -> None:
-        for t in self._tasks:
-            t.cancel()
-        await self.room.disconnect()
-
-
-async def wait_until(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = await asyncio.to_thread(check)
-        if result:
-            return result
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-def transcript(api_base: str, headers: dict[str, str], sid: int) -> list[dict]:
-    status, body = http("GET", f"{api_base}/api/sessions/{sid}/transcript", headers)
-    assert status == 200, body
-    return body["turns"]
-
-
-def session_view(api_base: str, headers: dict[str, str], sid: int) -> dict:
-    status, body = http("GET", f"{api_base}/api/sessions/{sid}", headers)
-    assert status == 200, body
-    return body
+def speech_pcm(text: str) -> np.ndarray:
+    """flite speech (voice slt) at the trainee's microphone rate, as int16 samples."""
+    pcm = local_speech.speech_pcm(text, MIC_RATE)
+    assert len(pcm), "flite could not synthesise the trainee's line"
+    return pcm
 
 
 def turns_with(api_base, headers, sid, n: int):
@@ -235,7 +121,7 @@ async def test_trainee_call_is_recorded_turn_by_turn(
     opening = get_persona(PERSONA).phases.opening.lines[0]
 
     t_start = time.monotonic()
-    status, info = await asyncio.to_thread(http, "POST", f"{api_base}/api/sessions", headers, {"persona_id": PERSONA})
+    status, info = await start_call(api_base, headers, PERSONA)
     assert status == 201, info
     sid = info["session_id"]
     trainee = Trainee(info["livekit_url"], info["token"])
@@ -249,7 +135,7 @@ async def test_trainee_call_is_recorded_turn_by_turn(
         assert session_view(api_base, headers, sid)["status"] == "live"
 
         # The trainee speaks; the stand-in transcribes it; the persona answers and is heard.
-        spoke_until = await trainee.say(speech_pcm(tmp_path, TRAINEE_LINE))
+        spoke_until = await trainee.say(speech_pcm(TRAINEE_LINE))
         turns = await wait_until(turns_with(api_base, headers, sid, 3), 30, "the trainee's turn and the reply")
         reply_heard = await wait_until(lambda: trainee.first_audible_after(spoke_until), 10, "the reply's audio")
 
@@ -303,13 +189,13 @@ async def test_provider_failure_is_spoken_in_character_and_recorded(
     # The first reply fails on every attempt (1 try + PROVIDER_MAX_RETRIES=1 retry).
     standin.script.fail["llm"] = 2
     _, headers = trainee_auth
-    status, info = await asyncio.to_thread(http, "POST", f"{api_base}/api/sessions", headers, {"persona_id": PERSONA})
+    status, info = await start_call(api_base, headers, PERSONA)
     sid = info["session_id"]
     trainee = Trainee(info["livekit_url"], info["token"])
     await trainee.join()
     try:
         await wait_until(turns_with(api_base, headers, sid, 1), 30, "the persona's greeting")
-        await trainee.say(speech_pcm(tmp_path, TRAINEE_LINE))
+        await trainee.say(speech_pcm(TRAINEE_LINE))
         turns = await wait_until(turns_with(api_base, headers, sid, 3), 40, "the breaking-up line")
         assert (turns[2]["speaker"], turns[2]["text"]) == ("persona", BREAKING_UP_LINES["en"])
         view = session_view(api_base, admin_headers, sid)
@@ -317,7 +203,7 @@ async def test_provider_failure_is_spoken_in_character_and_recorded(
         assert session_view(api_base, headers, sid)["error"] is None  # not shown to the trainee
 
         # The line recovers: the trainee repeats and gets a real answer.
-        await trainee.say(speech_pcm(tmp_path, SECOND_LINE))
+        await trainee.say(speech_pcm(SECOND_LINE))
         turns = await wait_until(turns_with(api_base, headers, sid, 5), 30, "the reply after the failure")
         assert [t["text"] for t in turns[3:5]] == [SECOND_LINE, SECOND_REPLY]
         await trainee.end_call()
@@ -334,7 +220,7 @@ async def test_voice_failure_still_gets_an_audible_line(
     standin.script.transcripts = [TRAINEE_LINE]
     standin.script.replies = [PERSONA_REPLY]
     _, headers = trainee_auth
-    status, info = await asyncio.to_thread(http, "POST", f"{api_base}/api/sessions", headers, {"persona_id": PERSONA})
+    status, info = await start_call(api_base, headers, PERSONA)
     sid = info["session_id"]
     trainee = Trainee(info["livekit_url"], info["token"])
     await trainee.join()
@@ -342,7 +228,7 @@ async def test_voice_failure_still_gets_an_audible_line(
         await wait_until(turns_with(api_base, headers, sid, 1), 30, "the persona's greeting")
         await wait_until(lambda: standin.entries("tts_http"), 10, "the breaking-up line to be pre-synthesised")
         standin.script.fail["tts"] = 2  # the reply's synthesis fails on both attempts
-        spoke_until = await trainee.say(speech_pcm(tmp_path, TRAINEE_LINE))
+        spoke_until = await trainee.say(speech_pcm(TRAINEE_LINE))
         turns = await wait_until(turns_with(api_base, headers, sid, 3), 40, "the breaking-up line")
         heard = await wait_until(lambda: trainee.first_audible_after(spoke_until), 10, "audio after the failure")
     finally:
@@ -357,7 +243,7 @@ async def test_trainee_leaving_without_ending_abandons_the_session(
     livekit, agent_worker, api_base, trainee_auth, standin: ProviderStandin
 ):
     _, headers = trainee_auth
-    status, info = await asyncio.to_thread(http, "POST", f"{api_base}/api/sessions", headers, {"persona_id": PERSONA})
+    status, info = await start_call(api_base, headers, PERSONA)
     sid = info["session_id"]
     trainee = Trainee(info["livekit_url"], info["token"])
     await trainee.join()

@@ -1,0 +1,190 @@
+"""A trainee without a browser: the public HTTP API to start a call, a `livekit.rtc` client to talk.
+
+- `start_api_server` runs the plain HTTP API (`coach_app.api:api`) over real HTTP (granian).
+- `http` / `start_call` are how a trainee with an API token starts a session (`POST /api/sessions`).
+- `Trainee` joins the room: its microphone plays scripted speech in real time (10 ms frames, silence
+  between utterances, paced by the clock as a real microphone is), `say` returns when each
+  utterance's last sample has been played, and its ear notes the loudness of every frame of the
+  persona's received track, so "when did the trainee hear the persona" is measured where a user
+  would hear it.
+
+Used by the e2e tests and the benchmarks (bench/); one copy of how a Python trainee behaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+from livekit import rtc
+
+from coach_app.rooms import END_CALL_RPC
+from tests.support.procs import Proc, free_port, wait_for
+
+MIC_RATE = 48000
+FRAME_MS = 10
+EAR_RATE = 24000
+# A received frame louder than this RMS (16-bit samples) counts as audible persona audio.
+AUDIBLE_RMS = 300.0
+
+T = TypeVar("T")
+
+
+# --- the public API ----------------------------------------------------------------------------
+
+def start_api_server(env: dict[str, str], log_dir: Path) -> tuple[Proc, str]:
+    """`coach_app.api:api` on a free port (granian, as in production); returns (process, base URL)."""
+    port = free_port()
+    proc = Proc("api", [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
+                        "--port", str(port), "coach_app.api:api"], env=env, log_dir=log_dir)
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        with urllib.request.urlopen(base + "/api/health", timeout=2) as r:
+            return r.status == 200
+
+    try:
+        wait_for(up, 60, "the API server", proc)
+    except BaseException:
+        proc.stop()
+        raise
+    return proc, base
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
+def http(method: str, url: str, headers: dict[str, str], body: dict | None = None) -> tuple[int, dict]:
+    req = urllib.request.Request(url, method=method, headers=headers,
+                                 data=json.dumps(body).encode() if body is not None else None)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+
+async def start_call(api_base: str, headers: dict[str, str], persona_id: str) -> tuple[int, dict]:
+    """What Start does for an API client: (HTTP status, body with session_id, livekit_url, token)."""
+    return await asyncio.to_thread(http, "POST", f"{api_base}/api/sessions", headers, {"persona_id": persona_id})
+
+
+def transcript(api_base: str, headers: dict[str, str], sid: int) -> list[dict]:
+    status, body = http("GET", f"{api_base}/api/sessions/{sid}/transcript", headers)
+    assert status == 200, body
+    return body["turns"]
+
+
+def session_view(api_base: str, headers: dict[str, str], sid: int) -> dict:
+    status, body = http("GET", f"{api_base}/api/sessions/{sid}", headers)
+    assert status == 200, body
+    return body
+
+
+async def wait_until(check: Callable[[], T], timeout: float, what: str, interval: float = 0.1) -> T:
+    """Poll `check` (run in a thread: it may do HTTP) until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = await asyncio.to_thread(check)
+        if result:
+            return result
+        await asyncio.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+# --- the trainee's client --------------------------------------------------------------------------
+
+@dataclass
+class Trainee:
+    """A trainee's client: a microphone that plays scripted speech (silence otherwise) in real
+    time, and an ear on the persona's audio track that notes when it is audible."""
+
+    url: str
+    token: str
+    room: rtc.Room = field(default_factory=rtc.Room)
+    heard: list[tuple[float, float]] = field(default_factory=list)  # (monotonic time, rms) per received frame
+    _pending: list[tuple[np.ndarray, asyncio.Future]] = field(default_factory=list)
+    _tasks: list[asyncio.Task] = field(default_factory=list)
+
+    async def join(self) -> None:
+        @self.room.on("track_subscribed")
+        def _on_track(track: rtc.Track, _pub: Any, participant: rtc.RemoteParticipant) -> None:
+            if track.kind == rtc.TrackKind.KIND_AUDIO and participant.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT:
+                self._tasks.append(asyncio.create_task(self._listen(track)))
+
+        await self.room.connect(self.url, self.token)
+        self.source = rtc.AudioSource(MIC_RATE, 1, queue_size_ms=200)
+        track = rtc.LocalAudioTrack.create_audio_track("microphone", self.source)
+        await self.room.local_participant.publish_track(
+            track, rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE))
+        self._tasks.append(asyncio.create_task(self._microphone()))
+
+    async def _listen(self, track: rtc.Track) -> None:
+        async for ev in rtc.AudioStream(track, sample_rate=EAR_RATE):
+            samples = np.frombuffer(bytes(ev.frame.data), dtype=np.int16).astype(np.float64)
+            self.heard.append((time.monotonic(), float(np.sqrt(np.mean(samples ** 2))) if len(samples) else 0.0))
+
+    async def _microphone(self) -> None:
+        n = MIC_RATE * FRAME_MS // 1000
+        silence = np.zeros(n, dtype=np.int16)
+        start, sent = time.monotonic(), 0
+        while True:
+            if self._pending:
+                pcm, done = self._pending[0]
+                chunk, rest = pcm[:n], pcm[n:]
+                if len(rest):
+                    self._pending[0] = (rest, done)
+                else:
+                    self._pending.pop(0)
+                    if not done.done():  # when this utterance's last sample will have been played
+                        done.set_result(start + (sent + len(chunk)) / MIC_RATE)
+                chunk = np.pad(chunk, (0, n - len(chunk)))
+            else:
+                chunk = silence
+            await self.source.capture_frame(rtc.AudioFrame(chunk.tobytes(), MIC_RATE, 1, n))
+            sent += n
+            ahead = start + sent / MIC_RATE - time.monotonic()
+            if ahead > 0.05:
+                await asyncio.sleep(ahead - 0.05)
+
+    async def say(self, pcm: np.ndarray) -> float:
+        """Speak `pcm` (int16 at MIC_RATE) after anything already queued; returns the monotonic time
+        at which its last sample was played (it started `len(pcm) / MIC_RATE` seconds earlier)."""
+        done = asyncio.get_running_loop().create_future()
+        self._pending.append((pcm, done))
+        return await done
+
+    def first_audible_after(self, t: float) -> float | None:
+        return next((at for at, rms in self.heard if at >= t and rms > AUDIBLE_RMS), None)
+
+    def quiet_since(self, seconds: float) -> bool:
+        """Nothing audible heard in the last `seconds` (the persona has finished speaking)."""
+        since = time.monotonic() - seconds
+        for at, rms in reversed(self.heard):
+            if at < since:
+                break
+            if rms > AUDIBLE_RMS:
+                return False
+        return True
+
+    async def end_call(self) -> str:
+        """Press End: the end-call RPC to the agent; returns its answer ("ok")."""
+        agent = next(p for p in self.room.remote_participants.values()
+                     if p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT)
+        return await self.room.local_participant.perform_rpc(
+            destination_identity=agent.identity, method=END_CALL_RPC, payload="")
+
+    async def leave(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        await self.room.disconnect()
