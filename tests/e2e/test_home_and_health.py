@@ -17,7 +17,13 @@ def test_home_page_shows_product_and_navigation(app_server, page):
     assert nav.get_by_role("link", name="Review").count() == 0
 
 
-def test_health_reports_database_livekit_and_providers(app_server, livekit, page):
+def test_health_reports_database_livekit_and_providers_to_admins_only(app_server, livekit, db_url, page):
+    from tests.support.auth import login, make_user
+
+    page.goto(app_server + "/api/health")
+    assert json.loads(page.locator("body").inner_text()) == {"status": "ok"}  # anyone: ok or not, no details
+    make_user(db_url, "health-admin", "admin", password="health-admin-pw")
+    login(page, app_server, "health-admin", "health-admin-pw")
     page.goto(app_server + "/api/health")
     report = json.loads(page.locator("body").inner_text())
     assert report["database"]["ok"] is True

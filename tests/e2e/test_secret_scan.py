@@ -98,19 +98,28 @@ def test_no_secret_in_built_client_files(secret_app):
 
 def test_no_secret_in_pages_api_or_websocket_traffic(secret_app, browser):
     base, db_url, _web_dir, lk_url = secret_app
-    # Proof the server has the secrets: LiveKit accepted the app's signed request.
-    health = httpx.get(base + "/api/health", timeout=30).json()
-    assert health["livekit"]["ok"] is True, health
-
     make_user(db_url, "scan-trainee", "trainee", team="scan", password="scan-trainee-pw")
     make_user(db_url, "scan-manager", "manager", team="scan", password="scan-manager-pw")
-    make_user(db_url, "scan-admin", "admin", password="scan-admin-pw")
+    admin = make_user(db_url, "scan-admin", "admin", password="scan-admin-pw")
+    # Proof the server has the secrets: LiveKit accepted the app's signed request (details: admins only).
+    from sqlmodel import Session
+
+    from coach_app.auth.tokens import create_api_token
+    from coach_app.db import make_engine
+
+    with Session(make_engine(db_url)) as s:
+        _, admin_token = create_api_token(s, admin, "scan")
+        s.commit()
+    as_admin = {"Authorization": f"Bearer {admin_token}"}
+    health = httpx.get(base + "/api/health", headers=as_admin, timeout=30).json()
+    assert health["livekit"]["ok"] is True, health
 
     from coach_app.personas import get_catalogue
 
     persona_id = sorted(get_catalogue().personas)[0]
     seen: list[tuple[str, bytes]] = []  # (where, content)
     seen.append(("/api/health", httpx.get(base + "/api/health").content))
+    seen.append(("/api/health (admin)", httpx.get(base + "/api/health", headers=as_admin).content))
 
     for who, password in (("scan-trainee", "scan-trainee-pw"), ("scan-manager", "scan-manager-pw"),
                           ("scan-admin", "scan-admin-pw")):
