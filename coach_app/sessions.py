@@ -103,7 +103,11 @@ def begin_session(db: Session, user: User, persona_id: str) -> tuple[PracticeSes
     _close(db, [ps for ps in open_sessions if ps is not keep])
     if keep is not None:
         return keep, True
-    return start_session(db, user, persona.id), False
+    new = start_session(db, user, persona.id)
+    # Two Starts at the same moment: the newest session wins, so at most one stays open.
+    _close(db, list(db.exec(select(PracticeSession).where(
+        PracticeSession.user_id == user.id, PracticeSession.status.in_(OPEN), PracticeSession.id < new.id)).all()))
+    return new, False
 
 
 def _close(db: Session, replaced: list[PracticeSession]) -> None:

@@ -129,3 +129,32 @@ def test_starts_are_rate_limited_per_user(client, fresh_db):
     open_now = client.post("/api/sessions", json={"persona_id": OTHER}, headers=trainee)
     assert open_now.status_code == 200 and open_now.json()["resumed"] is True
     assert client.post("/api/sessions", json={"persona_id": PERSONA}, headers=other).status_code == 201
+
+
+def test_concurrent_starts_leave_one_open_session(client, fresh_db):
+    import threading
+
+    from sqlmodel import select
+
+    from coach_app import sessions
+
+    user, _ = person(fresh_db, "tina")
+    errors: list[BaseException] = []
+
+    def start(persona_id: str) -> None:
+        try:
+            with Session(make_engine(fresh_db), expire_on_commit=False) as db:
+                sessions.begin_session(db, user, persona_id)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=((PERSONA, OTHER)[i % 2],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    with Session(make_engine(fresh_db)) as db:
+        still_open = db.exec(select(PracticeSession).where(PracticeSession.user_id == user.id,
+                                                           PracticeSession.status.in_(sessions.OPEN))).all()
+    assert len(still_open) == 1
