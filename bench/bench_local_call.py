@@ -25,8 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-from livekit import api, rtc
+from livekit import api
+
+from bench.procstats import cpu_seconds, machine_busy
 
 REPO = Path(__file__).resolve().parents[1]
 AGENT = "coach-bench-local"
@@ -38,103 +39,6 @@ LINES = [
     "I have refunded the duplicate charge and waived the late fee right now. Your reference number is R F 1 2 3 4.",
     "The money will be back in your account by tomorrow, and I will send you an email confirmation.",
 ]
-MIC_RATE, FRAME_MS, AUDIBLE_RMS = 48000, 10, 300.0
-
-
-def cpu_seconds(pgid: int) -> float:
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                f = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(f[2]) == pgid:
-                total += (int(f[11]) + int(f[12])) / tick
-    return total
-
-
-def machine_busy() -> tuple[float, float]:
-    """(busy, total) jiffies of the whole machine (all cores), from /proc/stat."""
-    parts = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = parts[3] + parts[4]
-    return sum(parts) - idle, sum(parts)
-
-
-class Trainee:
-    def __init__(self, url: str, token: str) -> None:
-        self.url, self.token = url, token
-        self.room = rtc.Room()
-        self.heard: list[tuple[float, float]] = []
-        self.pending: list[np.ndarray] = []
-        self.speech_end: asyncio.Future | None = None
-        self.tasks: list[asyncio.Task] = []
-
-    async def join(self) -> None:
-        @self.room.on("track_subscribed")
-        def _on_track(track, _pub, participant) -> None:
-            if track.kind == rtc.TrackKind.KIND_AUDIO and participant.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT:
-                self.tasks.append(asyncio.create_task(self.listen(track)))
-
-        await self.room.connect(self.url, self.token)
-        self.source = rtc.AudioSource(MIC_RATE, 1, queue_size_ms=200)
-        track = rtc.LocalAudioTrack.create_audio_track("microphone", self.source)
-        await self.room.local_participant.publish_track(
-            track, rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE))
-        self.tasks.append(asyncio.create_task(self.microphone()))
-
-    async def listen(self, track) -> None:
-        async for ev in rtc.AudioStream(track, sample_rate=24000):
-            s = np.frombuffer(bytes(ev.frame.data), dtype=np.int16).astype(np.float64)
-            self.heard.append((time.monotonic(), float(np.sqrt(np.mean(s**2))) if len(s) else 0.0))
-
-    async def microphone(self) -> None:
-        n = MIC_RATE * FRAME_MS // 1000
-        start, sent = time.monotonic(), 0
-        while True:
-            if self.pending:
-                chunk, self.pending[0] = self.pending[0][:n], self.pending[0][n:]
-                if len(self.pending[0]) == 0:
-                    self.pending.pop(0)
-                    if self.speech_end and not self.speech_end.done():
-                        self.speech_end.set_result(start + (sent + len(chunk)) / MIC_RATE)
-                chunk = np.pad(chunk, (0, n - len(chunk)))
-            else:
-                chunk = np.zeros(n, dtype=np.int16)
-            await self.source.capture_frame(rtc.AudioFrame(chunk.tobytes(), MIC_RATE, 1, n))
-            sent += n
-            ahead = start + sent / MIC_RATE - time.monotonic()
-            if ahead > 0.05:
-                await asyncio.sleep(ahead - 0.05)
-
-    async def say(self, pcm: np.ndarray) -> float:
-        self.speech_end = asyncio.get_running_loop().create_future()
-        self.pending.append(pcm)
-        return await self.speech_end
-
-    def audible_after(self, t: float) -> float | None:
-        return next((at for at, rms in self.heard if at >= t and rms > AUDIBLE_RMS), None)
-
-    def quiet_since(self, seconds: float) -> bool:
-        now = time.monotonic()
-        return not any(at >= now - seconds and rms > AUDIBLE_RMS for at, rms in self.heard)
-
-    async def leave(self) -> None:
-        for t in self.tasks:
-            t.cancel()
-        await self.room.disconnect()
-
-
-async def wait(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        await asyncio.sleep(0.05)
-    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
-
-
 async def _run_call(turns: int, out: Path) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="coach-bench-local-"))
     db_url = f"sqlite:///{workdir / 'bench.db'}"
@@ -153,8 +57,9 @@ async def _run_call(turns: int, out: Path) -> dict:
     from coach_app.db import make_engine
     from sqlmodel import Session, select
     from tests.support.livekit import start_livekit
+    from tests.support.local_speech import speech_pcm
     from tests.support.procs import Proc, wait_for
-    from tests.support.provider_standin import _flite_pcm
+    from tests.support.rtc_trainee import MIC_RATE, Trainee, wait_until
 
     migrate(db_url)
     lk = start_livekit(workdir)
@@ -174,7 +79,7 @@ async def _run_call(turns: int, out: Path) -> dict:
                  .with_room_config(api.RoomConfiguration(agents=[
                      api.RoomAgentDispatch(agent_name=AGENT, metadata=dispatch_metadata(ps))]))
                  .to_jwt())
-        speech = [np.frombuffer(_flite_pcm(line, MIC_RATE), dtype=np.int16) for line in LINES[:turns]]
+        speech = [speech_pcm(line, MIC_RATE) for line in LINES[:turns]]
 
         cpu0 = {"worker": cpu_seconds(worker.popen.pid), "livekit": cpu_seconds(lk.proc.popen.pid)}
         busy0, total0, t0 = *machine_busy(), time.monotonic()
@@ -182,13 +87,13 @@ async def _run_call(turns: int, out: Path) -> dict:
         await trainee.join()
         heard: list[float] = []
         try:
-            await wait(lambda: trainee.audible_after(t0), 90, "the greeting")
+            await wait_until(lambda: trainee.first_audible_after(t0), 90, "the greeting", interval=0.05)
             for pcm in speech:
-                await wait(lambda: trainee.quiet_since(1.5), 60, "the persona to finish")
+                await wait_until(lambda: trainee.quiet_since(1.5), 60, "the persona to finish", interval=0.05)
                 ended = await trainee.say(pcm)
-                first = await wait(lambda: trainee.audible_after(ended), 60, "the reply")
+                first = await wait_until(lambda: trainee.first_audible_after(ended), 60, "the reply", interval=0.05)
                 heard.append(round(first - ended, 3))
-            await wait(lambda: trainee.quiet_since(1.5), 60, "the last reply to finish")
+            await wait_until(lambda: trainee.quiet_since(1.5), 60, "the last reply to finish", interval=0.05)
         finally:
             elapsed = time.monotonic() - t0
             cpu1 = {"worker": cpu_seconds(worker.popen.pid), "livekit": cpu_seconds(lk.proc.popen.pid)}

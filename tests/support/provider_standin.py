@@ -280,17 +280,21 @@ class ProviderStandin:
                      "model": body["model"], "system_fingerprint": "fp_standin", "choices": choices, **extra}
             await resp.write(f"data: {json.dumps(chunk)}\n\n".encode())
 
-        await asyncio.sleep(self.script.llm_ttft_ms / 1000)
-        await send([{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None, "finish_reason": None}])
-        for i, piece in enumerate(pieces):
-            if i and self.script.llm_token_ms:
-                await asyncio.sleep(self.script.llm_token_ms / 1000)
-            await send([{"index": 0, "delta": {"content": piece}, "logprobs": None, "finish_reason": None}])
-        await send([{"index": 0, "delta": {}, "logprobs": None, "finish_reason": "stop"}])
-        if (body.get("stream_options") or {}).get("include_usage"):
-            await send([], usage=usage)
-        await resp.write(b"data: [DONE]\n\n")
-        await resp.write_eof()
+        try:
+            await asyncio.sleep(self.script.llm_ttft_ms / 1000)
+            await send([{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None,
+                         "finish_reason": None}])
+            for i, piece in enumerate(pieces):
+                if i and self.script.llm_token_ms:
+                    await asyncio.sleep(self.script.llm_token_ms / 1000)
+                await send([{"index": 0, "delta": {"content": piece}, "logprobs": None, "finish_reason": None}])
+            await send([{"index": 0, "delta": {}, "logprobs": None, "finish_reason": "stop"}])
+            if (body.get("stream_options") or {}).get("include_usage"):
+                await send([], usage=usage)
+            await resp.write(b"data: [DONE]\n\n")
+            await resp.write_eof()
+        except ConnectionResetError:  # the client dropped the stream (e.g. a cancelled preemptive reply)
+            self._record("chat_cancelled", reply=reply)
         return resp
 
     async def _transcribe(self, request: web.Request) -> web.Response:

@@ -1,0 +1,479 @@
+"""Benchmark: turn-taking as the trainee hears it (issue 13), one call and several at once.
+
+Everything is real but the providers and the trainee: its own livekit-server, the agent worker
+(`python -m agent.worker start`, job processes, the real Groq and ElevenLabs plugins), the HTTP
+API (granian); the plugins talk to the provider stand-in with cloud-like latencies
+(`provider_standin.GROQ_LIKE`) and its tone voice (so the stand-in's own CPU stays out of the
+figures). Trainees are Python `livekit.rtc` clients (`tests/support/rtc_trainee.py`) that start
+their call with `POST /api/sessions` and an API token, and speak flite lines, some with a 300,
+450 or 600 ms pause in the middle of the sentence. Everything is timed at the trainee's ear.
+
+Run:  .venv/bin/python -m bench voice_loop           (sizes from VOICE_BENCH_* variables)
+      .venv/bin/python -m bench.bench_voice_loop [--quick] [--levels 1,2,4,8] [--lines-per-pause N]
+          [--plain-lines N] [--start-calls N] [--turns-per-call N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS_JSON = REPO / "bench" / "results" / "voice_loop.json"
+AGENT = "coach-bench-voice"
+PERSONA = "billing-dispute-gold"
+PAUSES_MS = (300, 450, 600)
+PLAIN_LINES = [
+    "I can see the double charge on your account, and I am sorry about that.",
+    "Could you tell me the date of the second payment, please?",
+    "I have refunded the duplicate charge and waived the late fee.",
+    "You will get an email confirmation with the reference number today.",
+]
+PAUSED_LINES = [  # said with a pause after the comma
+    ("I checked your account this morning,", "and the second charge was a mistake on our side."),
+    ("The refund is already on its way,", "so you will see the money back by Friday."),
+    ("I understand why you are upset,", "because we promised to fix this twice before."),
+    ("Let me put a note on your file,", "so nobody charges the late fee again."),
+]
+# What the stand-in answers (its content does not matter here; its length sets the reply's duration).
+TRANSCRIPT = "I can see the charge on your account."
+REPLY = "Fine. And what are you doing about the late fee?"
+QUIET_S = 1.0  # the persona has finished when nothing was audible for this long
+REPLY_TIMEOUT_S = 15.0
+
+TARGETS = {  # issue 13
+    "v2v": "<= 0.60 s / <= 0.90 s",
+    "premature": "<= 5 %",
+    "split": "0",
+    "start": "<= 1.0 s",
+    "concurrency": ">= 8 on 2 cores",
+    "rss": "<= 80 MB",
+}
+TODAY = {  # issue 13, "Where we are"
+    "v2v": "~1.0-1.3 s / -",
+    "premature": "0 of 5 at 450 ms (but split turns)",
+    "split": "every paused line",
+    "start": "0.9-2.3 s",
+    "concurrency": "< 4",
+    "rss": "~200 MB",
+}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    plain_lines: int = 4  # lines without a pause in the single call
+    lines_per_pause: int = 4  # lines with each of PAUSES_MS in the single call
+    start_calls: int = 3  # extra calls that only hear the greeting (Start -> first audio)
+    levels: tuple[int, ...] = (1, 2, 4, 8)  # concurrent calls
+    turns_per_call: int = 4  # plain lines per call at each concurrency level
+
+    @classmethod
+    def from_env(cls) -> Sizes:
+        sizes = QUICK if os.environ.get("VOICE_BENCH_QUICK") else cls()
+        for f in fields(cls):
+            raw = os.environ.get(f"VOICE_BENCH_{f.name.upper()}")
+            if raw:
+                value = tuple(int(x) for x in raw.split(",")) if f.name == "levels" else int(raw)
+                sizes = replace(sizes, **{f.name: value})
+        return sizes
+
+
+QUICK = Sizes(plain_lines=2, lines_per_pause=1, start_calls=1, levels=(1, 2), turns_per_call=2)
+
+
+@dataclass
+class Utterance:
+    pause_ms: int  # 0: said without a pause
+    start: float
+    end: float
+    first_audio: float | None  # first audible persona audio after the utterance began
+    stored_turns: int  # trainee turns the agent stored for it
+
+    @property
+    def premature(self) -> bool:
+        """The persona's audio started before the trainee had finished."""
+        return self.first_audio is not None and self.first_audio < self.end
+
+    @property
+    def heard_v2v(self) -> float | None:
+        return None if self.first_audio is None or self.premature else self.first_audio - self.end
+
+
+@dataclass
+class Call:
+    start_to_audio: float
+    utterances: list[Utterance] = field(default_factory=list)
+    turns: list[dict] = field(default_factory=list)  # the stored transcript, with the agent's metrics
+
+
+# --- one call ------------------------------------------------------------------------------------
+
+async def run_call(api_base: str, headers: dict[str, str], speech: list[tuple[int, np.ndarray]],
+                   all_greeted: asyncio.Barrier | None = None, talked: asyncio.Event | None = None) -> Call:
+    from tests.support.rtc_trainee import MIC_RATE, Trainee, session_view, start_call, transcript, wait_until
+
+    t0 = time.monotonic()
+    status, info = await start_call(api_base, headers, PERSONA)
+    assert status == 201, info
+    sid = info["session_id"]
+    trainee = Trainee(info["livekit_url"], info["token"])
+    await trainee.join()
+    try:
+        first = await wait_until(lambda: trainee.first_audible_after(t0), 60, "the greeting", interval=0.02)
+        call = Call(start_to_audio=first - t0)
+        if all_greeted is not None:
+            await all_greeted.wait()
+        for pause_ms, pcm in speech:
+            await wait_until(lambda: trainee.quiet_since(QUIET_S), 60, "the persona to finish", interval=0.05)
+            before = _trainee_turns(transcript(api_base, headers, sid))
+            end = await trainee.say(pcm)
+            start = end - len(pcm) / MIC_RATE
+            try:
+                heard = await wait_until(lambda: trainee.first_audible_after(start), REPLY_TIMEOUT_S, "a reply",
+                                         interval=0.02)
+            except AssertionError:
+                heard = None
+            await wait_until(lambda: trainee.quiet_since(QUIET_S), 60, "the reply to finish", interval=0.05)
+            try:
+                stored = await wait_until(lambda: _trainee_turns(transcript(api_base, headers, sid)) - before, 5,
+                                          "the trainee's turn to be stored")
+            except AssertionError:
+                stored = 0
+            call.utterances.append(Utterance(pause_ms, start, end, heard, stored))
+        if talked is not None:
+            talked.set()
+        await trainee.end_call()
+    finally:
+        await trainee.leave()
+    await wait_until(lambda: session_view(api_base, headers, sid)["status"] not in ("created", "live"), 30,
+                     "the session to close")
+    call.turns = transcript(api_base, headers, sid)
+    return call
+
+
+def _trainee_turns(turns: list[dict]) -> int:
+    return sum(1 for t in turns if t["speaker"] == "trainee")
+
+
+def paused(first: str, second: str, pause_ms: int, rate: int) -> np.ndarray:
+    from tests.support.local_speech import silence, speech_pcm
+
+    return np.concatenate([speech_pcm(first, rate), silence(pause_ms / 1000, rate), speech_pcm(second, rate)])
+
+
+# --- the servers and the phases --------------------------------------------------------------------
+
+async def bench(sizes: Sizes, workdir: Path) -> dict:
+    from bench import procstats
+    from coach_app.auth.tokens import create_api_token
+    from coach_app.db import make_engine, migrate
+    from sqlmodel import Session
+    from tests.support.auth import make_user
+    from tests.support.livekit import start_livekit
+    from tests.support.local_speech import speech_pcm
+    from tests.support.procs import Proc, wait_for
+    from tests.support.provider_standin import GROQ_LIKE, Script, running_standin
+    from tests.support.rtc_trainee import MIC_RATE, bearer, start_api_server
+
+    db_url = f"sqlite:///{workdir / 'bench.db'}"
+    migrate(db_url)
+    script = Script(voice="tone", default_transcript=TRANSCRIPT, default_reply=REPLY, **GROQ_LIKE)
+    slots = max(sizes.levels, default=1)
+    with running_standin(script) as standin:
+        lk = start_livekit(workdir)
+        env = dict(os.environ, **standin.env(), DATABASE_URL=db_url, AGENT_NAME=AGENT, AGENT_HTTP_PORT="0",
+                   AGENT_MAX_CALLS=str(slots + 1), SESSION_STARTS_PER_HOUR="1000", LIVEKIT_URL=lk.url,
+                   LIVEKIT_API_KEY=lk.api_key, LIVEKIT_API_SECRET=lk.api_secret, PYTHONUNBUFFERED="1")
+        worker = Proc("agent", [sys.executable, "-m", "agent.worker", "start"], env=env, log_dir=workdir)
+        api_proc = None
+        try:
+            api_proc, api_base = start_api_server(env, workdir)
+            wait_for(lambda: "registered with LiveKit" in worker.log_text(), 90, "the agent worker", worker)
+            users = []
+            for i in range(slots):
+                user = make_user(db_url, f"bench-trainee-{i}")
+                with Session(make_engine(db_url)) as s:
+                    users.append(bearer(create_api_token(s, user, "voice bench")[1]))
+                    s.commit()
+            plain = [speech_pcm(line, MIC_RATE) for line in PLAIN_LINES]
+            single = [(0, plain[i % len(plain)]) for i in range(sizes.plain_lines)]
+            for pause in PAUSES_MS:
+                single += [(pause, paused(*PAUSED_LINES[i % len(PAUSED_LINES)], pause, MIC_RATE))
+                           for i in range(sizes.lines_per_pause)]
+
+            servers = {"livekit": lk.proc.popen.pid, "worker": worker.popen.pid}
+            idle = await settle(procstats, servers["worker"])
+            print(f"  idle worker: {idle}", flush=True)
+            print(f"  single call: {len(single)} utterances", flush=True)
+            main = await run_call(api_base, users[0], single)
+            starts = [main.start_to_audio]
+            for _ in range(sizes.start_calls):
+                starts.append((await run_call(api_base, users[0], [])).start_to_audio)
+
+            levels = []
+            for n in sizes.levels:
+                print(f"  {n} concurrent call(s)", flush=True)
+                idle = await settle(procstats, servers["worker"])
+                speech = [(0, plain[i % len(plain)]) for i in range(sizes.turns_per_call)]
+                levels.append(await run_level(procstats, servers, api_base, users[:n], speech, idle))
+        finally:
+            if api_proc is not None:
+                api_proc.stop()
+            worker.stop()
+            lk.proc.stop()
+    return {"sizes": asdict(sizes), "latency_ms": GROQ_LIKE, "single": _call_dict(main), "starts_s": starts,
+            "levels": levels}
+
+
+async def settle(procstats, worker_pgid: int) -> dict:
+    """Wait until the worker group is back to its idle size (calls' job processes gone), then measure it."""
+    await asyncio.sleep(3)
+    sizes = []
+    for _ in range(30):
+        sizes.append(procstats.memory(worker_pgid).processes)
+        if len(sizes) >= 3 and len(set(sizes[-3:])) == 1:
+            break
+        await asyncio.sleep(1)
+    return asdict(procstats.memory(worker_pgid))
+
+
+async def run_level(procstats, servers: dict[str, int], api_base: str, users: list[dict[str, str]],
+                    speech: list[tuple[int, np.ndarray]], idle: dict) -> dict:
+    """`len(users)` calls at once; CPU and memory of the servers while every call is talking."""
+    greeted = asyncio.Barrier(len(users) + 1)
+    talked = asyncio.Event()
+    calls = [asyncio.create_task(run_call(api_base, h, speech, greeted, talked)) for h in users]
+    await asyncio.wait_for(greeted.wait(), 180)
+    cpu0 = {k: procstats.cpu_seconds(pg) for k, pg in servers.items()}
+    me0, t0 = os.times(), time.monotonic()
+    peak = {k: procstats.memory(pg) for k, pg in servers.items()}
+    while not talked.is_set():  # until the first call has said all its lines
+        for k, pg in servers.items():
+            m = procstats.memory(pg)
+            if m.rss_mb > peak[k].rss_mb:
+                peak[k] = m
+        try:
+            await asyncio.wait_for(talked.wait(), 1.0)
+        except TimeoutError:
+            pass
+    elapsed = time.monotonic() - t0
+    cpu1 = {k: procstats.cpu_seconds(pg) for k, pg in servers.items()}
+    me1 = os.times()
+    done = await asyncio.gather(*calls)
+    v2v = [u.heard_v2v for c in done for u in c.utterances if u.heard_v2v is not None]
+    return {
+        "calls": len(users),
+        "heard_v2v_s": v2v,
+        "premature": sum(u.premature for c in done for u in c.utterances),
+        "no_reply": sum(u.first_audio is None for c in done for u in c.utterances),
+        "utterances": sum(len(c.utterances) for c in done),
+        "starts_s": [c.start_to_audio for c in done],
+        "window_s": round(elapsed, 1),
+        "server_cores": {k: round((cpu1[k] - cpu0[k]) / elapsed, 2) for k in servers},
+        "trainees_cores": round((me1.user + me1.system - me0.user - me0.system) / elapsed, 2),
+        "worker_idle": idle,
+        "worker_live": asdict(peak["worker"]),
+        "livekit_live": asdict(peak["livekit"]),
+        "per_call": [_call_dict(c) for c in done],
+    }
+
+
+def _call_dict(call: Call) -> dict:
+    return {"start_to_audio_s": call.start_to_audio,
+            "utterances": [{**asdict(u), "premature": u.premature, "heard_v2v": u.heard_v2v} for u in call.utterances],
+            "turns": call.turns}
+
+
+# --- the report ------------------------------------------------------------------------------------
+
+def pct(values: list[float], q: float) -> float | None:
+    return float(np.percentile(values, q)) if values else None
+
+
+def s(v: float | None) -> str:
+    return "-" if v is None else f"{v:.2f} s"
+
+
+def summarise(r: dict) -> dict:
+    utts = r["single"]["utterances"]
+    v2v = [u["heard_v2v"] for u in utts if u["heard_v2v"] is not None]
+    paused_u = [u for u in utts if u["pause_ms"]]
+    metrics: dict[str, list[float]] = {}
+    for t in r["single"]["turns"]:
+        for k, v in (t.get("metrics") or {}).items():
+            if v is not None:
+                metrics.setdefault(f"{t['speaker']}.{k}", []).append(v)
+    base_p95 = pct(r["levels"][0]["heard_v2v_s"], 95) if r["levels"] else None
+    ok_levels = [lv["calls"] for lv in r["levels"]
+                 if base_p95 and lv["heard_v2v_s"] and pct(lv["heard_v2v_s"], 95) <= 1.1 * base_p95]
+    per_call = [round((lv["worker_live"]["rss_mb"] - lv["worker_idle"]["rss_mb"]) / lv["calls"], 1)
+                for lv in r["levels"]]
+    per_call_pss = [round((lv["worker_live"]["pss_mb"] - lv["worker_idle"]["pss_mb"]) / lv["calls"], 1)
+                    for lv in r["levels"]]
+    return {
+        "v2v_p50": pct(v2v, 50), "v2v_p95": pct(v2v, 95),
+        "premature": sum(u["premature"] for u in paused_u), "paused": len(paused_u),
+        "premature_plain": sum(u["premature"] for u in utts if not u["pause_ms"]),
+        "split": sum(u["stored_turns"] > 1 for u in utts), "lost": sum(u["stored_turns"] == 0 for u in utts),
+        "split_paused": sum(u["stored_turns"] > 1 for u in paused_u),
+        "start_p50": pct(r["starts_s"], 50),
+        "ok_levels": max(ok_levels) if ok_levels and ok_levels[0] == r["levels"][0]["calls"] else None,
+        "rss_per_call": per_call, "pss_per_call": per_call_pss,
+        "metrics": {k: statistics.median(v) for k, v in sorted(metrics.items())},
+    }
+
+
+def markdown(r: dict) -> tuple[str, str]:
+    m = summarise(r)
+    sz, lat = r["sizes"], r["latency_ms"]
+    method = f"""
+Its own livekit-server (`--dev`, loopback), the agent worker as in production (`python -m agent.worker
+start`: process job executor, Silero VAD, fixed endpointing from Settings, the real Groq STT/LLM and
+ElevenLabs TTS plugins) and the HTTP API (granian). The plugins talk to the provider stand-in
+(`tests/support/provider_standin.py`, in the benchmark's process) with cloud-like latencies: STT
+answered after {lat['stt_delay_ms']} ms, LLM first token after {lat['llm_ttft_ms']} ms then {lat['llm_token_ms']} ms per token, TTS first
+audio after {lat['tts_ttfb_ms']} ms; its voice is a 220 Hz tone as long as the words would take (no synthesis CPU).
+Every STT request with speech in it is transcribed as one fixed sentence; every reply is one fixed
+sentence ({len(REPLY)} characters, ~{len(REPLY) * 55 / 1000:.1f} s of audio).
+
+Trainees are Python `livekit.rtc` clients (`tests/support/rtc_trainee.py`): each starts its call
+with `POST /api/sessions` and its own API token, publishes a microphone paced in real time (10 ms
+frames) and listens to the persona's received track; a 10 ms frame with RMS > 300 is "audible".
+Each line is said once the persona has been quiet for {QUIET_S:.0f} s.
+
+- **Heard voice-to-voice**: end of the trainee's last speech sample -> first audible persona frame.
+- **Premature reply**: persona audio heard before the trainee's line had ended (such replies are
+  left out of the voice-to-voice figures).
+- **Stored as more than one turn**: trainee turns in `GET /api/sessions/{{id}}/transcript` that
+  appeared for one spoken line.
+- **Start -> first audio**: from sending `POST /api/sessions` to the first audible frame of the greeting.
+- **Single call**: {sz['plain_lines']} lines without a pause and {sz['lines_per_pause']} each with a {', '.join(map(str, PAUSES_MS))} ms pause
+  after a comma (flite, voice slt); plus {sz['start_calls']} calls that only hear the greeting.
+- **Concurrency**: {', '.join(map(str, sz['levels']))} calls started at once, {sz['turns_per_call']} lines each without pauses, all lines
+  started together after every call was greeted. CPU: user+system time of the livekit-server and
+  of the worker's process group (worker and its job processes) over the window from "every call
+  greeted" to "the first call said its last line", in cores. Memory: the largest RSS (and PSS,
+  shared pages split) of the worker group in that window minus its idle size just before, per call.
+  The trainees and the stand-in run in the benchmark's own process; their CPU is shown apart.
+"""
+    rows = [
+        ("heard voice-to-voice p50 / p95, one call", "v2v", f"{s(m['v2v_p50'])} / {s(m['v2v_p95'])}",
+         m["v2v_p50"] is not None and m["v2v_p50"] <= 0.6 and m["v2v_p95"] <= 0.9),
+        ("premature replies on lines with 300-600 ms pauses", "premature",
+         f"{m['premature']} of {m['paused']} ({100 * m['premature'] / max(m['paused'], 1):.0f} %)",
+         m["premature"] <= 0.05 * m["paused"]),
+        ("utterances stored as two (or more) turns", "split",
+         f"{m['split']} of {len(r['single']['utterances'])} ({m['split_paused']} of {m['paused']} paused lines)",
+         m["split"] == 0),
+        ("Start -> first audible persona audio (Python client) p50", "start",
+         f"{s(m['start_p50'])} (of {len(r['starts_s'])}: {', '.join(f'{x:.2f}' for x in r['starts_s'])})",
+         m["start_p50"] is not None and m["start_p50"] <= 1.0),
+        ("concurrent calls before p95 grows > 10 %", "concurrency",
+         f"{m['ok_levels'] if m['ok_levels'] else '< ' + str(r['levels'][1]['calls']) if len(r['levels']) > 1 else '-'} "
+         f"(levels tried: {', '.join(str(lv['calls']) for lv in r['levels'])})",
+         bool(m["ok_levels"] and m["ok_levels"] >= 8)),
+        ("RSS per extra live call", "rss",
+         " / ".join(f"{x:.0f} MB" for x in m["rss_per_call"]) + " (PSS "
+         + " / ".join(f"{x:.0f}" for x in m["pss_per_call"]) + " MB) at " + ", ".join(str(lv["calls"]) for lv in r["levels"]),
+         bool(m["rss_per_call"]) and max(m["rss_per_call"]) <= 80),
+    ]
+    table = "\n".join(f"| {name} | {TODAY[k]} | **{got}** | {TARGETS[k]} | {'yes' if ok else 'no'} |"
+                      for name, k, got, ok in rows)
+    lv_rows = "\n".join(
+        f"| {lv['calls']} | {s(pct(lv['heard_v2v_s'], 50))} | {s(pct(lv['heard_v2v_s'], 95))} | {len(lv['heard_v2v_s'])} "
+        f"| {lv['premature']} | {lv['no_reply']} | {s(pct(lv['starts_s'], 50))} | {lv['server_cores']['livekit']:.2f} "
+        f"| {lv['server_cores']['worker']:.2f} | {lv['trainees_cores']:.2f} | {lv['worker_idle']['processes']} -> "
+        f"{lv['worker_live']['processes']} | {lv['worker_idle']['rss_mb']:.0f} -> {lv['worker_live']['rss_mb']:.0f} "
+        f"| {lv['worker_idle']['pss_mb']:.0f} -> {lv['worker_live']['pss_mb']:.0f} |"
+        for lv in r["levels"])
+    by_pause = []
+    for pause in (0, *PAUSES_MS):
+        us = [u for u in r["single"]["utterances"] if u["pause_ms"] == pause]
+        v = [u["heard_v2v"] for u in us if u["heard_v2v"] is not None]
+        if us:
+            by_pause.append(f"| {pause or 'none'} | {len(us)} | {s(pct(v, 50))} | {s(max(v) if v else None)} "
+                            f"| {sum(u['premature'] for u in us)} | {sum(u['stored_turns'] > 1 for u in us)} "
+                            f"| {sum(u['first_audio'] is None for u in us)} |")
+    agent = m["metrics"]
+    eotd = agent.get("trainee.end_of_turn_delay")
+    share = f"{100 * eotd / m['v2v_p50']:.0f} %" if eotd and m["v2v_p50"] else "-"
+    agent_rows = "\n".join(f"| {k} | {v:.3f} |" for k, v in agent.items())
+    results = f"""
+| Figure | Today (issue 13) | Measured | Target | Met |
+|---|---|---|---|---|
+{table}
+
+**Single call, by pause** (heard voice-to-voice without premature replies)
+
+| mid-sentence pause (ms) | lines | v2v p50 | v2v max | premature | stored as > 1 turn | no reply heard |
+|---|---:|---:|---:|---:|---:|---:|
+{chr(10).join(by_pause)}
+
+**The agent's own per-turn metrics, single call (median, s)**; the agent's `end_of_turn_delay` is
+{s(eotd)}, {share} of the heard voice-to-voice p50.
+
+| metric | median s |
+|---|---:|
+{agent_rows}
+
+**Concurrent calls**
+
+| calls | v2v p50 | v2v p95 | replies | premature | no reply | Start p50 | livekit cores | worker+jobs cores | trainees+stand-in cores | worker processes | worker RSS MB (idle -> live) | worker PSS MB |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+{lv_rows}
+
+Raw figures: `bench/results/voice_loop.json`.
+"""
+    return method, results
+
+
+def run() -> dict[str, str]:
+    """For `python -m bench`: sizes from VOICE_BENCH_* (VOICE_BENCH_QUICK=1 for a short run)."""
+    saved = dict(os.environ)
+    sizes = Sizes.from_env()
+    for var in [v for v in os.environ if v.startswith(("GROQ_", "ELEVEN", "LOCAL_", "LIVEKIT_"))
+                or v in ("STT_PROVIDER", "LLM_PROVIDER", "TTS_PROVIDER", "DATABASE_URL")]:
+        del os.environ[var]
+    os.environ["COACH_ENV_FILE"] = ""
+    workdir = Path(tempfile.mkdtemp(prefix="coach-bench-voice-"))
+    try:
+        r = asyncio.run(bench(sizes, workdir))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS_JSON.write_text(json.dumps(r, indent=1) + "\n")
+    method, results = markdown(r)
+    print(results)
+    return {"title": "Voice loop: turn-taking heard by the trainee, one call and concurrent calls",
+            "method": method, "results": results}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a short run: " + str(QUICK))
+    for f in fields(Sizes):
+        parser.add_argument("--" + f.name.replace("_", "-"), help=f"default {getattr(Sizes(), f.name)}")
+    args = parser.parse_args()
+    if args.quick:
+        os.environ["VOICE_BENCH_QUICK"] = "1"
+    for f in fields(Sizes):
+        if getattr(args, f.name) is not None:
+            os.environ[f"VOICE_BENCH_{f.name.upper()}"] = getattr(args, f.name)
+    from bench.__main__ import main as bench_main
+
+    return bench_main(["voice_loop"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

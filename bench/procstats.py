@@ -1,0 +1,64 @@
+"""CPU time and memory of process groups, from /proc (Linux), for the benchmarks.
+
+Each server a benchmark starts (`tests.support.procs.Proc`) leads its own process group, and its
+children (the agent worker's job processes) stay in it, so a group is "that server, all of it".
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def group_pids(pgid: int) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid:
+                pids.append(int(entry))
+    return pids
+
+
+def cpu_seconds(pgid: int) -> float:
+    """User + system CPU seconds of the group's live processes (a process that exited is not counted)."""
+    total = 0.0
+    for pid in group_pids(pgid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICK
+    return total
+
+
+@dataclass
+class Memory:
+    processes: int
+    rss_mb: float  # resident set, shared pages counted in every process
+    pss_mb: float  # proportional set: shared pages split between the processes sharing them
+
+
+def memory(pgid: int) -> Memory:
+    n, rss, pss = 0, 0, 0
+    for pid in group_pids(pgid):
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+        except OSError:
+            continue
+        values = {line.split(":")[0]: int(line.split()[1]) for line in rollup[1:] if line.endswith("kB")}
+        n, rss, pss = n + 1, rss + values.get("Rss", 0), pss + values.get("Pss", 0)
+    return Memory(n, round(rss / 1024, 1), round(pss / 1024, 1))
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine (all cores), from /proc/stat."""
+    parts = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = parts[3] + parts[4]
+    return sum(parts) - idle, sum(parts)
