@@ -57,7 +57,7 @@ async def _run_call(turns: int, out: Path) -> dict:
     from coach_app.db import make_engine
     from sqlmodel import Session, select
     from tests.support.livekit import start_livekit
-    from tests.support.local_speech import speech_pcm
+    from tests.support.local_speech import speech_pcm, trim_silence
     from tests.support.procs import Proc, wait_for
     from tests.support.rtc_trainee import MIC_RATE, Trainee, wait_until
 
@@ -79,7 +79,7 @@ async def _run_call(turns: int, out: Path) -> dict:
                  .with_room_config(api.RoomConfiguration(agents=[
                      api.RoomAgentDispatch(agent_name=AGENT, metadata=dispatch_metadata(ps))]))
                  .to_jwt())
-        speech = [speech_pcm(line, MIC_RATE) for line in LINES[:turns]]
+        speech = [trim_silence(speech_pcm(line, MIC_RATE), MIC_RATE) for line in LINES[:turns]]
 
         cpu0 = {"worker": cpu_seconds(worker.popen.pid), "livekit": cpu_seconds(lk.proc.popen.pid)}
         busy0, total0, t0 = *machine_busy(), time.monotonic()

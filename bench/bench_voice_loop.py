@@ -165,10 +165,18 @@ def _trainee_turns(turns: list[dict]) -> int:
     return sum(1 for t in turns if t["speaker"] == "trainee")
 
 
-def paused(first: str, second: str, pause_ms: int, rate: int) -> np.ndarray:
-    from tests.support.local_speech import silence, speech_pcm
+def spoken(text: str, rate: int) -> np.ndarray:
+    """flite speech without its leading and trailing silence (so a line ends where its speech ends)."""
+    from tests.support.local_speech import speech_pcm, trim_silence
 
-    return np.concatenate([speech_pcm(first, rate), silence(pause_ms / 1000, rate), speech_pcm(second, rate)])
+    return trim_silence(speech_pcm(text, rate), rate)
+
+
+def paused(first: str, second: str, pause_ms: int, rate: int) -> np.ndarray:
+    """`first`, exactly `pause_ms` of silence, then `second`."""
+    from tests.support.local_speech import silence
+
+    return np.concatenate([spoken(first, rate), silence(pause_ms / 1000, rate), spoken(second, rate)])
 
 
 # --- the servers and the phases --------------------------------------------------------------------
@@ -180,11 +188,11 @@ async def bench(sizes: Sizes, workdir: Path) -> dict:
     from sqlmodel import Session
     from tests.support.auth import make_user
     from tests.support.livekit import start_livekit
-    from tests.support.local_speech import speech_pcm
     from tests.support.procs import Proc, wait_for
     from tests.support.provider_standin import GROQ_LIKE, Script, running_standin
     from tests.support.rtc_trainee import MIC_RATE, bearer, start_api_server
 
+    load_before = os.getloadavg()[0]
     db_url = f"sqlite:///{workdir / 'bench.db'}"
     migrate(db_url)
     script = Script(voice="tone", default_transcript=TRANSCRIPT, default_reply=REPLY, **GROQ_LIKE)
@@ -205,7 +213,7 @@ async def bench(sizes: Sizes, workdir: Path) -> dict:
                 with Session(make_engine(db_url)) as s:
                     users.append(bearer(create_api_token(s, user, "voice bench")[1]))
                     s.commit()
-            plain = [speech_pcm(line, MIC_RATE) for line in PLAIN_LINES]
+            plain = [spoken(line, MIC_RATE) for line in PLAIN_LINES]
             single = [(0, plain[i % len(plain)]) for i in range(sizes.plain_lines)]
             for pause in PAUSES_MS:
                 single += [(pause, paused(*PAUSED_LINES[i % len(PAUSED_LINES)], pause, MIC_RATE))
@@ -232,7 +240,7 @@ async def bench(sizes: Sizes, workdir: Path) -> dict:
             worker.stop()
             lk.proc.stop()
     return {"sizes": asdict(sizes), "latency_ms": GROQ_LIKE, "single": _call_dict(main), "starts_s": starts,
-            "levels": levels}
+            "levels": levels, "load_average": [load_before, os.getloadavg()[0]]}
 
 
 async def settle(procstats, worker_pgid: int) -> dict:
@@ -358,7 +366,8 @@ Each line is said once the persona has been quiet for {QUIET_S:.0f} s.
   appeared for one spoken line.
 - **Start -> first audio**: from sending `POST /api/sessions` to the first audible frame of the greeting.
 - **Single call**: {sz['plain_lines']} lines without a pause and {sz['lines_per_pause']} each with a {', '.join(map(str, PAUSES_MS))} ms pause
-  after a comma (flite, voice slt); plus {sz['start_calls']} calls that only hear the greeting.
+  after a comma (flite, voice slt, its own leading and trailing silence trimmed, so the pause is
+  exactly that long and a line ends where its speech ends); plus {sz['start_calls']} calls that only hear the greeting.
 - **Concurrency**: {', '.join(map(str, sz['levels']))} calls started at once, {sz['turns_per_call']} lines each without pauses, all lines
   started together after every call was greeted. CPU: user+system time of the livekit-server and
   of the worker's process group (worker and its job processes) over the window from "every call
@@ -432,7 +441,9 @@ Each line is said once the persona has been quiet for {QUIET_S:.0f} s.
 |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 {lv_rows}
 
-Raw figures: `bench/results/voice_loop.json`.
+Machine load average (1 min) before / after the run: {r['load_average'][0]:.1f} / {r['load_average'][1]:.1f}
+(other work shares this machine; everything above competes with it). Raw figures:
+`bench/results/voice_loop.json`.
 """
     return method, results
 

@@ -41,6 +41,15 @@ def silence(seconds: float, sample_rate: int) -> np.ndarray:
     return np.zeros(int(sample_rate * seconds), dtype=np.int16)
 
 
+def trim_silence(pcm: np.ndarray, sample_rate: int, threshold: float = 300.0) -> np.ndarray:
+    """`pcm` from its first to its last 10 ms window louder than `threshold` (RMS): flite puts ~0.2 s
+    of silence before and after its speech, which would lengthen a pause or hide where speech ended."""
+    n = sample_rate // 100
+    windows = pcm[: len(pcm) // n * n].astype(np.float64).reshape(-1, n)
+    loud = np.flatnonzero(np.sqrt(np.mean(windows**2, axis=1)) > threshold)
+    return pcm[loud[0] * n:(loud[-1] + 1) * n] if len(loud) else pcm[:0]
+
+
 def read_wav(path: Path) -> rtc.AudioFrame:
     with wave.open(str(path), "rb") as w:
         assert w.getsampwidth() == 2, "16-bit PCM expected"
