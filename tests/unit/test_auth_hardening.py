@@ -133,3 +133,28 @@ def test_livekit_url_without_key_or_secret_refuses_to_start(monkeypatch):
         Settings(_env_file=None)
     monkeypatch.setenv("LIVEKIT_API_SECRET", "s3cr3t")
     assert Settings(_env_file=None).lk_api_secret == "s3cr3t"
+
+
+def test_a_throttled_login_is_refused_before_any_password_hash(fresh_db, monkeypatch):
+    """Argon2 costs ~0.5 s of a core: an attempt the throttle refuses must not cost one."""
+    import asyncio
+
+    import argon2
+
+    calls = []
+    real_verify = argon2.PasswordHasher.verify
+
+    def counting_verify(self, *args, **kwargs):  # a spy on the library: the real hash still runs
+        calls.append(1)
+        return real_verify(self, *args, **kwargs)
+
+    monkeypatch.setattr(argon2.PasswordHasher, "verify", counting_verify)
+    with Session(get_engine(), expire_on_commit=False) as db:
+        users.create_user(db, "tess", "password-1")
+        db.commit()
+    limit = get_settings().login_max_failures_per_account
+    for i in range(limit):
+        assert asyncio.run(logins.attempt_login_async("tess", f"wrong-{i}", "10.6.0.1")).error == logins.LOGIN_FAILED
+    assert len(calls) == limit
+    refused = asyncio.run(logins.attempt_login_async("tess", "password-1", "10.6.0.2"))
+    assert refused.error == logins.LOGIN_THROTTLED and len(calls) == limit
