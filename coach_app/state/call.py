@@ -250,10 +250,12 @@ class CallState(rx.State):
         self.error_kind = str(err.get("kind") or "connection")
         self.error_message = str(err.get("message") or "Something went wrong with the call.")
         if self.error_kind == "agent_timeout":
+            # Not a dead end: a worker that registers later (make dev still starting, a worker
+            # restart) is handed this call by the dispatch keeper, and this message clears.
             self.error_message = (
-                f"{self.persona_name or 'The persona'} did not join the call within "
-                f"{AGENT_JOIN_TIMEOUT_MS // 1000} seconds: the agent worker may be down or busy. "
-                "Press Retry to try again."
+                f"Still waiting for {self.persona_name or 'the persona'}: no agent worker has taken the "
+                f"call in {AGENT_JOIN_TIMEOUT_MS // 1000} seconds (one may still be starting, or all are "
+                "busy). The call starts as soon as one is free; Retry starts over."
             )
         logger.info("call %s: %s error: %s", self.session_id, self.error_kind, self.error_message)
 
