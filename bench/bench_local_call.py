@@ -1,16 +1,18 @@
 """Benchmark: voice-to-voice latency and CPU of a local-mode call (no cloud account at all).
 
 Starts its own livekit-server and an agent worker with no keys (faster-whisper tiny.en, the
-scripted persona, flite), then a Python trainee client speaks five flite lines to the billing
-dispute persona, one after the persona's previous reply has finished. For each reply it measures
+scripted persona, and the persona's local voice: Piper by default, or LOCAL_TTS_ENGINE as given),
+then a Python trainee client speaks five flite lines to the billing dispute persona, one after the
+persona's previous reply has finished. For each reply it measures
 
 - heard latency: end of the trainee's speech -> first audible persona audio at the client;
 - the agent's own per-turn metrics (end-of-turn delay, transcription, LLM TTFT, TTS TTFB, e2e);
 
 and the CPU time used by the worker (with its job process) and by livekit-server during the call.
-Results go to bench/results/local_call.json (and bench/results.md with `make bench`).
+Results go to bench/results/local_call.json (and bench/results.md with `make bench`, which runs
+the call twice: Piper, then flite for comparison, in bench/results/local_call_flite.json).
 
-Run:  .venv/bin/python -m bench.bench_local_call [--turns N]   (or `python -m bench local_call`)
+Run:  .venv/bin/python -m bench.bench_local_call [--turns N] [--tts-engine flite]   (or `python -m bench local_call`)
 """
 
 from __future__ import annotations
@@ -39,13 +41,13 @@ LINES = [
     "I have refunded the duplicate charge and waived the late fee right now. Your reference number is R F 1 2 3 4.",
     "The money will be back in your account by tomorrow, and I will send you an email confirmation.",
 ]
-async def _run_call(turns: int, out: Path) -> dict:
+async def _run_call(turns: int, out: Path, tts_engine: str = "auto") -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="coach-bench-local-"))
     db_url = f"sqlite:///{workdir / 'bench.db'}"
     for var in [v for v in os.environ if v.startswith(("GROQ_", "ELEVEN", "LOCAL_", "LIVEKIT_"))
                 or v in ("STT_PROVIDER", "LLM_PROVIDER", "TTS_PROVIDER")]:
         del os.environ[var]  # no account at all
-    os.environ.update(COACH_ENV_FILE="", DATABASE_URL=db_url)
+    os.environ.update(COACH_ENV_FILE="", DATABASE_URL=db_url, LOCAL_TTS_ENGINE=tts_engine)
     from coach_app.settings import get_settings
 
     get_settings.cache_clear()
@@ -125,41 +127,65 @@ async def _run_call(turns: int, out: Path) -> dict:
     return result
 
 
+VOICES = (("auto", "local_call.json"), ("flite", "local_call_flite.json"))  # the default (Piper), then the old voice
+
+
 def run() -> dict[str, str]:
-    """For `python -m bench`: one five-turn call, summarised as markdown."""
+    """For `python -m bench`: one five-turn call per voice, summarised as markdown."""
     saved = dict(os.environ)
+    calls = []
     try:
-        r = asyncio.run(_run_call(len(LINES), REPO / "bench" / "results" / "local_call.json"))
+        for engine, name in VOICES:
+            calls.append(asyncio.run(_run_call(len(LINES), REPO / "bench" / "results" / name, engine)))
+            os.environ.clear()
+            os.environ.update(saved)
     finally:
         os.environ.clear()
         os.environ.update(saved)
         from coach_app.settings import get_settings
 
         get_settings.cache_clear()
+    r = calls[0]
+    method = f"""
+Its own livekit-server and an agent worker with no keys at all (local mode: faster-whisper
+`{r['providers']['stt']['model']}` on the CPU, the scripted persona), and a Python `livekit.rtc` trainee that
+speaks {len(LINES)} flite lines to the English billing-dispute persona, each after the previous reply has
+finished. The call runs once per persona voice: {', '.join(_voice(c) for c in calls)}, one after the other.
+*Heard latency*: end of the trainee's speech to the first audible persona audio at the
+client. The per-turn columns are the agent's own metrics as recorded on the turns. CPU: user+system
+time of the worker process group (worker and job process) and of livekit-server over the call.
+"""
+    summary = "\n".join(
+        f"| {_voice(c)} | {', '.join(f'{x:.2f}' for x in c['heard_latency_s'])} | {_fmt(c['heard_latency_median_s'])} "
+        f"| {_fmt(c['agent_e2e_latency_median_s'])} | {c['cpu_cores_avg']['worker']} | {c['machine_busy_pct']} |"
+        for c in calls
+    )
+    sections = "\n\n".join(f"**{_voice(c)}** (call {c['call_seconds']} s)\n\n{_turn_table(c)}" for c in calls)
+    results = f"""
+| persona voice | heard voice-to-voice per reply (s) | heard median (s) | agent e2e median (s) | worker CPU (cores) | machine busy (%) |
+| --- | --- | --- | --- | --- | --- |
+{summary}
+
+"Machine busy" includes other work on the machine during the call. livekit-server CPU (cores):
+{', '.join(f"{_voice(c)} {c['cpu_cores_avg']['livekit']}" for c in calls)}.
+
+{sections}
+"""
+    return {"title": "Local mode call: voice-to-voice latency and CPU", "method": method, "results": results}
+
+
+def _voice(r: dict) -> str:
+    return f"{r['providers']['tts']['provider']} `{r['providers']['tts']['model']}`"
+
+
+def _turn_table(r: dict) -> str:
     rows = "\n".join(
         f"| {t['text'][:60]} | {_fmt(t['transcription_delay'])} | {_fmt(t['llm_ttft'])} | {_fmt(t['tts_ttfb'])} "
         f"| {_fmt(t['e2e_latency'])} |"
         for t in r["turns"] if t["speaker"] == "trainee" or t["e2e_latency"] is not None
     )
-    method = f"""
-Its own livekit-server and an agent worker with no keys at all (local mode: faster-whisper
-`{r['providers']['stt']['model']}` on the CPU, the scripted persona, flite), and a Python `livekit.rtc` trainee that
-speaks {len(LINES)} flite lines to the English billing-dispute persona, each after the previous reply has
-finished. *Heard latency*: end of the trainee's speech to the first audible persona audio at the
-client. The per-turn columns are the agent's own metrics as recorded on the turns. CPU: user+system
-time of the worker process group (worker and job process) and of livekit-server over the call.
-"""
-    results = f"""
-Heard voice-to-voice latency per reply (s): {r['heard_latency_s']} (median {r['heard_latency_median_s']});
-agent-measured e2e median {_fmt(r['agent_e2e_latency_median_s'])} s. Call {r['call_seconds']} s; CPU
-(cores, average over the call): worker {r['cpu_cores_avg']['worker']}, livekit-server
-{r['cpu_cores_avg']['livekit']}; whole machine {r['machine_busy_pct']} % busy (other work included).
-
-| trainee said / persona replied | transcription (s) | LLM TTFT (s) | TTS TTFB (s) | e2e (s) |
-| --- | --- | --- | --- | --- |
-{rows}
-"""
-    return {"title": "Local mode call: voice-to-voice latency and CPU", "method": method, "results": results}
+    return ("| trainee said / persona replied | transcription (s) | LLM TTFT (s) | TTS TTFB (s) | e2e (s) |\n"
+            f"| --- | --- | --- | --- | --- |\n{rows}")
 
 
 def _fmt(v) -> str:
@@ -170,8 +196,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=len(LINES))
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "local_call.json")
+    parser.add_argument("--tts-engine", default="auto", choices=["auto", "piper", "flite", "espeak-ng"])
     args = parser.parse_args()
-    r = asyncio.run(_run_call(min(args.turns, len(LINES)), args.out))
+    r = asyncio.run(_run_call(min(args.turns, len(LINES)), args.out, args.tts_engine))
     print(json.dumps({k: r[k] for k in ("heard_latency_s", "heard_latency_median_s", "agent_e2e_latency_median_s",
                                         "call_seconds", "cpu_cores_avg", "machine_busy_pct")}, indent=2))
     for t in r["turns"]:
