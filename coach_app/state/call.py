@@ -16,7 +16,7 @@ import reflex as rx
 from coach_app import call_control
 from coach_app.provider_choice import describe, is_scripted
 from coach_app.state.auth import AuthState
-from coach_app.textlimits import MESSAGE_MAX, TextTooLong, check_text
+from coach_app.textlimits import MESSAGE_MAX, TextTooLong, check_text, log_safe
 
 logger = logging.getLogger("coach.call")
 
@@ -257,7 +257,9 @@ class CallState(rx.State):
                 f"call in {AGENT_JOIN_TIMEOUT_MS // 1000} seconds (one may still be starting, or all are "
                 "busy). The call starts as soon as one is free; Retry starts over."
             )
-        logger.info("call %s: %s error: %s", self.session_id, self.error_kind, self.error_message)
+        # kind and message come from the browser: logged with CR/LF escaped (no forged log lines)
+        logger.info("call %s: %s error: %s", self.session_id, log_safe(self.error_kind, 40),
+                    log_safe(self.error_message))
 
     @rx.event
     def on_disconnected(self, info: dict):
@@ -303,7 +305,7 @@ class CallState(rx.State):
             return
         acknowledged = result.get("rpc") == "ok"
         call_control.record_trainee_end(self.session_id, agent_acknowledged=acknowledged)
-        logger.info("call %s ended by the trainee (agent rpc: %s)", self.session_id, result.get("rpc"))
+        logger.info("call %s ended by the trainee (agent rpc: %s)", self.session_id, log_safe(result.get("rpc"), 40))
         return rx.redirect(self.feedback_href)
 
     # --- user actions ---------------------------------------------------------------------
