@@ -7,6 +7,7 @@ import reflex as rx
 from coach_app import pages  # noqa: F401  (registers every @rx.page)
 from coach_app.api import api
 from coach_app.auth import origins
+from coach_app.auth.routes import configure_proxy_hops
 from coach_app.settings import get_settings
 
 # Only the app's own origins may use the API and the event websocket with a login (CORS). The
@@ -25,3 +26,4 @@ finally:
     else:
         os.environ["REFLEX_CORS_ALLOWED_ORIGINS"] = _before
 origins.configure(rx.config.get_config().cors_allowed_origins)
+configure_proxy_hops(rx.config.get_config().trusted_proxy_hops)

@@ -52,6 +52,25 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+_proxy_hops = 0
+
+
+def configure_proxy_hops(hops: int) -> None:
+    """Reflex's `trusted_proxy_hops` (coach_app/coach_app.py), so a login's address is the one the
+    event websocket sees: X-Forwarded-For only through that many trusted proxies."""
+    global _proxy_hops
+    _proxy_hops = max(0, int(hops))
+
+
+def client_address(request: Request) -> str:
+    address = request.client.host if request.client else ""
+    if _proxy_hops:
+        forwarded = [ip.strip() for ip in request.headers.get("x-forwarded-for", "").split(",") if ip.strip()]
+        if len(forwarded) >= _proxy_hops:
+            address = forwarded[-_proxy_hops]
+    return address
+
+
 def cookie_is_secure(request: Request) -> bool:
     return get_settings().session_cookie_secure or request.url.scheme == "https"
 
@@ -80,8 +99,7 @@ async def login(request: Request) -> Response:
     password = str(data.get("password") or "")[:1000]
     if not username.strip() or not password:
         return _error(422, MISSING_CREDENTIALS)
-    address = request.client.host if request.client else ""
-    result = await attempt_login_async(username, password, address)
+    result = await attempt_login_async(username, password, client_address(request))
     if result.error:
         return _error(429 if result.error == LOGIN_THROTTLED else 401, result.error)
     previous = request.cookies.get(COOKIE_NAME)

@@ -143,3 +143,21 @@ def test_the_websocket_gets_only_the_hash_of_the_login_cookie():
     assert out[LOGIN_REF_HEADER.encode()] == hashlib.sha256(token.encode()).hexdigest().encode()
     assert token.encode() not in b"".join(out.values())
     assert LOGIN_REF_HEADER.encode() not in dict(socket_headers([(LOGIN_REF_HEADER.encode(), b"f" * 64)]))
+
+
+def test_behind_trusted_proxies_a_login_counts_against_the_forwarded_address(client, fresh_db):
+    from sqlmodel import select
+
+    from coach_app.auth.routes import configure_proxy_hops
+    from coach_app.models import LoginAttempt
+
+    xff = {"X-Forwarded-For": "203.0.113.5, 10.0.0.2"}
+    _login(client, password="wrong-password", headers=xff)  # no trusted proxy: the peer's address
+    configure_proxy_hops(1)
+    try:
+        _login(client, password="wrong-password", headers=xff)
+    finally:
+        configure_proxy_hops(0)
+    with Session(make_engine(fresh_db)) as s:
+        addresses = [a.address for a in s.exec(select(LoginAttempt).order_by(LoginAttempt.id)).all()]
+    assert addresses == ["testclient", "10.0.0.2"]
