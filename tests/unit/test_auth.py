@@ -155,11 +155,12 @@ def _people(db):
         "trainee_b": users.create_user(db, "tb", "password-1", team="green"),
         "trainee_a2": users.create_user(db, "ta2", "password-1", team="blue"),
         "manager_a": users.create_user(db, "ma", "password-1", role="manager", team="blue"),
+        "manager_a2": users.create_user(db, "ma2", "password-1", role="manager", team="blue"),  # a peer
         "manager_b": users.create_user(db, "mb", "password-1", role="manager", team="green"),
         "admin": users.create_user(db, "root", "password-1", role="admin"),
     }
     ps = {}
-    for key in ("trainee_a", "trainee_b", "trainee_a2", "manager_a"):
+    for key in ("trainee_a", "trainee_b", "trainee_a2", "manager_a", "manager_a2"):
         row = PracticeSession(user_id=p[key].id, persona_id="x")
         db.add(row)
         ps[key] = row
@@ -167,13 +168,16 @@ def _people(db):
     return p, ps
 
 
-# who -> (sessions they may view, sessions they may manage)
+# who -> (sessions they may view, sessions they may manage). Managers manage their team's trainees;
+# a manager's own sessions and their peers' are for admins (a manager still sees their own).
+EVERYONE = {"trainee_a", "trainee_b", "trainee_a2", "manager_a", "manager_a2"}
 ACCESS = {
     "trainee_a": ({"trainee_a"}, set()),
     "trainee_b": ({"trainee_b"}, set()),
-    "manager_a": ({"trainee_a", "trainee_a2", "manager_a"}, {"trainee_a", "trainee_a2", "manager_a"}),
+    "manager_a": ({"trainee_a", "trainee_a2", "manager_a"}, {"trainee_a", "trainee_a2"}),
+    "manager_a2": ({"trainee_a", "trainee_a2", "manager_a2"}, {"trainee_a", "trainee_a2"}),
     "manager_b": ({"trainee_b"}, {"trainee_b"}),
-    "admin": ({"trainee_a", "trainee_b", "trainee_a2", "manager_a"}, {"trainee_a", "trainee_b", "trainee_a2", "manager_a"}),
+    "admin": (EVERYONE, EVERYONE),
 }
 
 
