@@ -79,7 +79,8 @@ def connect_sources() -> list[str]:
     """Where pages may connect: the app's own origins (http and websocket) and the LiveKit server."""
     sources = ["'self'"]
     for origin in allowed_origins():
-        sources += [origin, _ws(origin)]
+        if "[" not in origin:  # CSP has no syntax for IPv6 literals ('self' covers a page served on one)
+            sources += [origin, _ws(origin)]
     lk = get_settings().lk_url.rstrip("/")
     parts = urlsplit(lk)
     lk_origin = f"{parts.scheme}://{parts.netloc}"

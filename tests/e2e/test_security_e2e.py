@@ -205,3 +205,25 @@ def test_pages_and_api_carry_security_headers(app_server):
         assert "connect-src" in csp and "ws://127.0.0.1:" in csp, path  # the LiveKit server
         assert r.headers.get("x-content-type-options") == "nosniff", path
         assert r.headers.get("referrer-policy") == "same-origin", path
+
+
+def test_no_page_breaks_the_content_security_policy(app_server, db_url, page):
+    """Every page, as an admin (who sees the most), loads with no CSP violation reported."""
+    from tests.support.pages import fill_route, registered_pages
+
+    make_user(db_url, "csp-admin", "admin", password="csp-admin-pw")
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.add_init_script("""document.addEventListener('securitypolicyviolation',
+        (e) => console.error('Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI));""")
+    login(page, app_server, "csp-admin", "csp-admin-pw")
+    started = page.request.post(app_server + "/api/sessions", data={"persona_id": PERSONA_ID})
+    assert started.status in (200, 201), started.text()
+    session_id = str(started.json()["session_id"])
+    for route in registered_pages():
+        if route == "/logout":
+            continue
+        page.goto(app_server + fill_route(route, {"session_id": session_id, "persona_id": PERSONA_ID}))
+        page.locator("#account-name").wait_for()
+        page.wait_for_timeout(500)
+    assert violations == [], "\n".join(dict.fromkeys(violations))
