@@ -401,7 +401,7 @@ def check_answer(
             claimed = claimed if claimed in (TRAINEE, "persona") else speaker_of.get(ev.get("n"))
             t = index.find(q, claimed, ev.get("n"))
             if t is None:
-                reason = index.why_not(q, claimed or "speaker named")
+                reason = index.why_not(q, claimed)
                 if reason is None:
                     invented.append(q)
                 else:
