@@ -22,6 +22,7 @@ from coach_app.auth.origins import allowed_origins
 from coach_app.settings import get_settings
 
 LOGIN_REF_HEADER = "x-coach-login"
+EVENT_PATH = "/_event"  # Reflex's event endpoint (constants.Endpoint.EVENT)
 _LOGIN_REF = LOGIN_REF_HEADER.encode()
 
 
@@ -62,7 +63,10 @@ class SocketLoginRef:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
+        # Every websocket (Reflex's event socket is the only one), and the event endpoint over
+        # HTTP too in case Reflex is configured for long-polling.
+        if scope["type"] == "websocket" or (
+                scope["type"] == "http" and scope.get("path", "").rstrip("/").endswith(EVENT_PATH)):
             scope = {**scope, "headers": socket_headers(list(scope.get("headers") or []))}
         await self.app(scope, receive, send)
 

@@ -161,3 +161,24 @@ def test_behind_trusted_proxies_a_login_counts_against_the_forwarded_address(cli
     with Session(make_engine(fresh_db)) as s:
         addresses = [a.address for a in s.exec(select(LoginAttempt).order_by(LoginAttempt.id)).all()]
     assert addresses == ["testclient", "10.0.0.2"]
+
+
+def test_the_event_endpoint_never_sees_the_raw_login_cookie(client):
+    """Whatever reaches Reflex's event endpoint (websocket or long-polling HTTP) has only the hash."""
+    import asyncio
+
+    from coach_app.auth.middleware import SocketLoginRef
+
+    seen: list[dict] = []
+
+    async def app(scope, _receive, _send):
+        seen.append(dict(scope["headers"]))
+
+    wrapped = SocketLoginRef(app)
+    cookie = [(b"cookie", f"{COOKIE_NAME}=secret-token-value".encode())]
+    for scope in ({"type": "websocket", "path": "/_event/", "headers": cookie},
+                  {"type": "http", "path": "/_event", "headers": cookie}):
+        asyncio.run(wrapped(scope, None, None))
+    assert all(b"cookie" not in h and LOGIN_REF_HEADER.encode() in h for h in seen) and len(seen) == 2
+    asyncio.run(wrapped({"type": "http", "path": "/api/me", "headers": cookie}, None, None))
+    assert seen[-1] == dict(cookie)  # the API reads the cookie itself
