@@ -2,7 +2,7 @@
 
 Real livekit-server, the Reflex app, headless Chromium whose fake microphone plays flite speech,
 and an agent worker with NO keys: faster-whisper (tiny.en from the hash-pinned wheel) hears the
-trainee, the scripted persona engine answers from the persona file, flite speaks. We assert on
+trainee, the scripted persona engine answers from the persona file, Piper speaks. We assert on
 the words Whisper really heard, the scripted reply, persona audio energy arriving in the page,
 the turns and the providers record in the database, and we report the voice-to-voice latency
 and the worker's CPU use.
@@ -163,7 +163,7 @@ def test_local_mode_practice_call(app_server, livekit, local_worker, db_url, cal
     _lk(livekit, lambda lk: lk.agent_dispatch.create_dispatch(api.CreateAgentDispatchRequest(
         agent_name=LOCAL_AGENT, room=room, metadata=dispatch_metadata(ps))))
 
-    # --- the persona greets with its opening line, in flite's voice ------------------------------
+    # --- the persona greets with its opening line, in Piper's voice ------------------------------
     greeting = _line(page, "persona", "third time")
     expect(greeting).to_be_visible(timeout=60_000)
     greeting_text = greeting.first.inner_text().strip()
@@ -203,7 +203,7 @@ def test_local_mode_practice_call(app_server, livekit, local_worker, db_url, cal
     assert ps.status == SessionStatus.completed, (ps.status, ps.end_reason, ps.error)
     assert ps.providers["stt"] == {"mode": "local", "provider": "faster-whisper", "model": "tiny.en"}
     assert ps.providers["llm"]["provider"] == "scripted"
-    assert ps.providers["tts"] == {"mode": "local", "provider": "flite", "model": "slt"}
+    assert ps.providers["tts"] == {"mode": "local", "provider": "piper", "model": "en_US-joe-medium"}
     said = [(t.speaker, t.text) for t in turns]
     assert said[0][0] == Speaker.persona and said[0][1] in greeting_text, (said, greeting_text)
     assert said[0][1] in get_persona(PERSONA_ID).phases.opening.lines
