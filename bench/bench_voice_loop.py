@@ -8,9 +8,12 @@ figures). Trainees are Python `livekit.rtc` clients (`tests/support/rtc_trainee.
 their call with `POST /api/sessions` and an API token, and speak flite lines, some with a 300,
 450 or 600 ms pause in the middle of the sentence. Everything is timed at the trainee's ear.
 
-Run:  .venv/bin/python -m bench voice_loop           (sizes from VOICE_BENCH_* variables)
+Run:  .venv/bin/python -m bench voice_loop           (about 10 minutes on 2 busy cores)
       .venv/bin/python -m bench.bench_voice_loop [--quick] [--levels 1,2,4,8] [--lines-per-pause N]
           [--plain-lines N] [--start-calls N] [--turns-per-call N]
+The same sizes as variables: VOICE_BENCH_QUICK=1 (about 3 minutes), VOICE_BENCH_LEVELS=1,2,4,
+VOICE_BENCH_LINES_PER_PAUSE, VOICE_BENCH_PLAIN_LINES, VOICE_BENCH_START_CALLS, VOICE_BENCH_TURNS_PER_CALL.
+Raw figures go to bench/results/voice_loop.json, the report to bench/results/bench_voice_loop.md.
 """
 
 from __future__ import annotations
@@ -112,14 +115,35 @@ class Utterance:
 @dataclass
 class Call:
     start_to_audio: float
+    mic_late_max: float = 0.0  # how late the trainee's own client ran (see rtc_trainee.Trainee)
+    ear_late_max: float = 0.0
+    closed: bool = True  # the session closed within 90 s of End
     utterances: list[Utterance] = field(default_factory=list)
     turns: list[dict] = field(default_factory=list)  # the stored transcript, with the agent's metrics
+
+
+class Gate:
+    """Every call waits here until all of them were greeted (or failed), so they talk together."""
+
+    def __init__(self, n: int) -> None:
+        self.waiting: set[int] = set()
+        self.n = n
+        self.opened = asyncio.Event()
+
+    def count(self, who: int) -> None:
+        self.waiting.add(who)
+        if len(self.waiting) >= self.n:
+            self.opened.set()
+
+    async def arrive(self, who: int) -> None:
+        self.count(who)
+        await self.opened.wait()
 
 
 # --- one call ------------------------------------------------------------------------------------
 
 async def run_call(api_base: str, headers: dict[str, str], speech: list[tuple[int, np.ndarray]],
-                   all_greeted: asyncio.Barrier | None = None, talked: asyncio.Event | None = None) -> Call:
+                   all_greeted: Gate | None = None, talked: asyncio.Event | None = None, who: int = 0) -> Call:
     from tests.support.rtc_trainee import MIC_RATE, Trainee, session_view, start_call, transcript, wait_until
 
     t0 = time.monotonic()
@@ -132,7 +156,7 @@ async def run_call(api_base: str, headers: dict[str, str], speech: list[tuple[in
         first = await wait_until(lambda: trainee.first_audible_after(t0), 60, "the greeting", interval=0.02)
         call = Call(start_to_audio=first - t0)
         if all_greeted is not None:
-            await all_greeted.wait()
+            await all_greeted.arrive(who)
         for pause_ms, pcm in speech:
             await wait_until(lambda: trainee.quiet_since(QUIET_S), 60, "the persona to finish", interval=0.05)
             before = _trainee_turns(transcript(api_base, headers, sid))
@@ -152,11 +176,15 @@ async def run_call(api_base: str, headers: dict[str, str], speech: list[tuple[in
             call.utterances.append(Utterance(pause_ms, start, end, heard, stored))
         if talked is not None:
             talked.set()
+        call.mic_late_max, call.ear_late_max = trainee.mic_late_max, trainee.ear_late_max
         await trainee.end_call()
     finally:
         await trainee.leave()
-    await wait_until(lambda: session_view(api_base, headers, sid)["status"] not in ("created", "live"), 30,
-                     "the session to close")
+    try:
+        await wait_until(lambda: session_view(api_base, headers, sid)["status"] not in ("created", "live"), 90,
+                         "the session to close")
+    except AssertionError:
+        call.closed = False
     call.turns = transcript(api_base, headers, sid)
     return call
 
@@ -258,14 +286,23 @@ async def settle(procstats, worker_pgid: int) -> dict:
 async def run_level(procstats, servers: dict[str, int], api_base: str, users: list[dict[str, str]],
                     speech: list[tuple[int, np.ndarray]], idle: dict) -> dict:
     """`len(users)` calls at once; CPU and memory of the servers while every call is talking."""
-    greeted = asyncio.Barrier(len(users) + 1)
+    greeted = Gate(len(users))
     talked = asyncio.Event()
-    calls = [asyncio.create_task(run_call(api_base, h, speech, greeted, talked)) for h in users]
-    await asyncio.wait_for(greeted.wait(), 180)
+
+    async def call(i: int, headers: dict[str, str]) -> Call | BaseException:
+        try:
+            return await run_call(api_base, headers, speech, greeted, talked, who=i)
+        except Exception as exc:  # one failed call is reported; the others go on
+            print(f"  call {i} failed: {type(exc).__name__}: {exc}", flush=True)
+            greeted.count(i)
+            return exc
+
+    tasks = [asyncio.create_task(call(i, h)) for i, h in enumerate(users)]
+    await asyncio.wait_for(greeted.opened.wait(), 300)
     cpu0 = {k: procstats.cpu_seconds(pg) for k, pg in servers.items()}
     me0, t0 = os.times(), time.monotonic()
     peak = {k: procstats.memory(pg) for k, pg in servers.items()}
-    while not talked.is_set():  # until the first call has said all its lines
+    while not talked.is_set() and not all(t.done() for t in tasks):  # until the first call said all its lines
         for k, pg in servers.items():
             m = procstats.memory(pg)
             if m.rss_mb > peak[k].rss_mb:
@@ -277,10 +314,14 @@ async def run_level(procstats, servers: dict[str, int], api_base: str, users: li
     elapsed = time.monotonic() - t0
     cpu1 = {k: procstats.cpu_seconds(pg) for k, pg in servers.items()}
     me1 = os.times()
-    done = await asyncio.gather(*calls)
+    results = await asyncio.gather(*tasks)
+    done = [c for c in results if isinstance(c, Call)]
+    failed = [f"{type(e).__name__}: {e}"[:200] for e in results if not isinstance(e, Call)]
     v2v = [u.heard_v2v for c in done for u in c.utterances if u.heard_v2v is not None]
     return {
         "calls": len(users),
+        "failed_calls": failed,
+        "not_closed": sum(not c.closed for c in done),
         "heard_v2v_s": v2v,
         "premature": sum(u.premature for c in done for u in c.utterances),
         "no_reply": sum(u.first_audio is None for c in done for u in c.utterances),
@@ -289,6 +330,8 @@ async def run_level(procstats, servers: dict[str, int], api_base: str, users: li
         "window_s": round(elapsed, 1),
         "server_cores": {k: round((cpu1[k] - cpu0[k]) / elapsed, 2) for k in servers},
         "trainees_cores": round((me1.user + me1.system - me0.user - me0.system) / elapsed, 2),
+        "trainee_late_max_s": {"mic": max((c.mic_late_max for c in done), default=0.0),
+                               "ear": max((c.ear_late_max for c in done), default=0.0)},
         "worker_idle": idle,
         "worker_live": asdict(peak["worker"]),
         "livekit_live": asdict(peak["livekit"]),
@@ -297,7 +340,8 @@ async def run_level(procstats, servers: dict[str, int], api_base: str, users: li
 
 
 def _call_dict(call: Call) -> dict:
-    return {"start_to_audio_s": call.start_to_audio,
+    return {"start_to_audio_s": call.start_to_audio, "mic_late_max_s": call.mic_late_max,
+            "ear_late_max_s": call.ear_late_max,
             "utterances": [{**asdict(u), "premature": u.premature, "heard_v2v": u.heard_v2v} for u in call.utterances],
             "turns": call.turns}
 
@@ -401,10 +445,14 @@ Each line is said once the persona has been quiet for {QUIET_S:.0f} s.
     lv_rows = "\n".join(
         f"| {lv['calls']} | {s(pct(lv['heard_v2v_s'], 50))} | {s(pct(lv['heard_v2v_s'], 95))} | {len(lv['heard_v2v_s'])} "
         f"| {lv['premature']} | {lv['no_reply']} | {s(pct(lv['starts_s'], 50))} | {lv['server_cores']['livekit']:.2f} "
-        f"| {lv['server_cores']['worker']:.2f} | {lv['trainees_cores']:.2f} | {lv['worker_idle']['processes']} -> "
+        f"| {lv['server_cores']['worker']:.2f} | {lv['trainees_cores']:.2f} "
+        f"| {lv['trainee_late_max_s']['mic']:.2f} s / {lv['trainee_late_max_s']['ear']:.2f} s | {lv['worker_idle']['processes']} -> "
         f"{lv['worker_live']['processes']} | {lv['worker_idle']['rss_mb']:.0f} -> {lv['worker_live']['rss_mb']:.0f} "
         f"| {lv['worker_idle']['pss_mb']:.0f} -> {lv['worker_live']['pss_mb']:.0f} |"
         for lv in r["levels"])
+    failures = "".join(f"\n- {lv['calls']} calls: {len(lv['failed_calls'])} failed ({'; '.join(lv['failed_calls'])}); "
+                       f"{lv['not_closed']} sessions not closed within 90 s of End"
+                       for lv in r["levels"] if lv["failed_calls"] or lv["not_closed"])
     by_pause = []
     for pause in (0, *PAUSES_MS):
         us = [u for u in r["single"]["utterances"] if u["pause_ms"] == pause]
@@ -437,10 +485,15 @@ Each line is said once the persona has been quiet for {QUIET_S:.0f} s.
 
 **Concurrent calls**
 
-| calls | v2v p50 | v2v p95 | replies | premature | no reply | Start p50 | livekit cores | worker+jobs cores | trainees+stand-in cores | worker processes | worker RSS MB (idle -> live) | worker PSS MB |
-|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| calls | v2v p50 | v2v p95 | replies | premature | no reply | Start p50 | livekit cores | worker+jobs cores | trainees+stand-in cores | trainee client late by (max: mic / ear) | worker processes | worker RSS MB (idle -> live) | worker PSS MB |
+|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 {lv_rows}
+{failures}
 
+Single call: the trainee's client ran late by at most {r['single']['mic_late_max_s']:.2f} s (microphone) /
+{r['single']['ear_late_max_s']:.2f} s (ear). A client late by more than a few tenths of a second mis-times what
+it says (gaps in its microphone) and hears (the persona's audio counted late; "quiet" judged too early,
+so it may talk over the end of a reply: counted as premature).
 Machine load average (1 min) before / after the run: {r['load_average'][0]:.1f} / {r['load_average'][1]:.1f}
 (other work shares this machine; everything above competes with it). Raw figures:
 `bench/results/voice_loop.json`.

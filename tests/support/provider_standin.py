@@ -273,7 +273,6 @@ class ProviderStandin:
 
         resp = web.StreamResponse(headers={**headers, "Content-Type": "text/event-stream",
                                            "Cache-Control": "no-cache"})
-        await resp.prepare(request)
 
         async def send(choices: list[dict[str, Any]], **extra: Any) -> None:
             chunk = {"id": cid, "object": "chat.completion.chunk", "created": created,
@@ -281,6 +280,7 @@ class ProviderStandin:
             await resp.write(f"data: {json.dumps(chunk)}\n\n".encode())
 
         try:
+            await resp.prepare(request)
             await asyncio.sleep(self.script.llm_ttft_ms / 1000)
             await send([{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None,
                          "finish_reason": None}])

@@ -1,6 +1,6 @@
 """A trainee without a browser: the public HTTP API to start a call, a `livekit.rtc` client to talk.
 
-- `start_api_server` runs the plain HTTP API (`coach_app.api:api`) over real HTTP (granian).
+- `start_api_server` runs the plain HTTP API (`coach_app.api.routes:api`) over real HTTP (granian).
 - `http` / `start_call` are how a trainee with an API token starts a session (`POST /api/sessions`).
 - `Trainee` joins the room: its microphone plays scripted speech in real time (10 ms frames, silence
   between utterances, paced by the clock as a real microphone is), `say` returns when each
@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 import numpy as np
 from livekit import rtc
 
-from coach_app.rooms import END_CALL_RPC
+from coach_app.calls.rooms import END_CALL_RPC
 from tests.support.procs import Proc, free_port, wait_for
 
 MIC_RATE = 48000
@@ -42,10 +42,10 @@ T = TypeVar("T")
 # --- the public API ----------------------------------------------------------------------------
 
 def start_api_server(env: dict[str, str], log_dir: Path) -> tuple[Proc, str]:
-    """`coach_app.api:api` on a free port (granian, as in production); returns (process, base URL)."""
+    """`coach_app.api.routes:api` on a free port (granian, as in production); returns (process, base URL)."""
     port = free_port()
     proc = Proc("api", [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
-                        "--port", str(port), "coach_app.api:api"], env=env, log_dir=log_dir)
+                        "--port", str(port), "coach_app.api.routes:api"], env=env, log_dir=log_dir)
     base = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
@@ -113,6 +113,9 @@ class Trainee:
     token: str
     room: rtc.Room = field(default_factory=rtc.Room)
     heard: list[tuple[float, float]] = field(default_factory=list)  # (monotonic time, rms) per received frame
+    # How late this client itself ran (seconds; a starved client mis-times what it says and hears):
+    mic_late_max: float = 0.0  # a microphone frame sent after its time
+    ear_late_max: float = 0.0  # a received frame handled after its time (audio's clock vs arrival; an upper bound)
     _pending: list[tuple[np.ndarray, asyncio.Future]] = field(default_factory=list)
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
@@ -130,9 +133,14 @@ class Trainee:
         self._tasks.append(asyncio.create_task(self._microphone()))
 
     async def _listen(self, track: rtc.Track) -> None:
+        received, anchor = 0.0, float("inf")  # seconds of audio so far; earliest "arrival - audio time"
         async for ev in rtc.AudioStream(track, sample_rate=EAR_RATE):
+            now = time.monotonic()
+            anchor = min(anchor, now - received)
+            self.ear_late_max = max(self.ear_late_max, now - received - anchor)
+            received += ev.frame.samples_per_channel / ev.frame.sample_rate
             samples = np.frombuffer(bytes(ev.frame.data), dtype=np.int16).astype(np.float64)
-            self.heard.append((time.monotonic(), float(np.sqrt(np.mean(samples ** 2))) if len(samples) else 0.0))
+            self.heard.append((now, float(np.sqrt(np.mean(samples ** 2))) if len(samples) else 0.0))
 
     async def _microphone(self) -> None:
         n = MIC_RATE * FRAME_MS // 1000
@@ -151,6 +159,7 @@ class Trainee:
                 chunk = np.pad(chunk, (0, n - len(chunk)))
             else:
                 chunk = silence
+            self.mic_late_max = max(self.mic_late_max, time.monotonic() - (start + sent / MIC_RATE))
             await self.source.capture_frame(rtc.AudioFrame(chunk.tobytes(), MIC_RATE, 1, n))
             sent += n
             ahead = start + sent / MIC_RATE - time.monotonic()
