@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from livekit.agents import Agent
 
-from coach_app.persona_prompt import build_instructions, opening_line
-from coach_app.personas import Persona
+from coach_app.personas.prompt import build_instructions, opening_line
+from coach_app.personas.schema import Persona
 
 # Said when a provider fails for good (the trainee hears a bad line, not silence).
 # Gender-neutral wording; languages without an entry use English.

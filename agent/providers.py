@@ -2,7 +2,7 @@
 
 Every model name and base URL comes from Settings (never a `"provider/model"` string: those
 route to LiveKit's hosted inference). Which provider each component uses is decided by
-`coach_app.provider_choice` (cloud when the key is set, local otherwise, or as configured).
+`coach_app.calls.providers` (cloud when the key is set, local otherwise, or as configured).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from livekit.agents import APIConnectOptions, llm, stt, tts
 from livekit.agents.voice.agent_session import SessionConnectOptions
 from livekit.plugins import elevenlabs, groq
 
-from coach_app.personas import Persona
+from coach_app.personas.schema import Persona
 from agent.local import build as local
-from coach_app.provider_choice import CLOUD, LOCAL, ProviderConfigError, ProviderPlan, resolve_providers
+from coach_app.calls.providers import CLOUD, LOCAL, ProviderConfigError, ProviderPlan, resolve_providers
 from coach_app.settings import Settings
 
 

@@ -29,9 +29,10 @@ from agent.providers import build_components, connect_options
 from agent.recorder import AGENT_ERROR, TIME_LIMIT, TRAINEE_ENDED, CallRecorder
 from coach_app.db import get_engine
 from coach_app.models import PracticeSession, SessionStatus, Turn, User
-from coach_app.personas import Persona, get_persona
-from coach_app.provider_choice import ProviderConfigError
-from coach_app.rooms import END_CALL_RPC, parse_dispatch_metadata, trainee_identity
+from coach_app.personas.schema import Persona
+from coach_app.personas.catalogue import get_persona
+from coach_app.calls.providers import ProviderConfigError
+from coach_app.calls.rooms import END_CALL_RPC, parse_dispatch_metadata, trainee_identity
 from coach_app.settings import Settings, get_settings
 from coach_app.textlimits import log_safe
 

@@ -23,9 +23,9 @@ from livekit.plugins import silero
 from agent.local import build as local
 from agent.logs import use_human_logs
 from agent.session_runner import run_session
-from coach_app import worker_status
-from coach_app.dispatch_keeper import redispatch_waiting
-from coach_app.session_sweep import OrphanSweeper
+from coach_app.calls import workers
+from coach_app.calls.dispatch import redispatch_waiting
+from coach_app.calls.sweep import OrphanSweeper
 from coach_app.settings import get_settings
 
 logger = logging.getLogger("coach.agent")
@@ -81,15 +81,15 @@ async def _heartbeat(worker_id: str) -> None:
     try:
         while True:
             try:
-                await asyncio.to_thread(worker_status.beat, worker_id, settings.agent_name)
+                await asyncio.to_thread(workers.beat, worker_id, settings.agent_name)
                 await sweeper.sweep(lk)
                 # Right after registering too: trainees who joined while no worker was up get one now.
                 await redispatch_waiting(lk, settings.agent_name)
             except Exception:
                 logger.exception("heartbeat failed")
-            await asyncio.sleep(worker_status.HEARTBEAT_SECONDS)
+            await asyncio.sleep(workers.HEARTBEAT_SECONDS)
     except asyncio.CancelledError:
-        await asyncio.to_thread(worker_status.forget, worker_id)
+        await asyncio.to_thread(workers.forget, worker_id)
         raise
     finally:
         await lk.aclose()

@@ -31,7 +31,7 @@ import {
 } from "@livekit/components-react";
 import { ConnectionState, DisconnectReason, MediaDeviceFailure } from "livekit-client";
 
-// Must match coach_app/rooms.py END_CALL_RPC and livekit-agents' chat topic (RoomIO text input).
+// Must match coach_app/calls/rooms.py END_CALL_RPC and livekit-agents' chat topic (RoomIO text input).
 const END_CALL_RPC = "coach.end_call";
 const CHAT_TOPIC = "lk.chat";
 const FINAL_ATTRIBUTE = "lk.transcription_final";

@@ -92,7 +92,7 @@ def bench_feedback_page(rng: random.Random) -> tuple[str, dict[str, Any]]:
     from coach_app.feedback.analytics import compute_analytics, turn_data
     from coach_app.feedback.judge import check_answer
     from coach_app.models import Feedback, PracticeSession, SessionStatus, Speaker, Turn
-    from coach_app.personas import get_persona
+    from coach_app.personas.catalogue import get_persona
     from coach_app.state.feedback import FeedbackState
 
     persona = get_persona("billing-dispute-gold")
@@ -165,7 +165,7 @@ def _bulk_sessions(rng: random.Random, trainees, n: int) -> None:
 
     from coach_app.db import get_engine
     from coach_app.models import Feedback, PracticeSession, ReviewAction
-    from coach_app.personas import get_catalogue
+    from coach_app.personas.catalogue import get_catalogue
 
     personas = list(get_catalogue().personas.values())
     snaps = [p.model_dump(mode="json") for p in personas]

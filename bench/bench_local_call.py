@@ -54,8 +54,8 @@ async def _run_call(turns: int, out: Path, tts_engine: str = "auto") -> dict:
 
     from coach_app.db import migrate
     from coach_app.models import PracticeSession, Turn, User
-    from coach_app.rooms import dispatch_metadata, room_name_for
-    from coach_app.sessions import start_session
+    from coach_app.calls.rooms import dispatch_metadata, room_name_for
+    from coach_app.calls.start import start_session
     from coach_app.db import make_engine
     from sqlmodel import Session, select
     from tests.support.livekit import start_livekit

@@ -5,7 +5,7 @@ import os
 import reflex as rx
 
 from coach_app import pages  # noqa: F401  (registers every @rx.page)
-from coach_app.api import api
+from coach_app.api.routes import api
 from coach_app.auth import origins
 from coach_app.auth.routes import configure_proxy_hops
 from coach_app.settings import get_settings

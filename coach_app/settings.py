@@ -166,7 +166,7 @@ class Settings(BaseSettings):
 
     def providers_summary(self) -> dict[str, str]:
         """Which provider backs each component ("groq:<model>", "local:faster-whisper:tiny.en"...); never a key."""
-        from coach_app.provider_choice import resolve_providers
+        from coach_app.calls.providers import resolve_providers
 
         return resolve_providers(self).summary()
 

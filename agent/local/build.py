@@ -23,8 +23,8 @@ from agent.local.stt import (
     split_model_installed,
 )
 from agent.local.tts import LocalTTS, load_piper, pick_voice
-from coach_app.personas import Persona
-from coach_app.provider_choice import (
+from coach_app.personas.schema import Persona
+from coach_app.calls.providers import (
     LOCAL,
     MULTILINGUAL_STT_MODEL,
     SCRIPTED,

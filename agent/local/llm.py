@@ -22,7 +22,7 @@ from livekit.agents.llm import ChatChunk, ChatContext, ChoiceDelta, CompletionUs
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
 
 from agent.local.script_engine import ScriptedPersona
-from coach_app.personas import Persona
+from coach_app.personas.schema import Persona
 from coach_app.settings import Settings
 
 logger = logging.getLogger("coach.local.llm")

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from coach_app.personas import Persona
+from coach_app.personas.schema import Persona
 
 # --- text helpers --------------------------------------------------------------------------------
 

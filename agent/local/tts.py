@@ -32,7 +32,7 @@ from livekit.agents import (
 
 from agent.local import piper
 from agent.local.stt import default_threads
-from coach_app.provider_choice import VoiceChoice, choose_local_voice
+from coach_app.calls.providers import VoiceChoice, choose_local_voice
 from coach_app.settings import Settings
 
 logger = logging.getLogger("coach.local.tts")

@@ -48,7 +48,7 @@ async def health_report(settings: Settings | None = None) -> dict[str, Any]:
     settings = settings or get_settings()
     db = await asyncio.to_thread(check_database)
     lk = await check_livekit(settings)
-    from coach_app.worker_status import agent_worker_status
+    from coach_app.calls.workers import agent_worker_status
 
     return {
         "status": "ok" if db["ok"] and lk["ok"] else "degraded",

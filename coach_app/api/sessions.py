@@ -2,7 +2,7 @@
 
 POST /api/sessions                      {"persona_id": ...} -> 201 {"session_id","room","livekit_url","token","resumed"}
                                         (200 when the user's open session for that scenario is resumed,
-                                        429 beyond SESSION_STARTS_PER_HOUR; see `sessions.begin_session`)
+                                        429 beyond SESSION_STARTS_PER_HOUR; see `start.begin_session`)
 GET  /api/sessions/{id}                 the session (status, timestamps, usage, rubric)
 GET  /api/sessions/{id}/transcript      {"session_id", "status", "turns": [...]}
 POST /api/sessions/{id}/token           a fresh join token for a session that has not ended
@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from coach_app import sessions
+from coach_app.calls import start
 from coach_app.auth.access import can_join_session, can_manage_session, can_view_session
 from coach_app.auth.http import require_api_user
 from coach_app.db import get_engine
@@ -47,7 +47,7 @@ def _error(status: int, message: str, **extra: Any) -> JSONResponse:
 
 
 async def api_user(request: Request) -> User:
-    """The signed-in user; raises HTTPException(401), which `coach_app.api` answers as JSON."""
+    """The signed-in user; raises HTTPException(401), which `coach_app.api.routes` answers as JSON."""
     return await require_api_user(request)
 
 
@@ -78,14 +78,14 @@ async def create_session(request: Request) -> Response:
 
     def work() -> tuple[dict[str, Any], bool]:
         with Session(get_engine(), expire_on_commit=False) as db:
-            ps, resumed = sessions.begin_session(db, user, body.persona_id)
-            return sessions.join_info(ps, user), resumed
+            ps, resumed = start.begin_session(db, user, body.persona_id)
+            return start.join_info(ps, user), resumed
 
     try:
         info, resumed = await run_in_threadpool(work)
-    except sessions.UnknownPersona as exc:
+    except start.UnknownPersona as exc:
         return _error(404, str(exc), persona_id=exc.persona_id)
-    except sessions.TooManyStarts as exc:
+    except start.TooManyStarts as exc:
         return _error(429, str(exc))
     logger.info("session %s %s by user %s (persona %s)", info["session_id"], "resumed" if resumed else "started",
                 user.id, log_safe(body.persona_id))
@@ -108,7 +108,7 @@ async def _load_visible(request: Request) -> tuple[User, PracticeSession] | Resp
 
     def load() -> PracticeSession | None:
         with Session(get_engine(), expire_on_commit=False) as db:
-            return sessions.get_session(db, sid)
+            return start.get_session(db, sid)
 
     ps = await run_in_threadpool(load)
     if ps is None or not can_view_session(user, ps):
@@ -122,7 +122,7 @@ async def read_session(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     user, ps = found
-    return JSONResponse(sessions.session_summary(ps, for_manager=can_manage_session(user, ps)))
+    return JSONResponse(start.session_summary(ps, for_manager=can_manage_session(user, ps)))
 
 
 async def read_transcript(request: Request) -> Response:
@@ -133,7 +133,7 @@ async def read_transcript(request: Request) -> Response:
 
     def load() -> list[dict[str, Any]]:
         with Session(get_engine()) as db:
-            return [sessions.turn_dict(t) for t in sessions.list_turns(db, ps.id)]
+            return [start.turn_dict(t) for t in start.list_turns(db, ps.id)]
 
     turns = await run_in_threadpool(load)
     return JSONResponse({"session_id": ps.id, "status": ps.status.value, "turns": turns})
@@ -147,8 +147,8 @@ async def new_token(request: Request) -> Response:
     if not can_join_session(user, ps):
         return _error(403, f"only the trainee of session {ps.id} can join its call")
     try:
-        info = sessions.join_info(ps, user)
-    except sessions.SessionNotJoinable as exc:
+        info = start.join_info(ps, user)
+    except start.SessionNotJoinable as exc:
         return _error(409, str(exc))
     return JSONResponse(info)
 

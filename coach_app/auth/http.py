@@ -1,7 +1,7 @@
-"""Authentication for plain Starlette routes (`coach_app/api.py`).
+"""Authentication for plain Starlette routes (`coach_app/api/routes.py`).
 
 `user = await require_api_user(request)` accepts either `Authorization: Bearer <personal API token>`
-or the browser's login cookie. It raises `HTTPException(401)`; `coach_app/api.py` turns
+or the browser's login cookie. It raises `HTTPException(401)`; `coach_app/api/routes.py` turns
 HTTPExceptions into JSON `{"error": ...}` responses.
 """
 

@@ -1,4 +1,4 @@
-"""HTTP routes for logging in and out and for creating API tokens (mounted by `coach_app.api`).
+"""HTTP routes for logging in and out and for creating API tokens (mounted by `coach_app.api.routes`).
 
 POST /api/login   {"username", "password", "next"} -> 200 {"ok": true, "next": "/..."} and the
                   login cookie (HttpOnly, SameSite=Lax, Secure over https); 401 wrong, 429 throttled

@@ -13,7 +13,7 @@ from typing import Any
 
 from livekit import api
 
-from coach_app import sessions
+from coach_app.calls import start
 from coach_app.auth.access import is_owner
 from coach_app.db import session_scope
 from coach_app.models import PracticeSession, SessionStatus, User, utcnow
@@ -41,7 +41,7 @@ def check_call_access(user: User | None, session_id: int | None) -> CallAccess:
     if session_id is None:
         return CallAccess(False, "There is no call at this address: the session id must be a number.")
     with session_scope() as db:
-        ps = sessions.get_session(db, session_id)
+        ps = start.get_session(db, session_id)
     if ps is None or not is_owner(user, ps):
         # The same answer for "missing" and "someone else's": session ids of other people stay private.
         return CallAccess(False, not_joinable_message(session_id))
@@ -61,7 +61,7 @@ def not_joinable_message(session_id: int) -> str:
 
 def join_credentials(ps: PracticeSession, user: User) -> dict[str, Any]:
     """A freshly minted, short-lived token for the trainee (minted here, on the server)."""
-    return sessions.join_info(ps, user)
+    return start.join_info(ps, user)
 
 
 def _lk_api() -> api.LiveKitAPI:

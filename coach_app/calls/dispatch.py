@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from coach_app.db import session_scope
 from coach_app.models import PracticeSession, SessionStatus
-from coach_app.rooms import dispatch_metadata
+from coach_app.calls.rooms import dispatch_metadata
 
 logger = logging.getLogger("coach.dispatch")
 

@@ -15,9 +15,9 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from coach_app.models import PracticeSession, SessionStatus, Turn, User, utcnow
-from coach_app.personas import get_persona
-from coach_app.provider_choice import resolve_providers
-from coach_app.rooms import mint_trainee_token, new_room_name, room_name_for
+from coach_app.personas.catalogue import get_persona
+from coach_app.calls.providers import resolve_providers
+from coach_app.calls.rooms import mint_trainee_token, new_room_name, room_name_for
 from coach_app.settings import Settings, get_settings
 
 

@@ -15,7 +15,7 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 
 def _health(_args: argparse.Namespace) -> int:
-    from coach_app.health import health_report
+    from coach_app.api.health import health_report
 
     report = asyncio.run(health_report())
     print(json.dumps(report, indent=2))

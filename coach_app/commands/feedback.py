@@ -30,7 +30,7 @@ def _is_number(v: Any) -> bool:
 
 def load_transcript(path: Path) -> tuple[Any, list[dict[str, Any]]]:
     """(persona, turns) from a transcript file. Raises TranscriptFileError naming every problem."""
-    from coach_app.personas import get_catalogue
+    from coach_app.personas.catalogue import get_catalogue
 
     try:
         raw = path.read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ from coach_app.settings import get_settings
 
 
 def _check(args: argparse.Namespace) -> int:
-    from coach_app.personas import load_catalogue, persona_files
+    from coach_app.personas.catalogue import load_catalogue, persona_files
 
     folder = Path(args.dir or get_settings().personas_dir)
     cat = load_catalogue(folder)
@@ -31,8 +31,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _prompt(args: argparse.Namespace) -> int:
-    from coach_app.persona_prompt import build_instructions
-    from coach_app.personas import get_catalogue
+    from coach_app.personas.prompt import build_instructions
+    from coach_app.personas.catalogue import get_catalogue
 
     cat = get_catalogue(args.dir)
     persona = cat.personas.get(args.persona_id)

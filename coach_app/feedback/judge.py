@@ -57,7 +57,7 @@ class JudgeConfig:
 def judge_config(settings: Settings) -> JudgeConfig | None:
     """The judge endpoint: the call's LLM choice (Groq, or in local mode the OpenAI-compatible
     server at LOCAL_LLM_BASE_URL); None when there is no LLM at all (analytics only)."""
-    from coach_app.provider_choice import CLOUD, effective_mode
+    from coach_app.calls.providers import CLOUD, effective_mode
 
     groq_key = settings.groq_api_key.get_secret_value() if settings.groq_api_key else ""
     if groq_key and effective_mode(settings.llm_provider, True) == CLOUD:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-from coach_app.personas import Persona, Trigger
+from coach_app.personas.schema import Persona, Trigger
 
 PROMPT_VERSION = "persona-v1"
 

@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from coach_app.auth import access
 from coach_app.feedback.evaluate import is_stale
 from coach_app.models import Feedback, PracticeSession, ReviewAction, SessionStatus, Turn, User
-from coach_app.provider_choice import LOCAL
+from coach_app.calls.providers import LOCAL
 from coach_app.settings import Settings, get_settings
 
 SORT_KEYS = ("date", "trainee", "scenario", "duration", "score", "status")

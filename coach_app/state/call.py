@@ -13,8 +13,8 @@ import uuid
 
 import reflex as rx
 
-from coach_app import call_control
-from coach_app.provider_choice import describe, is_scripted
+from coach_app.calls import control
+from coach_app.calls.providers import describe, is_scripted
 from coach_app.state.auth import AuthState
 from coach_app.textlimits import MESSAGE_MAX, TextTooLong, check_text, log_safe
 
@@ -174,7 +174,7 @@ class CallState(rx.State):
         if user is None:
             self.page_error = "Log in to join this call."
             return
-        access = call_control.check_call_access(user, sid)
+        access = control.check_call_access(user, sid)
         ps = access.session
         if ps is not None:  # the user's own session (open or ended); nothing is kept otherwise
             self.session_id = ps.id
@@ -182,14 +182,14 @@ class CallState(rx.State):
             self.persona_name = str(snap.get("name") or ps.persona_id)
             self.persona_role = str(snap.get("role") or "")
             self.scenario_name = str((snap.get("scenario") or {}).get("name") or "")
-            self.limit_seconds = call_control.time_limit_seconds(snap)
+            self.limit_seconds = control.time_limit_seconds(snap)
             self.provider_lines = describe(ps.providers)
             self.replies_scripted = is_scripted(ps.providers)
         if not access.ok:
             self.page_error = access.message
             self.session_over = access.ended
             return
-        info = call_control.join_credentials(ps, user)
+        info = control.join_credentials(ps, user)
         self.livekit_url = info["livekit_url"]
         self.token = info["token"]
         self.connect = True
@@ -207,7 +207,7 @@ class CallState(rx.State):
         if joined:
             if not self.agent_seen and self.session_id:
                 # The agent records the providers it really runs with when it goes live.
-                providers = call_control.session_providers(self.session_id)
+                providers = control.session_providers(self.session_id)
                 self.provider_lines = describe(providers)
                 self.replies_scripted = is_scripted(providers)
             self.agent_seen = True
@@ -268,8 +268,8 @@ class CallState(rx.State):
         if info.get("intentional") or self.ending:
             return
         reason = str(info.get("reason") or "UNKNOWN")
-        status = call_control.session_status(self.session_id)
-        over = status is not None and status not in call_control.JOINABLE
+        status = control.session_status(self.session_id)
+        over = status is not None and status not in control.JOINABLE
         if over or (reason in ("ROOM_DELETED", "ROOM_CLOSED") and self.agent_seen):
             # The agent closed the call (time limit, or it ended it) and with it the room. Its
             # final status may land a moment after the room is gone.
@@ -299,12 +299,12 @@ class CallState(rx.State):
     @rx.event
     async def on_ended(self, result: dict):
         # Only the session's own trainee may end it (a tampered client can send this event anywhere).
-        access = call_control.check_call_access(await self._user(), self.session_id)
+        access = control.check_call_access(await self._user(), self.session_id)
         if not (access.ok or access.ended):
             self.page_error = access.message
             return
         acknowledged = result.get("rpc") == "ok"
-        call_control.record_trainee_end(self.session_id, agent_acknowledged=acknowledged)
+        control.record_trainee_end(self.session_id, agent_acknowledged=acknowledged)
         logger.info("call %s ended by the trainee (agent rpc: %s)", self.session_id, log_safe(result.get("rpc"), 40))
         return rx.redirect(self.feedback_href)
 
@@ -351,7 +351,7 @@ class CallState(rx.State):
             self.mic_attempt += 1
             return
         user = await self._user()
-        access = call_control.check_call_access(user, self.session_id)
+        access = control.check_call_access(user, self.session_id)
         if not access.ok:
             self.page_error = access.message
             self.session_over = access.ended
@@ -360,10 +360,10 @@ class CallState(rx.State):
         if kind in ("agent_timeout", "agent_left") or not self.agent_seen:
             # The agent is dispatched when the room is created: start from a fresh room.
             try:
-                await call_control.reset_room_without_agent(access.session.room_name)
+                await control.reset_room_without_agent(access.session.room_name)
             except Exception:  # noqa: BLE001 - a retry must still reconnect
                 logger.exception("could not reset room %s", access.session.room_name)
-        info = call_control.join_credentials(access.session, user)
+        info = control.join_credentials(access.session, user)
         self.livekit_url = info["livekit_url"]
         self.token = info["token"]
         self.connect = True

@@ -1,6 +1,6 @@
 """State of the scenario catalogue (`/scenarios`) and a scenario's brief (`/scenarios/[persona_id]`).
 
-Both read `coach_app.personas.get_catalogue()` on every page load, so edited persona files show
+Both read `coach_app.personas.catalogue.get_catalogue()` on every page load, so edited persona files show
 up without a restart. Only what a trainee may read before the call reaches the browser: never
 the hidden facts, the persona's triggers or the rubric's evidence descriptions.
 """
@@ -12,7 +12,8 @@ import dataclasses
 import reflex as rx
 
 from coach_app.auth import access
-from coach_app.personas import Persona, get_catalogue, get_persona
+from coach_app.personas.schema import Persona
+from coach_app.personas.catalogue import get_catalogue, get_persona
 from coach_app.state.auth import AuthState
 
 ALL = "all"
@@ -172,7 +173,7 @@ class ScenarioState(rx.State):
         """Start button: create the practice session (persona and rubric frozen), or resume the
         user's open one of this scenario (`sessions.begin_session`), and go to its call."""
         from coach_app.db import session_scope
-        from coach_app.sessions import TooManyStarts, UnknownPersona, begin_session
+        from coach_app.calls.start import TooManyStarts, UnknownPersona, begin_session
 
         auth = await self.get_state(AuthState)
         user = auth.current_user()

@@ -4,7 +4,7 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
-from coach_app.personas import load_catalogue
+from coach_app.personas.catalogue import load_catalogue
 from coach_app.settings import REPO_ROOT
 from tests.support.auth import login, make_user
 

@@ -114,7 +114,7 @@ def test_no_secret_in_pages_api_or_websocket_traffic(secret_app, browser):
     health = httpx.get(base + "/api/health", headers=as_admin, timeout=30).json()
     assert health["livekit"]["ok"] is True, health
 
-    from coach_app.personas import get_catalogue
+    from coach_app.personas.catalogue import get_catalogue
 
     persona_id = sorted(get_catalogue().personas)[0]
     seen: list[tuple[str, bytes]] = []  # (where, content)

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from coach_app.db import make_engine
 from coach_app.models import PracticeSession, SessionStatus
-from coach_app.sessions import REPLACED
+from coach_app.calls.start import REPLACED
 from tests.support.auth import login, make_user
 
 pytestmark = pytest.mark.e2e

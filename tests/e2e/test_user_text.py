@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session
 
-from coach_app import sessions as practice
+from coach_app.calls import start as practice
 from coach_app.db import make_engine
 from coach_app.feedback.evaluate import evaluate_session_sync
 from coach_app.models import SessionStatus, Speaker, Turn, utcnow
-from coach_app.personas import get_catalogue
+from coach_app.personas.catalogue import get_catalogue
 from tests.support.auth import login, make_user
 
 pytestmark = pytest.mark.e2e

@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 from coach_app.db import make_engine
 from coach_app.models import PracticeSession, SessionStatus, Speaker, Turn
-from coach_app.personas import get_persona
+from coach_app.personas.catalogue import get_persona
 from tests.conftest import launch_chromium
 from tests.support.call_page import AGENT_AUDIO_JS
 from tests.support.auth import login, make_user
@@ -352,7 +352,7 @@ def test_dropped_connection_then_retry(app_server, agent_worker, provider_standi
 
 
 def test_only_the_owner_can_open_a_call_and_only_while_it_is_open(app_server, db_url, page):
-    from coach_app.sessions import start_session
+    from coach_app.calls.start import start_session
 
     owner = make_user(db_url, "voice-owner")
     make_user(db_url, "voice-other")

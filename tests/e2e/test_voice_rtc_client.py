@@ -23,9 +23,9 @@ from agent.persona_agent import BREAKING_UP_LINES
 from coach_app.auth.tokens import create_api_token
 from coach_app.db import make_engine
 from coach_app.models import PracticeSession, User
-from coach_app.personas import get_persona
-from coach_app.rooms import mint_trainee_token
-from coach_app.sessions import start_session
+from coach_app.personas.catalogue import get_persona
+from coach_app.calls.rooms import mint_trainee_token
+from coach_app.calls.start import start_session
 from coach_app.settings import Settings
 from tests.conftest import service_env, start_agent_worker
 from tests.support.auth import make_user
@@ -68,7 +68,7 @@ def logs_on_failure(request, run_dir: Path):
 
 @pytest.fixture(scope="module")
 def api_base(db_url: str, livekit, run_dir: Path) -> Iterator[str]:
-    """The Starlette API (`coach_app.api:api`) over real HTTP, against the suite's DB and LiveKit."""
+    """The Starlette API (`coach_app.api.routes:api`) over real HTTP, against the suite's DB and LiveKit."""
     proc, base = start_api_server(service_env(db_url, livekit), run_dir)
     yield base
     proc.stop()

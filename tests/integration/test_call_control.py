@@ -8,10 +8,10 @@ import pytest
 from livekit import api, rtc
 from sqlmodel import Session
 
-from coach_app import call_control
+from coach_app.calls import control
 from coach_app.db import get_engine
 from coach_app.models import PracticeSession, SessionStatus
-from coach_app.sessions import start_session
+from coach_app.calls.start import start_session
 from coach_app.settings import get_settings
 from tests.support.auth import make_user
 
@@ -39,31 +39,31 @@ def test_only_the_owner_of_an_open_session_may_join(fresh_db):
     manager = make_user(fresh_db, "boss", role="manager", team="north")
     admin = make_user(fresh_db, "root", role="admin")
 
-    ok = call_control.check_call_access(owner, ps.id)
+    ok = control.check_call_access(owner, ps.id)
     assert ok.ok and ok.session.id == ps.id
 
-    assert call_control.check_call_access(None, ps.id).message == "Log in to join this call."
-    assert "must be a number" in call_control.check_call_access(owner, None).message
-    missing = call_control.check_call_access(owner, ps.id + 100)
-    assert missing.message == call_control.not_joinable_message(ps.id + 100)
+    assert control.check_call_access(None, ps.id).message == "Log in to join this call."
+    assert "must be a number" in control.check_call_access(owner, None).message
+    missing = control.check_call_access(owner, ps.id + 100)
+    assert missing.message == control.not_joinable_message(ps.id + 100)
     # Managers and admins may review the session, but the call is the trainee's alone; and the
     # answer does not tell someone else's session from a missing one.
     for intruder in (other, manager, admin):
-        denied = call_control.check_call_access(intruder, ps.id)
-        assert not denied.ok and denied.message == call_control.not_joinable_message(ps.id)
+        denied = control.check_call_access(intruder, ps.id)
+        assert not denied.ok and denied.message == control.not_joinable_message(ps.id)
         assert denied.session is None
 
     _set_status(ps.id, SessionStatus.live)
-    assert call_control.check_call_access(owner, ps.id).ok
+    assert control.check_call_access(owner, ps.id).ok
     for status in (SessionStatus.completed, SessionStatus.abandoned, SessionStatus.failed):
         _set_status(ps.id, status)
-        ended = call_control.check_call_access(owner, ps.id)
+        ended = control.check_call_access(owner, ps.id)
         assert not ended.ok and ended.ended and f"already ended ({status.value})" in ended.message
 
 
 def test_join_credentials_are_a_short_lived_token_for_this_room_only(fresh_db):
     owner, ps = _start(fresh_db, "owner")
-    info = call_control.join_credentials(ps, owner)
+    info = control.join_credentials(ps, owner)
     settings = get_settings()
     assert info["livekit_url"] == settings.lk_url and info["room"] == ps.room_name
     claims = api.TokenVerifier(settings.lk_api_key, settings.lk_api_secret).verify(info["token"])
@@ -73,7 +73,7 @@ def test_join_credentials_are_a_short_lived_token_for_this_room_only(fresh_db):
 
 def test_ending_a_call(fresh_db):
     _, never_joined = _start(fresh_db, "a")
-    assert call_control.record_trainee_end(never_joined.id, agent_acknowledged=False) == SessionStatus.abandoned
+    assert control.record_trainee_end(never_joined.id, agent_acknowledged=False) == SessionStatus.abandoned
     with Session(get_engine()) as db:
         ps = db.get(PracticeSession, never_joined.id)
         assert ps.end_reason == "ended_before_agent_joined" and ps.ended_at is not None
@@ -81,17 +81,17 @@ def test_ending_a_call(fresh_db):
     # The agent answered the end-call RPC: it closes the session itself, nothing changes here.
     _, live = _start(fresh_db, "b")
     _set_status(live.id, SessionStatus.live)
-    assert call_control.record_trainee_end(live.id, agent_acknowledged=True) == SessionStatus.live
+    assert control.record_trainee_end(live.id, agent_acknowledged=True) == SessionStatus.live
 
     # No agent answered: the call is closed so it does not stay live forever.
-    assert call_control.record_trainee_end(live.id, agent_acknowledged=False) == SessionStatus.completed
+    assert control.record_trainee_end(live.id, agent_acknowledged=False) == SessionStatus.completed
     with Session(get_engine()) as db:
         assert db.get(PracticeSession, live.id).end_reason == "trainee_ended_agent_unreachable"
 
     # A closed session is never reopened or changed.
     _set_status(live.id, SessionStatus.failed)
-    assert call_control.record_trainee_end(live.id, agent_acknowledged=False) == SessionStatus.failed
-    assert call_control.record_trainee_end(10_000, agent_acknowledged=False) is None
+    assert control.record_trainee_end(live.id, agent_acknowledged=False) == SessionStatus.failed
+    assert control.record_trainee_end(10_000, agent_acknowledged=False) is None
 
 
 @pytest.fixture
@@ -121,9 +121,9 @@ async def test_retry_resets_a_room_only_when_no_agent_is_in_it(lk_settings):
     finally:
         await lk.aclose()
 
-    assert await call_control.reset_room_without_agent("retry-missing") is False
+    assert await control.reset_room_without_agent("retry-missing") is False
 
-    assert await call_control.reset_room_without_agent("retry-empty") is True
+    assert await control.reset_room_without_agent("retry-empty") is True
     assert not await _room_exists(s, "retry-empty")
 
     token = (
@@ -137,7 +137,7 @@ async def test_retry_resets_a_room_only_when_no_agent_is_in_it(lk_settings):
     agent = rtc.Room()
     await agent.connect(s.lk_url, token)
     try:
-        assert await call_control.reset_room_without_agent("retry-agent") is False
+        assert await control.reset_room_without_agent("retry-agent") is False
         assert await _room_exists(s, "retry-agent")
     finally:
         await agent.disconnect()
@@ -146,11 +146,11 @@ async def test_retry_resets_a_room_only_when_no_agent_is_in_it(lk_settings):
 def test_the_page_shows_the_time_limit_the_agent_applies(monkeypatch):
     snapshot = {"time_limit_minutes": 8}
     get_settings.cache_clear()
-    assert call_control.time_limit_seconds(snapshot) == 480
+    assert control.time_limit_seconds(snapshot) == 480
     monkeypatch.setenv("CALL_MAX_SECONDS", "120")
     get_settings.cache_clear()
     try:
-        assert call_control.time_limit_seconds(snapshot) == 120
-        assert call_control.time_limit_seconds({"time_limit_minutes": 1}) == 60
+        assert control.time_limit_seconds(snapshot) == 120
+        assert control.time_limit_seconds({"time_limit_minutes": 1}) == 60
     finally:
         get_settings.cache_clear()

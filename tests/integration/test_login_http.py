@@ -1,5 +1,5 @@
 """The login, logout and API-token routes and the middleware around the backend, through the real
-Starlette app (`coach_app.api.api`): cookie flags, one-time token hand-over, cross-origin refusals,
+Starlette app (`coach_app.api.routes.api`): cookie flags, one-time token hand-over, cross-origin refusals,
 security headers, what /api/health tells whom, and the websocket's login reference."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ PASSWORD = "http-login-pass-1"
 
 @pytest.fixture
 def client(fresh_db):
-    from coach_app.api import api
+    from coach_app.api.routes import api
 
     make_user(fresh_db, "http-user", "trainee", team="blue", password=PASSWORD)
     make_user(fresh_db, "http-admin", "admin", password=PASSWORD)
@@ -52,7 +52,7 @@ def test_login_sets_an_httponly_samesite_cookie_and_logout_clears_it(client):
 
 
 def test_cookie_is_secure_over_https_or_when_configured(fresh_db, monkeypatch):
-    from coach_app.api import api
+    from coach_app.api.routes import api
 
     make_user(fresh_db, "https-user", password=PASSWORD)
     with TestClient(api, base_url="https://testserver") as c:

@@ -26,7 +26,7 @@ def client(fresh_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     shutil.copy(REPO_ROOT / "personas" / f"{PERSONA}.yaml", d)
     monkeypatch.setenv("PERSONAS_DIR", str(d))
     get_settings.cache_clear()
-    from coach_app.api import api
+    from coach_app.api.routes import api
 
     with TestClient(api) as c:
         yield c

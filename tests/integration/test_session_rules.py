@@ -14,7 +14,7 @@ from coach_app.auth import access
 from coach_app.auth.tokens import create_api_token
 from coach_app.db import make_engine
 from coach_app.models import PracticeSession, SessionStatus
-from coach_app.sessions import REPLACED
+from coach_app.calls.start import REPLACED
 from coach_app.settings import REPO_ROOT, get_settings
 from tests.support.auth import make_user
 
@@ -31,7 +31,7 @@ def client(fresh_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("PERSONAS_DIR", str(d))
     monkeypatch.setenv("SESSION_STARTS_PER_HOUR", "4")
     get_settings.cache_clear()
-    from coach_app.api import api
+    from coach_app.api.routes import api
 
     with TestClient(api) as c:
         yield c
@@ -136,7 +136,7 @@ def test_concurrent_starts_leave_one_open_session(client, fresh_db):
 
     from sqlmodel import select
 
-    from coach_app import sessions
+    from coach_app.calls.start import begin_session
 
     user, _ = person(fresh_db, "tina")
     errors: list[BaseException] = []
@@ -144,7 +144,7 @@ def test_concurrent_starts_leave_one_open_session(client, fresh_db):
     def start(persona_id: str) -> None:
         try:
             with Session(make_engine(fresh_db), expire_on_commit=False) as db:
-                sessions.begin_session(db, user, persona_id)
+                begin_session(db, user, persona_id)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from coach_app.db import make_engine
 from coach_app.models import PracticeSession, SessionStatus, utcnow
-from coach_app.session_sweep import AGENT_LOST, OrphanSweeper
+from coach_app.calls.sweep import AGENT_LOST, OrphanSweeper
 
 
 def _session(db: Session, room: str, status: SessionStatus) -> int:

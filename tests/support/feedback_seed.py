@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from coach_app.models import PracticeSession, SessionStatus, Speaker, Turn
-from coach_app.personas import get_persona
+from coach_app.personas.catalogue import get_persona
 
 
 def T(seq: int, speaker: str, start: float, end: float, text: str, e2e: float | None = None, **metrics: Any) -> dict:

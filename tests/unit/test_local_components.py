@@ -8,8 +8,8 @@ from agent.local.llm import ScriptedPersonaLLM
 from agent.local.stt import WhisperSTT
 from agent.local.tts import LocalTTS
 from agent.providers import build_components
-from coach_app.personas import get_persona
-from coach_app.provider_choice import ProviderConfigError, describe
+from coach_app.personas.catalogue import get_persona
+from coach_app.calls.providers import ProviderConfigError, describe
 from coach_app.settings import Settings
 from tests.support.procs import free_port
 from tests.support.provider_standin import running_standin

@@ -4,8 +4,8 @@ import pytest
 from livekit.agents import Agent, AgentSession, llm
 
 from agent.local.llm import SCRIPT_MODEL, ScriptedPersonaLLM, build_local_llm, probe_server
-from coach_app.persona_prompt import build_instructions
-from coach_app.personas import get_persona
+from coach_app.personas.prompt import build_instructions
+from coach_app.personas.catalogue import get_persona
 from coach_app.settings import Settings
 from tests.support.procs import free_port
 from tests.support.provider_standin import Script, running_standin

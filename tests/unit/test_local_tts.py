@@ -6,7 +6,7 @@ import pytest
 from livekit.agents import APIConnectionError
 
 from agent.local.tts import SAMPLE_RATE, LocalTTS, espeak_languages, pick_voice
-from coach_app.provider_choice import ProviderConfigError, VoiceChoice
+from coach_app.calls.providers import ProviderConfigError, VoiceChoice
 from coach_app.settings import Settings
 from tests.support.local_speech import rms, word_error_rate
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coach_app.personas import get_catalogue, get_persona, load_catalogue
+from coach_app.personas.catalogue import get_catalogue, get_persona, load_catalogue
 from coach_app.settings import REPO_ROOT
 
 VALID = yaml.safe_load((REPO_ROOT / "personas" / "billing-dispute-gold.yaml").read_text())

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from coach_app.personas import load_catalogue
+from coach_app.personas.catalogue import load_catalogue
 from coach_app.settings import REPO_ROOT
 
 SHIPPED = REPO_ROOT / "personas"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from coach_app.provider_choice import (
+from coach_app.calls.providers import (
     ProviderConfigError,
     VoiceChoice,
     choose_local_voice,

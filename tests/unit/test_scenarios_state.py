@@ -1,6 +1,6 @@
 """What the catalogue shows about personas: card fields, search text, the unavailable note."""
 
-from coach_app.personas import load_catalogue
+from coach_app.personas.catalogue import load_catalogue
 from coach_app.settings import REPO_ROOT
 from coach_app.state.scenarios import card_for, unavailable_text
 

@@ -3,7 +3,7 @@
 import pytest
 
 from agent.local.script_engine import ScriptedPersona, reply_for, speakable_fact
-from coach_app.personas import get_catalogue, get_persona
+from coach_app.personas.catalogue import get_catalogue, get_persona
 
 
 @pytest.fixture
