@@ -1,8 +1,8 @@
 """Server-side cost of the feedback page (800-turn session) and the review table (10,000 sessions).
 
 Everything runs in-process against a throwaway SQLite database: the same query and state-filling
-functions the Reflex handlers call (`report.feedback_page_data`, `FeedbackState._fill`,
-`report.list_sessions`, `report.all_sessions` + `report.sessions_csv`, `report.trends`), without the
+functions the Reflex handlers call (`page_data.feedback_page_data`, `FeedbackState._fill`,
+`table.list_sessions`, `table.all_sessions` + `export.sessions_csv`, `trends.trends`), without the
 websocket and browser rendering.
 """
 
@@ -88,9 +88,9 @@ def bench_feedback_page(rng: random.Random) -> tuple[str, dict[str, Any]]:
     from sqlmodel import Session
 
     from coach_app.db import get_engine
-    from coach_app.feedback import report
     from coach_app.feedback.analytics import compute_analytics, turn_data
     from coach_app.feedback.judge import check_answer
+    from coach_app.feedback.page_data import feedback_page_data
     from coach_app.models import Feedback, PracticeSession, SessionStatus, Speaker, Turn
     from coach_app.personas.catalogue import get_persona
     from coach_app.state.feedback import FeedbackState
@@ -139,7 +139,7 @@ def bench_feedback_page(rng: random.Random) -> tuple[str, dict[str, Any]]:
 
     def page_data():
         with Session(get_engine(), expire_on_commit=False) as db:
-            return report.feedback_page_data(db, db.get(PracticeSession, ps.id), viewer_id=trainees[0].id)
+            return feedback_page_data(db, db.get(PracticeSession, ps.id), viewer_id=trainees[0].id)
 
     data = page_data()
     t_data = _timeit(page_data)
@@ -208,8 +208,9 @@ def bench_review(rng: random.Random) -> str:
     from sqlmodel import Session
 
     from coach_app.db import get_engine
-    from coach_app.feedback import report
-    from coach_app.feedback.report import SessionFilters
+    from coach_app.review import export, table
+    from coach_app.review import trends as trend_data
+    from coach_app.review.table import SessionFilters
     from coach_app.state.review import _rows
 
     with Session(get_engine(), expire_on_commit=False) as db:
@@ -224,7 +225,7 @@ def bench_review(rng: random.Random) -> str:
 
         def go():
             with Session(get_engine(), expire_on_commit=False) as db:
-                pg = report.list_sessions(db, user, filters, **kw)
+                pg = table.list_sessions(db, user, filters, **kw)
             _rows(pg)  # state conversion, as ReviewState does
             return pg
 
@@ -250,22 +251,22 @@ def bench_review(rng: random.Random) -> str:
 
     def csv_all():
         with Session(get_engine(), expire_on_commit=False) as db:
-            return report.sessions_csv(report.all_sessions(db, admin))
+            return export.sessions_csv(table.all_sessions(db, admin))
 
     def options():
         with Session(get_engine(), expire_on_commit=False) as db:
-            return report.filter_options(db, manager)
+            return table.filter_options(db, manager)
 
     busiest = trainees[0]
 
     def trends():
         with Session(get_engine(), expire_on_commit=False) as db:
-            return report.trends(db, manager, busiest.id)
+            return trend_data.trends(db, manager, busiest.id)
 
     size = len(csv_all().encode())
     rows.append(_row("CSV export of all 10,000 (admin)", _timeit(csv_all, 5), f"{size / 1024:.0f} KiB"))
     rows.append(_row("filter choices (personas, trainees)", _timeit(options), ""))
-    rows.append(_row(f"trends for one trainee (newest {report.TREND_SESSIONS} sessions)", _timeit(trends), ""))
+    rows.append(_row(f"trends for one trainee (newest {trend_data.TREND_SESSIONS} sessions)", _timeit(trends), ""))
     return "\n".join(rows) + f"\n\nSeeding {N_SESSIONS:,} sessions + evaluations took {seed_s:.1f} s (not part of any timing)."
 
 
@@ -289,12 +290,12 @@ Browser rendering and the websocket are not included.
 
 - **Feedback page**: one session with {N_TURNS} turns (alternating persona/trainee, 5-30 words each,
   latency metrics on persona turns), its analytics, 5 objectives with verified quotes, history and cost.
-  Timed: `report.feedback_page_data` (every DB read the page's loader does) and `FeedbackState._fill`
+  Timed: `page_data.feedback_page_data` (every DB read the page's loader does) and `FeedbackState._fill`
   (turning that data into the state's vars), which is what `FeedbackState.load` runs after its
   access check. Evaluation-time work (analytics, quote verification) is shown separately.
 - **Review table**: {N_SESSIONS:,} sessions over {N_TEAMS} teams x {TRAINEES_PER_TEAM} trainees and all
   shipped personas, each with one evaluation (1 in 12 unscored) and 1 in 10 with a manager override.
-  Timed: `report.list_sessions` (count + one page of 25 rows, with the effective score computed from
+  Timed: `table.list_sessions` (count + one page of 25 rows, with the effective score computed from
   the newest evaluation and override per session) plus the conversion to `SessionRowView` that
   `ReviewState` does, for several sorts and filters, as an admin (all 10,000) and as a manager
   (their team, about 2,000). Also the CSV export of everything, the filter choices and a trend query.

@@ -18,9 +18,12 @@ import reflex as rx
 
 from coach_app.auth import access
 from coach_app.db import session_scope
-from coach_app.feedback import report
+from coach_app.clock import utc
+from coach_app.feedback.page_data import feedback_page_data
+from coach_app.feedback.score import score_text
+from coach_app.review.actions import ReviewInputError, add_comment, override_score
 from coach_app.feedback.evaluate import evaluate_session, latest_feedback
-from coach_app.models import PracticeSession, SessionStatus
+from coach_app.models import ENDED_STATUSES, PracticeSession, SessionStatus
 from coach_app.state.auth import AuthState
 
 logger = logging.getLogger("coach.feedback")
@@ -30,7 +33,6 @@ WATCH_LIMIT_SECONDS = 600  # stop following after this long with nothing new (ca
 WATCH_MAX_SECONDS = 3 * 3600  # and in any case after this long (a call left open for hours)
 # After a call ends the agent evaluates it; if nothing has started after this long, the page does.
 AUTO_EVALUATE_AFTER = timedelta(seconds=20)
-ENDED = (SessionStatus.completed, SessionStatus.abandoned, SessionStatus.failed)
 # Page states that change without the viewer doing anything: the page keeps polling in these.
 WATCHED = ("call_open", "waiting", "running")
 
@@ -261,7 +263,7 @@ class FeedbackState(rx.State):
                 self.page_error = f"There is no session {sid} that you can see."
                 return False
             self.can_manage = access.can_manage_session(user, ps)
-            data = report.feedback_page_data(db, ps, viewer_id=user.id)
+            data = feedback_page_data(db, ps, viewer_id=user.id)
             fb = latest_feedback(db, sid)
             self._signature_seen = _signature(ps, fb)
             self.injection_flags = [
@@ -269,7 +271,7 @@ class FeedbackState(rx.State):
                          excerpt=str(f.get("excerpt", "")))
                 for f in ((fb.injection_flags or []) if fb is not None and self.can_manage else [])
             ]
-            if data["evaluation"]["status"] == "none" and ps.status in ENDED:
+            if data["evaluation"]["status"] == "none" and ps.status in ENDED_STATUSES:
                 data["evaluation"]["status"] = "waiting"
             elif data["evaluation"]["status"] == "none":
                 data["evaluation"]["status"] = "call_open"
@@ -318,11 +320,11 @@ class FeedbackState(rx.State):
                 ps = db.get(PracticeSession, sid)
                 fb = latest_feedback(db, sid)
                 signature = _signature(ps, fb)
-                if ps is not None and ps.status not in ENDED:
+                if ps is not None and ps.status not in ENDED_STATUSES:
                     deadline = loop.time() + WATCH_LIMIT_SECONDS  # a live call may last a while
                 start_auto = False
-                if fb is None and ps is not None and ps.status in ENDED:
-                    ended = report._utc(ps.ended_at) or report._utc(ps.created_at)
+                if fb is None and ps is not None and ps.status in ENDED_STATUSES:
+                    ended = utc(ps.ended_at) or utc(ps.created_at)
                     start_auto = ended < datetime.now(timezone.utc) - AUTO_EVALUATE_AFTER
             if start_auto:
                 # The agent did not evaluate this call (it may have crashed): do it here.
@@ -370,8 +372,8 @@ class FeedbackState(rx.State):
             if ps is None:
                 return
             try:
-                report.add_comment(db, user, ps, self.comment_draft)
-            except report.ReviewInputError as exc:
+                add_comment(db, user, ps, self.comment_draft)
+            except ReviewInputError as exc:
                 self.action_error = str(exc)
                 return
         self.comment_draft = ""
@@ -387,13 +389,13 @@ class FeedbackState(rx.State):
             if ps is None:
                 return
             try:
-                ra = report.override_score(db, user, ps, self.override_draft, self.override_reason)
-            except report.ReviewInputError as exc:
+                ra = override_score(db, user, ps, self.override_draft, self.override_reason)
+            except ReviewInputError as exc:
                 self.action_error = str(exc)
                 return
         self.override_draft = ""
         self.override_reason = ""
-        self.action_message = f"Score set to {report.score_text(ra.new_score)} (was {report.score_text(ra.old_score)})."
+        self.action_message = f"Score set to {score_text(ra.new_score)} (was {score_text(ra.old_score)})."
         self._refresh(user)
 
     @rx.event(background=True)
@@ -406,7 +408,7 @@ class FeedbackState(rx.State):
                 ps = self._manageable(user, db)
                 if ps is None:
                     return
-                if ps.status not in ENDED:
+                if ps.status not in ENDED_STATUSES:
                     self.action_error = "The call has not ended yet; evaluate it when it is over."
                     return
             self.eval_status = "running"

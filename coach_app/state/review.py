@@ -19,7 +19,9 @@ from sqlmodel import select
 
 from coach_app.auth import access
 from coach_app.db import session_scope
-from coach_app.feedback import report
+from coach_app.feedback.page_data import user_label
+from coach_app.review import export, table
+from coach_app.review import trends as trend_data
 from coach_app.models import SessionStatus, User
 from coach_app.state.auth import AuthState
 
@@ -55,7 +57,7 @@ class Option:
     label: str = ""
 
 
-def _rows(page: report.SessionPage) -> list[SessionRowView]:
+def _rows(page: table.SessionPage) -> list[SessionRowView]:
     return [SessionRowView(**r.as_display()) for r in page.rows]
 
 
@@ -98,18 +100,18 @@ class SessionTableState(rx.State, mixin=True):
         """The logged-in user allowed to see this table (sets `page_error` otherwise)."""
         raise NotImplementedError
 
-    def _filters(self) -> report.SessionFilters:
+    def _filters(self) -> table.SessionFilters:
         raise NotImplementedError
 
     def _query(self, user: User) -> None:
         with session_scope() as db:
-            pg = report.list_sessions(db, user, self._filters(), self.sort, self.desc, self.page)
+            pg = table.list_sessions(db, user, self._filters(), self.sort, self.desc, self.page)
         self.rows = _rows(pg)
         self.total, self.page, self.pages = pg.total, pg.page, pg.pages
 
     @rx.event
     async def sort_by(self, key: str):
-        if key not in report.SORT_KEYS:
+        if key not in table.SORT_KEYS:
             return
         user = await self._viewer()
         if user is None:
@@ -157,12 +159,12 @@ class ReviewState(SessionTableState, rx.State):
             self.rows = []
         return user
 
-    def _filters(self) -> report.SessionFilters:
-        return report.SessionFilters(
+    def _filters(self) -> table.SessionFilters:
+        return table.SessionFilters(
             search=self.search,
             persona_id="" if self.persona == ALL else self.persona,
             status="" if self.status not in STATUSES else self.status,
-            result="" if self.result not in report.RESULTS else self.result,
+            result="" if self.result not in table.RESULTS else self.result,
             trainee_id=int(self.trainee_filter) if self.trainee_filter.isdigit() else None,
             date_from=_parse_date(self.date_from),
             date_to=_parse_date(self.date_to),
@@ -180,7 +182,7 @@ class ReviewState(SessionTableState, rx.State):
         if user is None:
             return
         with session_scope() as db:
-            opts = report.filter_options(db, user)
+            opts = table.filter_options(db, user)
         self.persona_options = [Option(**o) for o in opts["personas"]]
         self.trainee_options = [Option(**o) for o in opts["trainees"]]
         self._query(user)
@@ -240,8 +242,8 @@ class ReviewState(SessionTableState, rx.State):
         if user is None:
             return
         with session_scope() as db:
-            rows = report.all_sessions(db, user, self._filters(), self.sort, self.desc)
-        return rx.download(data=report.sessions_csv(rows), filename="coach-sessions.csv", mime_type="text/csv")
+            rows = table.all_sessions(db, user, self._filters(), self.sort, self.desc)
+        return rx.download(data=export.sessions_csv(rows), filename="coach-sessions.csv", mime_type="text/csv")
 
 
 def trainee_id_from_path(path: str) -> int | None:
@@ -259,8 +261,8 @@ class TraineeReviewState(SessionTableState, rx.State):
     async def _viewer(self) -> User | None:
         return await _manager(self)
 
-    def _filters(self) -> report.SessionFilters:
-        return report.SessionFilters(trainee_id=self.trainee_id)
+    def _filters(self) -> table.SessionFilters:
+        return table.SessionFilters(trainee_id=self.trainee_id)
 
     @rx.event
     async def load(self):
@@ -279,9 +281,9 @@ class TraineeReviewState(SessionTableState, rx.State):
                 self.page_error = f"There is no trainee {tid or ''} that you can review.".replace("  ", " ")
                 return
             self.trainee_id = trainee.id
-            self.trainee_name = report.user_label(trainee)
+            self.trainee_name = user_label(trainee)
             self.trainee_team = trainee.team or ""
-            overall, trends = report.trends(db, user, trainee.id)
+            overall, trends = trend_data.trends(db, user, trainee.id)
         self.overall_trend = overall
         self.trends = [TrendView(t.id, t.description, t.points) for t in trends]
         self._query(user)
@@ -301,8 +303,8 @@ class MySessionsState(SessionTableState, rx.State):
         self._user_id = user.id if user else 0
         return user
 
-    def _filters(self) -> report.SessionFilters:
-        return report.SessionFilters(trainee_id=self._user_id)
+    def _filters(self) -> table.SessionFilters:
+        return table.SessionFilters(trainee_id=self._user_id)
 
     @rx.event
     async def load(self):
@@ -314,7 +316,7 @@ class MySessionsState(SessionTableState, rx.State):
             self.rows, self.trends, self.overall_trend = [], [], []
             return
         with session_scope() as db:
-            overall, trends = report.trends(db, user, user.id)
+            overall, trends = trend_data.trends(db, user, user.id)
         self.overall_trend = overall
         self.trends = [TrendView(t.id, t.description, t.points) for t in trends]
         self._query(user)

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from coach_app.db import make_engine
 from coach_app.feedback.evaluate import evaluate_session
-from coach_app.feedback.report import score_text
+from coach_app.feedback.score import score_text
 from coach_app.models import Feedback, PracticeSession, ReviewAction
 from coach_app.settings import Settings
 from tests.support.auth import login, make_user

@@ -8,8 +8,11 @@ import pytest
 from sqlmodel import Session, select
 
 from coach_app.db import get_engine, migrate
-from coach_app.feedback import report
-from coach_app.feedback.report import ReviewInputError, SessionFilters
+from coach_app.feedback import page_data, score
+from coach_app.review import actions, export, table
+from coach_app.review import trends as trend_data
+from coach_app.review.actions import ReviewInputError
+from coach_app.review.table import SessionFilters
 from coach_app.models import PracticeSession, ReviewAction
 from coach_app.settings import Settings, get_settings
 from tests.support.auth import make_user
@@ -63,30 +66,30 @@ def expected_score(i):
 def test_managers_see_their_team_admins_everything_trainees_their_own(world):
     users, ids = world
     with db() as s:
-        assert report.list_sessions(s, users["mona"]).total == 20  # tina + ted
-        assert report.list_sessions(s, users["ada"]).total == 30
-        mine = report.list_sessions(s, users["tina"])
+        assert table.list_sessions(s, users["mona"]).total == 20  # tina + ted
+        assert table.list_sessions(s, users["ada"]).total == 30
+        mine = table.list_sessions(s, users["tina"])
         assert mine.total == 10 and {r.trainee for r in mine.rows} == {"Tina"}
-        assert report.list_sessions(s, None).total == 0
+        assert table.list_sessions(s, None).total == 0
 
 
 def test_paging_is_stable_and_complete(world):
     users, ids = world
     with db() as s:
-        pages = [report.list_sessions(s, users["ada"], page=p, page_size=7) for p in (1, 2, 3, 4, 5)]
+        pages = [table.list_sessions(s, users["ada"], page=p, page_size=7) for p in (1, 2, 3, 4, 5)]
     assert [len(p.rows) for p in pages] == [7, 7, 7, 7, 2]
     assert pages[0].pages == 5
     seen = [r.session_id for p in pages for r in p.rows]
     assert seen == sorted(ids, reverse=True)  # newest first, every session exactly once
     with db() as s:
-        assert report.list_sessions(s, users["ada"], page=99, page_size=7).page == 5
+        assert table.list_sessions(s, users["ada"], page=99, page_size=7).page == 5
 
 
 def test_sort_by_score_puts_unscored_last_both_ways(world):
     users, ids = world
     with db() as s:
-        desc = report.all_sessions(s, users["ada"], sort="score", desc=True)
-        asc = report.all_sessions(s, users["ada"], sort="score", desc=False)
+        desc = table.all_sessions(s, users["ada"], sort="score", desc=True)
+        asc = table.all_sessions(s, users["ada"], sort="score", desc=False)
     scores = [expected_score(i) for i in range(30)]
     known = sorted(x for x in scores if x is not None)
     assert [r.score for r in desc] == known[::-1] + [None, None, None]
@@ -96,9 +99,9 @@ def test_sort_by_score_puts_unscored_last_both_ways(world):
 def test_sort_by_trainee_and_duration(world):
     users, _ = world
     with db() as s:
-        rows = report.all_sessions(s, users["ada"], sort="trainee", desc=False)
+        rows = table.all_sessions(s, users["ada"], sort="trainee", desc=False)
         assert [r.trainee for r in rows][::10] == ["bob", "ted", "Tina"]
-        rows = report.all_sessions(s, users["ada"], sort="duration", desc=True)
+        rows = table.all_sessions(s, users["ada"], sort="duration", desc=True)
         assert rows[0].duration_seconds == pytest.approx(57.0, abs=0.01)  # every seeded call lasts 57 s
 
 
@@ -107,7 +110,7 @@ def test_filters(world):
     mona = users["mona"]
     with db() as s:
         def total(**kw):
-            return report.list_sessions(s, mona, SessionFilters(**kw)).total
+            return table.list_sessions(s, mona, SessionFilters(**kw)).total
 
         assert total(search="tin") == 10
         assert total(search="BILLING") == len([i for i in range(30) if i % 4 == 0 and i % 3 != 2])
@@ -128,30 +131,30 @@ def test_override_is_recorded_with_old_and_new_and_becomes_the_score(small):
     mona, tina, sid = small
     with db() as s:
         ps = s.get(PracticeSession, sid)
-        ra = report.override_score(s, mona, ps, "82.5", "Judge missed the refund.")
+        ra = actions.override_score(s, mona, ps, "82.5", "Judge missed the refund.")
         assert (ra.kind, ra.old_score, ra.new_score, ra.actor_id, ra.comment) == (
             "override", 37.0, 82.5, mona.id, "Judge missed the refund.")
         assert ra.created_at is not None
-        [row] = report.all_sessions(s, mona)
+        [row] = table.all_sessions(s, mona)
         assert (row.score, row.overridden, row.machine_score, row.passed) == (82.5, True, 37.0, True)
-        assert report.list_sessions(s, mona, SessionFilters(result="passed")).total == 1
-        report.override_score(s, mona, ps, 50)
+        assert table.list_sessions(s, mona, SessionFilters(result="passed")).total == 1
+        actions.override_score(s, mona, ps, 50)
         history = s.exec(select(ReviewAction).where(ReviewAction.session_id == sid).order_by(ReviewAction.id)).all()
         assert [(a.old_score, a.new_score) for a in history] == [(37.0, 82.5), (82.5, 50.0)]
-        assert report.list_sessions(s, mona, SessionFilters(result="passed")).total == 0
+        assert table.list_sessions(s, mona, SessionFilters(result="passed")).total == 0
 
 
 def test_a_newer_evaluation_replaces_an_older_override(small):
     mona, tina, sid = small
     with db() as s:
         ps = s.get(PracticeSession, sid)
-        report.override_score(s, mona, ps, 90)
-        assert report.current_score(s, ps) == 90.0
+        actions.override_score(s, mona, ps, 90)
+        assert score.current_score(s, ps) == 90.0
         seed_feedback(s, ps, None, created_at=datetime.now(timezone.utc) + timedelta(seconds=5))
-        assert report.current_score(s, ps) == 90.0  # an unscored (or failed) re-run keeps the manager's score
+        assert score.current_score(s, ps) == 90.0  # an unscored (or failed) re-run keeps the manager's score
         seed_feedback(s, ps, 55.0, created_at=datetime.now(timezone.utc) + timedelta(seconds=10))
-        assert report.current_score(s, ps) == 55.0
-        [row] = report.all_sessions(s, mona)
+        assert score.current_score(s, ps) == 55.0
+        [row] = table.all_sessions(s, mona)
         assert (row.score, row.overridden) == (55.0, False)
 
 
@@ -160,7 +163,7 @@ def test_a_newer_evaluation_replaces_an_older_override(small):
 def test_bad_override_values_are_refused(small, raw, message):
     mona, tina, sid = small
     with db() as s, pytest.raises(ReviewInputError, match=message):
-        report.override_score(s, mona, s.get(PracticeSession, sid), raw)
+        actions.override_score(s, mona, s.get(PracticeSession, sid), raw)
 
 
 def test_comments_are_required_and_limited(small):
@@ -168,30 +171,30 @@ def test_comments_are_required_and_limited(small):
     with db() as s:
         ps = s.get(PracticeSession, sid)
         with pytest.raises(ReviewInputError, match="cannot be empty"):
-            report.add_comment(s, mona, ps, "   ")
+            actions.add_comment(s, mona, ps, "   ")
         with pytest.raises(ReviewInputError, match="too long"):
-            report.add_comment(s, mona, ps, "x" * 4001)
-        ra = report.add_comment(s, mona, ps, "  Great empathy.  ")
+            actions.add_comment(s, mona, ps, "x" * 4001)
+        ra = actions.add_comment(s, mona, ps, "  Great empathy.  ")
         assert (ra.kind, ra.comment, ra.old_score, ra.new_score) == ("comment", "Great empathy.", None, None)
 
 
 def test_csv_has_the_filtered_rows_and_neutralises_formulas(world):
     users, ids = world
     with db() as s:
-        rows = report.all_sessions(s, users["mona"], SessionFilters(trainee_id=users["tina"].id), sort="date", desc=False)
-    text = report.sessions_csv(rows)
+        rows = table.all_sessions(s, users["mona"], SessionFilters(trainee_id=users["tina"].id), sort="date", desc=False)
+    text = export.sessions_csv(rows)
     parsed = list(csv.DictReader(io.StringIO(text)))
     assert [int(r["session_id"]) for r in parsed] == [ids[i] for i in range(0, 30, 3)]
     assert parsed[1]["trainee"] == "Tina" and parsed[1]["score"] == "10"  # i=3: 111 % 101
     assert parsed[1]["result"] == "not passed" and parsed[1]["date_utc"] == "2026-01-01 12:00"
-    assert report._csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert export._csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
 
 
 def test_trends_per_objective_oldest_first(world):
     users, ids = world
     with db() as s:
-        overall, trends = report.trends(s, users["mona"], users["tina"].id)
-        none_for_bob = report.trends(s, users["mona"], users["bob"].id)
+        overall, trends = trend_data.trends(s, users["mona"], users["tina"].id)
+        none_for_bob = trend_data.trends(s, users["mona"], users["bob"].id)
     tina = [i for i in range(30) if i % 3 == 0 and expected_score(i) is not None]
     assert [p["score"] for p in overall] == [expected_score(i) for i in tina]
     assert [p["session_id"] for p in overall] == [ids[i] for i in tina]
@@ -214,11 +217,11 @@ def test_feedback_page_data_with_cost_quotes_and_history(small):
 
         flag_modified(fb, "objectives")
         s.commit()
-        report.add_comment(s, mona, ps, "Well done.")
+        actions.add_comment(s, mona, ps, "Well done.")
         settings = Settings(price_stt_per_audio_hour=0.04, price_llm_per_million_input_tokens=0.5,
                             price_llm_per_million_output_tokens=1.0, price_tts_per_thousand_characters=0.1)
-        data = report.feedback_page_data(s, s.get(PracticeSession, ps.id), settings, viewer_id=mona.id)
-        mine = report.feedback_page_data(s, s.get(PracticeSession, ps.id), settings, viewer_id=tina.id)
+        data = page_data.feedback_page_data(s, s.get(PracticeSession, ps.id), settings, viewer_id=mona.id)
+        mine = page_data.feedback_page_data(s, s.get(PracticeSession, ps.id), settings, viewer_id=tina.id)
     assert data["session"]["trainee"] == "Tina" and data["session"]["duration"] == "0:57"
     assert data["evaluation"]["score"] == "80" and data["evaluation"]["passed"] is True
     assert data["objectives"][0]["quotes"] == [{"text": "That's our mistake", "seq": 1, "href": "#turn-1",

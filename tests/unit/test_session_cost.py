@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coach_app.feedback.report import session_cost
+from coach_app.feedback.cost import session_cost
 from coach_app.models import PracticeSession
 from coach_app.calls.providers import resolve_providers
 from coach_app.settings import Settings
