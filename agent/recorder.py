@@ -21,21 +21,12 @@ from livekit.agents.voice.events import CloseReason
 from sqlmodel import Session
 
 from coach_app.db import get_engine
-from coach_app.models import PracticeSession, SessionStatus, Speaker, Turn
+from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus, Speaker, Turn
 from coach_app.textlimits import TURN_TEXT_MAX
 
 logger = logging.getLogger("coach.agent.recorder")
 
 ERROR_TEXT_MAX = 4000
-OPEN_STATUSES = (SessionStatus.created, SessionStatus.live)
-
-# Why a call ended (PracticeSession.end_reason).
-TRAINEE_ENDED = "trainee_ended"  # the End button (end-call RPC)
-TIME_LIMIT = "time_limit"  # the persona said goodbye at the time limit
-TRAINEE_LEFT = "trainee_left"  # disconnected without ending (tab closed, network lost)
-PROVIDER_ERROR = "provider_error"  # too many provider failures in a row
-AGENT_ERROR = "agent_error"  # a bug or crash in the agent
-AGENT_SHUTDOWN = "agent_shutdown"  # the worker was stopped during the call
 
 
 # --- pure helpers (unit-tested) ------------------------------------------------------------------
@@ -91,14 +82,14 @@ def outcome(requested_end: str | None, close_reason: CloseReason | None) -> tupl
     if requested_end is not None:
         return SessionStatus.completed, requested_end
     if close_reason == CloseReason.PARTICIPANT_DISCONNECTED:
-        return SessionStatus.abandoned, TRAINEE_LEFT
+        return SessionStatus.abandoned, EndReason.trainee_left
     if close_reason == CloseReason.ERROR:
-        return SessionStatus.failed, PROVIDER_ERROR
+        return SessionStatus.failed, EndReason.provider_error
     if close_reason == CloseReason.JOB_SHUTDOWN:
-        return SessionStatus.failed, AGENT_SHUTDOWN
+        return SessionStatus.failed, EndReason.agent_shutdown
     if close_reason in (CloseReason.USER_INITIATED, CloseReason.TASK_COMPLETED):
-        return SessionStatus.completed, "ended"
-    return SessionStatus.failed, AGENT_ERROR
+        return SessionStatus.completed, EndReason.ended
+    return SessionStatus.failed, EndReason.agent_error
 
 
 # --- the recorder ----------------------------------------------------------------------------------

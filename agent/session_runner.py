@@ -26,9 +26,11 @@ from sqlmodel import Session, select
 from agent.chat_input import ChatInput
 from agent.persona_agent import TIME_UP_INSTRUCTIONS, PersonaAgent, breaking_up_line
 from agent.providers import build_components, connect_options
-from agent.recorder import AGENT_ERROR, TIME_LIMIT, TRAINEE_ENDED, CallRecorder
+from agent.recorder import CallRecorder
 from coach_app.db import get_engine
-from coach_app.models import PracticeSession, SessionStatus, Turn, User
+from coach_app.calls.control import time_limit_seconds
+from coach_app.clock import utc
+from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus, Turn, User
 from coach_app.personas.schema import Persona
 from coach_app.personas.catalogue import get_persona
 from coach_app.calls.providers import ProviderConfigError
@@ -63,7 +65,7 @@ async def run_session(ctx: JobContext) -> None:
     except ProviderConfigError as exc:
         logger.error("session %s cannot start: %s", session_id, exc)
         recorder.record_error("config", str(exc))
-        recorder.finish(None, status=SessionStatus.failed, end_reason="provider_config")
+        recorder.finish(None, status=SessionStatus.failed, end_reason=EndReason.provider_config)
         ctx.shutdown(reason="provider configuration")
         return
 
@@ -112,7 +114,7 @@ async def run_session(ctx: JobContext) -> None:
                            session_id, log_safe(data.caller_identity))
             raise rtc.RpcError(rtc.RpcError.ErrorCode.APPLICATION_ERROR, "only the session's trainee can end this call")
         logger.info("session %s: the trainee pressed End", session_id)
-        recorder.request_end(TRAINEE_ENDED)
+        recorder.request_end(EndReason.trainee_ended)
         # Answer first, then close (the trainee disconnects right after the answer).
         asyncio.get_running_loop().call_later(0.1, lambda: session.shutdown(drain=False))
         return "ok"
@@ -135,7 +137,7 @@ async def run_session(ctx: JobContext) -> None:
     except Exception as exc:
         logger.exception("session %s failed to start", session_id)
         recorder.record_error("start", f"{type(exc).__name__}: {exc}")
-        recorder.finish(None, status=SessionStatus.failed, end_reason=AGENT_ERROR)
+        recorder.finish(None, status=SessionStatus.failed, end_reason=EndReason.agent_error)
         ctx.shutdown(reason="start failed")
         return
 
@@ -156,25 +158,16 @@ def turn_handling(settings: Settings) -> TurnHandlingOptions:
     }
 
 
-def time_limit_seconds(persona: Persona, settings: Settings) -> int:
-    limit = persona.time_limit_minutes * 60
-    return min(limit, settings.call_max_seconds) if settings.call_max_seconds else limit
-
-
 def load_call(session_id: int) -> tuple[Persona, int, float | None, str] | None:
     """The frozen persona, the last recorded turn number, the call's start time (for an agent
     that rejoins a live call) and the trainee's room identity; None when the session is unknown
     or already over."""
     with Session(get_engine()) as db:
         ps = db.get(PracticeSession, session_id)
-        if ps is None or ps.status not in (SessionStatus.created, SessionStatus.live):
+        if ps is None or ps.status not in OPEN_STATUSES:
             return None
         last_seq = db.exec(select(func.max(Turn.seq)).where(Turn.session_id == session_id)).one() or 0
-        t0 = ps.started_at.timestamp() if ps.status == SessionStatus.live and ps.started_at else None
-        if t0 is not None and ps.started_at.tzinfo is None:  # SQLite returns naive UTC
-            from datetime import timezone
-
-            t0 = ps.started_at.replace(tzinfo=timezone.utc).timestamp()
+        t0 = utc(ps.started_at).timestamp() if ps.status == SessionStatus.live and ps.started_at else None
         try:
             persona = Persona.model_validate(ps.persona_snapshot)
         except ValidationError:
@@ -196,7 +189,7 @@ async def _end_at_time_limit(ctx: JobContext, session: AgentSession, recorder: C
     """At the time limit the persona says a short goodbye in character, then the call closes."""
     await asyncio.sleep(max(0.0, delay))
     logger.info("session %s reached its time limit", recorder.session_id)
-    recorder.request_end(TIME_LIMIT)
+    recorder.request_end(EndReason.time_limit)
     try:
         handle = session.generate_reply(instructions=TIME_UP_INSTRUCTIONS, allow_interruptions=False)
         await asyncio.wait_for(handle.wait_for_playout(), GOODBYE_TIMEOUT_S)

@@ -32,6 +32,31 @@ class SessionStatus(str, enum.Enum):
     failed = "failed"
 
 
+# A persona without its own pass mark uses this one (also the pass line on the trend charts).
+PASS_MARK_DEFAULT = 70.0
+
+
+class FeedbackStatus(enum.StrEnum):
+    """`Feedback.status`: an evaluation is pending -> running -> done | failed.
+
+    `stale` is never stored: a pending or running row older than `feedback.evaluate.STALE_AFTER`
+    (its process died) is shown as stale, on the feedback page and in the sessions tables alike.
+    """
+
+    pending = "pending"
+    running = "running"
+    done = "done"
+    failed = "failed"
+    stale = "stale"
+
+
+class ReviewKind(enum.StrEnum):
+    """`ReviewAction.kind`: a manager's comment or score override."""
+
+    comment = "comment"
+    override = "override"
+
+
 class Speaker(str, enum.Enum):
     trainee = "trainee"
     persona = "persona"
@@ -147,11 +172,11 @@ class Feedback(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="practice_sessions.id", index=True)
-    status: str = Field(default="pending", max_length=16)  # pending|running|done|failed
+    status: str = Field(default=FeedbackStatus.pending.value, max_length=16)  # a FeedbackStatus value
     analytics: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     objectives: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     overall_score: float | None = None
-    pass_mark: float = 70.0
+    pass_mark: float = PASS_MARK_DEFAULT
     passed: bool | None = None
     judge_model: str | None = Field(default=None, max_length=120)
     prompt_version: str | None = Field(default=None, max_length=32)
@@ -177,7 +202,7 @@ class ReviewAction(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="practice_sessions.id", index=True)
     actor_id: int = Field(foreign_key="users.id")
-    kind: str = Field(max_length=16)  # comment | override
+    kind: str = Field(max_length=16)  # a ReviewKind value
     comment: str = Field(default="", max_length=4000)
     old_score: float | None = None
     new_score: float | None = None

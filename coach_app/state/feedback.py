@@ -23,7 +23,7 @@ from coach_app.feedback.page_data import feedback_page_data
 from coach_app.feedback.score import score_text
 from coach_app.review.actions import ReviewInputError, add_comment, override_score
 from coach_app.feedback.evaluate import evaluate_session, latest_feedback
-from coach_app.models import ENDED_STATUSES, PracticeSession, SessionStatus
+from coach_app.models import ENDED_STATUSES, PracticeSession
 from coach_app.state.auth import AuthState
 
 logger = logging.getLogger("coach.feedback")
