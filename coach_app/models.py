@@ -32,6 +32,30 @@ class SessionStatus(str, enum.Enum):
     failed = "failed"
 
 
+# A session is open (joinable; its agent may still write turns) until it ends: one home for both groups.
+OPEN_STATUSES: frozenset[SessionStatus] = frozenset({SessionStatus.created, SessionStatus.live})
+ENDED_STATUSES: frozenset[SessionStatus] = frozenset(SessionStatus) - OPEN_STATUSES
+
+
+class EndReason(enum.StrEnum):
+    """Why a call ended (`PracticeSession.end_reason`, stored as its string value)."""
+
+    # written by the agent (agent.recorder / agent.session_runner)
+    trainee_ended = "trainee_ended"  # the End button (end-call RPC)
+    time_limit = "time_limit"  # the persona said goodbye at the time limit
+    trainee_left = "trainee_left"  # disconnected without ending (tab closed, network lost)
+    provider_error = "provider_error"  # too many provider failures in a row
+    provider_config = "provider_config"  # the configured providers cannot be built
+    agent_error = "agent_error"  # a bug or crash in the agent
+    agent_shutdown = "agent_shutdown"  # the worker was stopped during the call
+    ended = "ended"  # the session itself closed normally, without a requested end
+    # written by the app (coach_app.calls)
+    agent_lost = "agent_lost"  # live, but its room is gone (calls.sweep)
+    replaced = "replaced_by_new_session"  # an open session closed by starting another (calls.start)
+    ended_before_agent_joined = "ended_before_agent_joined"  # End pressed while still `created` (calls.control)
+    trainee_ended_agent_unreachable = "trainee_ended_agent_unreachable"  # End pressed, the agent did not answer
+
+
 # A persona without its own pass mark uses this one (also the pass line on the trend charts).
 PASS_MARK_DEFAULT = 70.0
 
@@ -130,7 +154,7 @@ class PracticeSession(SQLModel, table=True):
     rubric: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     room_name: str = Field(default="", index=True, max_length=120)
     status: SessionStatus = Field(default=SessionStatus.created, index=True, sa_type=_enum(SessionStatus))
-    end_reason: str | None = Field(default=None, max_length=64)
+    end_reason: str | None = Field(default=None, max_length=64)  # an EndReason value
     error: str | None = None
     providers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, index=True)

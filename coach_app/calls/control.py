@@ -8,6 +8,7 @@ taken over, or one whose agent is gone.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +17,11 @@ from livekit import api
 from coach_app.calls import start
 from coach_app.auth.access import is_owner
 from coach_app.db import session_scope
-from coach_app.models import PracticeSession, SessionStatus, User, utcnow
-from coach_app.settings import get_settings
+from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus, User, utcnow
+from coach_app.personas.schema import Persona
+from coach_app.settings import Settings, get_settings
 
 logger = logging.getLogger("coach.call")
-
-JOINABLE = (SessionStatus.created, SessionStatus.live)
 
 
 @dataclass
@@ -45,7 +45,7 @@ def check_call_access(user: User | None, session_id: int | None) -> CallAccess:
     if ps is None or not is_owner(user, ps):
         # The same answer for "missing" and "someone else's": session ids of other people stay private.
         return CallAccess(False, not_joinable_message(session_id))
-    if ps.status not in JOINABLE:
+    if ps.status not in OPEN_STATUSES:
         return CallAccess(
             False,
             f"This call has already ended ({ps.status.value}). Start a new one from the scenario page.",
@@ -106,12 +106,12 @@ def record_trainee_end(session_id: int, agent_acknowledged: bool) -> SessionStat
             return None
         if ps.status == SessionStatus.created:
             ps.status = SessionStatus.abandoned
-            ps.end_reason = "ended_before_agent_joined"
+            ps.end_reason = EndReason.ended_before_agent_joined
             ps.ended_at = utcnow()
             db.add(ps)
         elif ps.status == SessionStatus.live and not agent_acknowledged:
             ps.status = SessionStatus.completed
-            ps.end_reason = "trainee_ended_agent_unreachable"
+            ps.end_reason = EndReason.trainee_ended_agent_unreachable
             ps.ended_at = utcnow()
             db.add(ps)
         return ps.status
@@ -130,8 +130,13 @@ def session_providers(session_id: int) -> dict[str, Any]:
         return dict(ps.providers or {}) if ps else {}
 
 
-def time_limit_seconds(persona_snapshot: dict[str, Any]) -> int:
-    """The call's time limit as the agent applies it: the persona's, capped by CALL_MAX_SECONDS."""
-    limit = int(float(persona_snapshot.get("time_limit_minutes") or 0) * 60)
-    cap = get_settings().call_max_seconds
+def time_limit_seconds(persona: Persona | Mapping[str, Any], settings: Settings | None = None) -> int:
+    """The call's time limit: the persona's `time_limit_minutes`, capped by CALL_MAX_SECONDS.
+
+    The one rule for both sides: the agent ends the call at it, the call page counts down to it.
+    `persona` is a Persona or a session's frozen snapshot (a dict).
+    """
+    minutes = persona.time_limit_minutes if isinstance(persona, Persona) else persona.get("time_limit_minutes")
+    limit = int(float(minutes or 0) * 60)
+    cap = (settings or get_settings()).call_max_seconds
     return min(limit, cap) if cap and limit else (limit or cap or 0)

@@ -18,14 +18,13 @@ from livekit import api
 from sqlmodel import select
 
 from coach_app.db import session_scope
-from coach_app.models import PracticeSession, SessionStatus
+from coach_app.models import OPEN_STATUSES, PracticeSession
 from coach_app.calls.rooms import dispatch_metadata
 
 logger = logging.getLogger("coach.dispatch")
 
 # A dispatch younger than this may still be on its way to a worker: leave it alone.
 DISPATCH_GRACE_S = 3.0
-OPEN = (SessionStatus.created, SessionStatus.live)
 
 
 def _undelivered(dispatches: list[api.AgentDispatch], agent_name: str, now_ns: int) -> bool:
@@ -42,7 +41,7 @@ async def redispatch_waiting(lk: api.LiveKitAPI, agent_name: str) -> list[int]:
     with session_scope() as db:
         open_calls = [
             (ps.id, ps.room_name, dispatch_metadata(ps))
-            for ps in db.exec(select(PracticeSession).where(PracticeSession.status.in_(OPEN))).all()
+            for ps in db.exec(select(PracticeSession).where(PracticeSession.status.in_(OPEN_STATUSES))).all()
             if ps.room_name in rooms
         ]
     sent: list[int] = []

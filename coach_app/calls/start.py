@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from coach_app.models import PracticeSession, SessionStatus, Turn, User, utcnow
+from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus, Turn, User, utcnow
 from coach_app.personas.catalogue import get_persona
 from coach_app.calls.providers import resolve_providers
 from coach_app.calls.rooms import mint_trainee_token, new_room_name, room_name_for
@@ -36,10 +36,6 @@ class TooManyStarts(RuntimeError):
 
 
 logger = logging.getLogger("coach.sessions")
-
-OPEN = (SessionStatus.created, SessionStatus.live)
-REPLACED = "replaced_by_new_session"  # end_reason of an open session closed by starting another
-
 
 def configured_providers(settings: Settings, language: str) -> dict[str, Any]:
     """Which providers and models a call in `language` is planned with (never a key).
@@ -89,7 +85,7 @@ def begin_session(db: Session, user: User, persona_id: str) -> tuple[PracticeSes
     if persona is None:
         raise UnknownPersona(persona_id)
     open_sessions = list(db.exec(
-        select(PracticeSession).where(PracticeSession.user_id == user.id, PracticeSession.status.in_(OPEN))
+        select(PracticeSession).where(PracticeSession.user_id == user.id, PracticeSession.status.in_(OPEN_STATUSES))
         .order_by(PracticeSession.id.desc())
     ).all())
     keep = next((ps for ps in open_sessions if ps.persona_id == persona.id), None)
@@ -106,7 +102,7 @@ def begin_session(db: Session, user: User, persona_id: str) -> tuple[PracticeSes
     new = start_session(db, user, persona.id)
     # Two Starts at the same moment: the newest session wins, so at most one stays open.
     _close(db, list(db.exec(select(PracticeSession).where(
-        PracticeSession.user_id == user.id, PracticeSession.status.in_(OPEN), PracticeSession.id < new.id)).all()))
+        PracticeSession.user_id == user.id, PracticeSession.status.in_(OPEN_STATUSES), PracticeSession.id < new.id)).all()))
     return new, False
 
 
@@ -116,7 +112,7 @@ def _close(db: Session, replaced: list[PracticeSession]) -> None:
     now = utcnow()
     for ps in replaced:
         ps.status = SessionStatus.abandoned
-        ps.end_reason = REPLACED
+        ps.end_reason = EndReason.replaced
         ps.ended_at = now
         db.add(ps)
     db.commit()
@@ -153,7 +149,7 @@ def join_info(practice_session: PracticeSession, user: User) -> dict[str, Any]:
 
     A token can be minted again for the same session (a page reload) while it is not over.
     """
-    if practice_session.status not in (SessionStatus.created, SessionStatus.live):
+    if practice_session.status not in OPEN_STATUSES:
         raise SessionNotJoinable(
             f"session {practice_session.id} has ended ({practice_session.status.value}); start a new one"
         )

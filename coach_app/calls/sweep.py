@@ -14,11 +14,10 @@ from livekit import api
 from sqlmodel import select
 
 from coach_app.db import session_scope
-from coach_app.models import PracticeSession, SessionStatus, utcnow
+from coach_app.models import EndReason, PracticeSession, SessionStatus, utcnow
 
 logger = logging.getLogger("coach.sweep")
 
-AGENT_LOST = "agent_lost"
 AGENT_LOST_ERROR = "The persona's agent stopped unexpectedly and the call was closed."
 
 
@@ -35,11 +34,11 @@ class OrphanSweeper:
             roomless = {ps.id for ps in live if ps.room_name not in rooms}
             for ps in live:
                 if ps.id in roomless and ps.id in self._suspects:
-                    ps.status, ps.end_reason, ps.ended_at = SessionStatus.failed, AGENT_LOST, utcnow()
+                    ps.status, ps.end_reason, ps.ended_at = SessionStatus.failed, EndReason.agent_lost, utcnow()
                     ps.error = ps.error or AGENT_LOST_ERROR
                     db.add(ps)
                     closed.append(ps.id)
         self._suspects = roomless - set(closed)
         for sid in closed:
-            logger.warning("session %s was still live but its room is gone: closed as failed (%s)", sid, AGENT_LOST)
+            logger.warning("session %s was still live but its room is gone: closed as failed (%s)", sid, EndReason.agent_lost)
         return closed

@@ -15,6 +15,7 @@ import reflex as rx
 
 from coach_app.calls import control
 from coach_app.calls.providers import describe, is_scripted
+from coach_app.models import OPEN_STATUSES
 from coach_app.state.auth import AuthState
 from coach_app.textlimits import MESSAGE_MAX, TextTooLong, check_text, log_safe
 
@@ -269,7 +270,7 @@ class CallState(rx.State):
             return
         reason = str(info.get("reason") or "UNKNOWN")
         status = control.session_status(self.session_id)
-        over = status is not None and status not in control.JOINABLE
+        over = status is not None and status not in OPEN_STATUSES
         if over or (reason in ("ROOM_DELETED", "ROOM_CLOSED") and self.agent_seen):
             # The agent closed the call (time limit, or it ended it) and with it the room. Its
             # final status may land a moment after the room is gone.

@@ -16,10 +16,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import Session
 
-from agent.recorder import TRAINEE_ENDED, CallRecorder
+from agent.recorder import CallRecorder
 from agent.session_runner import _after_call
 from coach_app.db import make_engine
-from coach_app.models import PracticeSession, SessionStatus
+from coach_app.models import EndReason, PracticeSession, SessionStatus
 from coach_app.settings import get_settings
 from tests.support.auth import login, make_user
 from tests.support.chat_standin import ChatStandin, judge_reply
@@ -78,7 +78,7 @@ def live_session(db_url: str, user_id: int) -> int:
 async def agent_ends_call(sid: int) -> None:
     """What the agent does after the End button's RPC: close the session, then evaluate it."""
     recorder = CallRecorder(sid, last_seq=len(BILLING_CALL), t0=time.time() - 60)
-    recorder.request_end(TRAINEE_ENDED)
+    recorder.request_end(EndReason.trainee_ended)
     recorder.finish(None)
     await _after_call(recorder)
 

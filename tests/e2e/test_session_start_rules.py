@@ -9,8 +9,7 @@ import pytest
 from sqlmodel import Session
 
 from coach_app.db import make_engine
-from coach_app.models import PracticeSession, SessionStatus
-from coach_app.calls.start import REPLACED
+from coach_app.models import EndReason, PracticeSession, SessionStatus
 from tests.support.auth import login, make_user
 
 pytestmark = pytest.mark.e2e
@@ -32,7 +31,7 @@ def test_start_again_resumes_and_another_scenario_replaces(app_server, db_url, p
     assert other != first
     with Session(make_engine(db_url)) as db:
         old = db.get(PracticeSession, first)
-        assert (old.status, old.end_reason) == (SessionStatus.abandoned, REPLACED)
+        assert (old.status, old.end_reason) == (SessionStatus.abandoned, EndReason.replaced)
         assert db.get(PracticeSession, other).status == SessionStatus.created
     page.goto(f"{app_server}/call/{first}")
     page.locator("#call-unavailable").wait_for()  # the replaced call cannot be joined any more

@@ -13,8 +13,7 @@ from starlette.testclient import TestClient
 from coach_app.auth import access
 from coach_app.auth.tokens import create_api_token
 from coach_app.db import make_engine
-from coach_app.models import PracticeSession, SessionStatus
-from coach_app.calls.start import REPLACED
+from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus
 from coach_app.settings import REPO_ROOT, get_settings
 from tests.support.auth import make_user
 
@@ -112,7 +111,7 @@ def test_one_open_session_per_trainee(client, fresh_db):
     other = client.post("/api/sessions", json={"persona_id": OTHER}, headers=trainee)
     assert other.status_code == 201 and other.json()["session_id"] != first.json()["session_id"]
     old = _get(fresh_db, first.json()["session_id"])
-    assert (old.status, old.end_reason) == (SessionStatus.abandoned, REPLACED) and old.ended_at is not None
+    assert (old.status, old.end_reason) == (SessionStatus.abandoned, EndReason.replaced) and old.ended_at is not None
     r = client.post(f"/api/sessions/{old.id}/token", headers=trainee)
     assert r.status_code == 409  # the replaced session cannot be joined any more
 
@@ -156,5 +155,5 @@ def test_concurrent_starts_leave_one_open_session(client, fresh_db):
     assert errors == []
     with Session(make_engine(fresh_db)) as db:
         still_open = db.exec(select(PracticeSession).where(PracticeSession.user_id == user.id,
-                                                           PracticeSession.status.in_(sessions.OPEN))).all()
+                                                           PracticeSession.status.in_(OPEN_STATUSES))).all()
     assert len(still_open) == 1

@@ -8,8 +8,8 @@ from livekit import api
 from sqlmodel import Session
 
 from coach_app.db import make_engine
-from coach_app.models import PracticeSession, SessionStatus, utcnow
-from coach_app.calls.sweep import AGENT_LOST, OrphanSweeper
+from coach_app.models import EndReason, PracticeSession, SessionStatus, utcnow
+from coach_app.calls.sweep import OrphanSweeper
 
 
 def _session(db: Session, room: str, status: SessionStatus) -> int:
@@ -39,7 +39,7 @@ async def test_live_session_without_room_is_closed_on_the_second_sweep(livekit, 
 
     with Session(engine) as db:
         lost = db.get(PracticeSession, orphan)
-        assert (lost.status, lost.end_reason) == (SessionStatus.failed, AGENT_LOST)
+        assert (lost.status, lost.end_reason) == (SessionStatus.failed, EndReason.agent_lost)
         assert lost.ended_at is not None and "stopped unexpectedly" in lost.error
         assert db.get(PracticeSession, running).status == SessionStatus.live
         assert db.get(PracticeSession, done).status == SessionStatus.completed
