@@ -1,7 +1,7 @@
 """Server-side cost of the feedback page (800-turn session) and the review table (10,000 sessions).
 
 Everything runs in-process against a throwaway SQLite database: the same query and state-filling
-functions the Reflex handlers call (`page_data.feedback_page_data`, `FeedbackState._fill`,
+functions the Reflex handlers call (`page_data.feedback_page_data`,
 `table.list_sessions`, `table.all_sessions` + `export.sessions_csv`, `trends.trends`), without the
 websocket and browser rendering.
 """
@@ -17,7 +17,6 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, Callable
 
 REPEATS = 25
@@ -89,11 +88,10 @@ def bench_feedback_page(rng: random.Random) -> tuple[str, dict[str, Any]]:
 
     from coach_app.db import get_engine
     from coach_app.feedback.analytics import compute_analytics, turn_data
-    from coach_app.feedback.judge import check_answer
+    from coach_app.feedback.judge_answer import check_answer
     from coach_app.feedback.page_data import feedback_page_data
     from coach_app.models import Feedback, PracticeSession, SessionStatus, Speaker, Turn
     from coach_app.personas.catalogue import get_persona
-    from coach_app.state.feedback import FeedbackState
 
     persona = get_persona("billing-dispute-gold")
     with Session(get_engine(), expire_on_commit=False) as db:
@@ -143,16 +141,13 @@ def bench_feedback_page(rng: random.Random) -> tuple[str, dict[str, Any]]:
 
     data = page_data()
     t_data = _timeit(page_data)
-    dummy = SimpleNamespace()
-    t_fill = _timeit(lambda: FeedbackState._fill(dummy, data))
-    t_all = _timeit(lambda: FeedbackState._fill(SimpleNamespace(), page_data()))
     payload = len(json.dumps(data, default=str).encode())
     rows = [
         "| Step | median ms | p90 ms | min ms | notes |",
         "|---|---:|---:|---:|---|",
         _row("`feedback_page_data` (DB reads + page data)", t_data, f"{N_TURNS} turns, 5 objectives, history, cost"),
-        _row("`FeedbackState._fill` (data -> state vars)", t_fill, "dataclasses for foreach"),
-        _row("**page load total** (both above)", t_all, f"page data as JSON: {payload / 1024:.0f} KiB"),
+        _row("**page load total** (the state holds this data as it is)", t_data,
+             f"page data as JSON: {payload / 1024:.0f} KiB"),
         _row("`compute_analytics` (at evaluation time)", t_analytics, "not on page load"),
         _row("quote verification (at evaluation time)", t_quotes, "5 objectives x 4 quotes over 800 turns"),
     ]
@@ -211,7 +206,6 @@ def bench_review(rng: random.Random) -> str:
     from coach_app.review import export, table
     from coach_app.review import trends as trend_data
     from coach_app.review.table import SessionFilters
-    from coach_app.state.review import _rows
 
     with Session(get_engine(), expire_on_commit=False) as db:
         managers, trainees, admin = _users(db, N_TEAMS, TRAINEES_PER_TEAM)
@@ -225,9 +219,7 @@ def bench_review(rng: random.Random) -> str:
 
         def go():
             with Session(get_engine(), expire_on_commit=False) as db:
-                pg = table.list_sessions(db, user, filters, **kw)
-            _rows(pg)  # state conversion, as ReviewState does
-            return pg
+                return table.list_sessions(db, user, filters, **kw)  # rows as ReviewState holds them
 
         return go
 
@@ -290,14 +282,14 @@ Browser rendering and the websocket are not included.
 
 - **Feedback page**: one session with {N_TURNS} turns (alternating persona/trainee, 5-30 words each,
   latency metrics on persona turns), its analytics, 5 objectives with verified quotes, history and cost.
-  Timed: `page_data.feedback_page_data` (every DB read the page's loader does) and `FeedbackState._fill`
-  (turning that data into the state's vars), which is what `FeedbackState.load` runs after its
-  access check. Evaluation-time work (analytics, quote verification) is shown separately.
+  Timed: `page_data.feedback_page_data` (every DB read the page's loader does), which is what
+  `FeedbackState.load` runs after its access check (the state holds the typed data as it is).
+  Evaluation-time work (analytics, quote verification) is shown separately.
 - **Review table**: {N_SESSIONS:,} sessions over {N_TEAMS} teams x {TRAINEES_PER_TEAM} trainees and all
   shipped personas, each with one evaluation (1 in 12 unscored) and 1 in 10 with a manager override.
   Timed: `table.list_sessions` (count + one page of 25 rows, with the effective score computed from
-  the newest evaluation and override per session) plus the conversion to `SessionRowView` that
-  `ReviewState` does, for several sorts and filters, as an admin (all 10,000) and as a manager
+  the newest evaluation and override per session; `ReviewState` holds its display-ready rows as
+  they are), for several sorts and filters, as an admin (all 10,000) and as a manager
   (their team, about 2,000). Also the CSV export of everything, the filter choices and a trend query.
 """
     return {"title": "Feedback page and review table (server side)", "method": method,

@@ -6,6 +6,8 @@ from typing import Any
 
 import reflex as rx
 
+from coach_app.models import PASS_MARK_DEFAULT
+
 TRAINEE_COLOR = "var(--teal-9)"
 PERSONA_COLOR = "var(--orange-9)"
 COLORS = ["var(--teal-9)", "var(--indigo-9)", "var(--orange-9)", "var(--crimson-9)", "var(--grass-9)",
@@ -31,7 +33,7 @@ def score_line_chart(data: Any, height: int = 200, color: str = "var(--teal-9)",
         rx.recharts.cartesian_grid(stroke_dasharray="3 3", vertical=False),
         rx.recharts.x_axis(data_key="label", tick={"fontSize": 11}),
         rx.recharts.y_axis(domain=[0, 100], allow_decimals=False, width=36, tick={"fontSize": 11}),
-        rx.recharts.reference_line(y=70, stroke="var(--gray-8)", stroke_dasharray="4 4"),
+        rx.recharts.reference_line(y=int(PASS_MARK_DEFAULT), stroke="var(--gray-8)", stroke_dasharray="4 4"),
         rx.recharts.graphing_tooltip(),
         rx.recharts.line(data_key="score", stroke=color, stroke_width=2, type_="linear", is_animation_active=False),
         data=data,

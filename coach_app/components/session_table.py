@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from coach_app.components.charts import score_badge, score_line_chart, status_badge
+from coach_app.models import FeedbackStatus
 
 COLUMNS = [("trainee", "Trainee"), ("scenario", "Scenario"), ("date", "Date (UTC)"), ("duration", "Duration"),
            ("score", "Score"), ("status", "Status")]
@@ -16,6 +17,10 @@ def sort_header(state, key: str, label: str) -> rx.Component:
         rx.button(label, arrow, variant="ghost", size="1", on_click=state.sort_by(key), id=f"sort-{key}",
                   custom_attrs={"data-active": rx.cond(state.sort == key, rx.cond(state.desc, "desc", "asc"), "")}),
     )
+
+
+def _warning(text: str) -> rx.Component:
+    return rx.tooltip(rx.icon("triangle-alert", size=14, color="var(--red-9)"), content=text)
 
 
 def session_row(row, show_trainee: bool, trainee_links: bool) -> rx.Component:
@@ -33,11 +38,15 @@ def session_row(row, show_trainee: bool, trainee_links: bool) -> rx.Component:
         rx.table.cell(row.duration, class_name="cell-duration"),
         rx.table.cell(
             rx.hstack(
-                score_badge(row.score, row.result),
+                score_badge(row.score_label, row.result),
                 rx.cond(row.overridden, rx.tooltip(rx.icon("user-pen", size=14), content="Set by a manager")),
-                rx.cond(row.evaluation == "running", rx.spinner(size="1")),
-                rx.cond(row.evaluation == "failed", rx.tooltip(rx.icon("triangle-alert", size=14, color="var(--red-9)"),
-                                                               content="Evaluation failed")),
+                rx.cond(row.evaluation == FeedbackStatus.running.value, rx.spinner(size="1")),
+                rx.match(
+                    row.evaluation,
+                    (FeedbackStatus.failed.value, _warning("Evaluation failed")),
+                    (FeedbackStatus.stale.value, _warning("Evaluation stopped before finishing (stale)")),
+                    rx.fragment(),
+                ),
                 spacing="1", align="center",
             ),
             class_name="cell-score",

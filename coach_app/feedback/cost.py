@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from coach_app.models import PracticeSession
 from coach_app.calls.providers import LOCAL
 from coach_app.settings import Settings
+
+
+class CostLine(TypedDict):
+    item: str
+    usage: str
+    price: str
+    cost: str
+    local: bool  # ran on this machine: costs nothing
+
+
+class CostView(TypedDict):
+    lines: list[CostLine]
+    total: str
+    total_value: float
+
+
+def empty_cost() -> CostView:
+    return CostView(lines=[], total="", total_value=0.0)
 
 
 def _ran_locally(providers: dict[str, Any] | None, component: str) -> str | None:
@@ -20,7 +38,7 @@ def _ran_locally(providers: dict[str, Any] | None, component: str) -> str | None
     return None
 
 
-def session_cost(ps: PracticeSession, judge_tokens: tuple[int, int], settings: Settings) -> dict[str, Any]:
+def session_cost(ps: PracticeSession, judge_tokens: tuple[int, int], settings: Settings) -> CostView:
     """Cost lines from the usage columns and the judge's tokens, with per-unit prices from settings.
 
     A component that ran on this machine (the session's providers record says `mode: local`)
@@ -42,7 +60,7 @@ def session_cost(ps: PracticeSession, judge_tokens: tuple[int, int], settings: S
         ("Evaluation (judge)", f"{judge_tokens[0]:,} in / {judge_tokens[1]:,} out tokens",
          judge_tokens[0] / 1e6 * p_in + judge_tokens[1] / 1e6 * p_out, llm_price, local_llm),
     ]
-    out = []
+    out: list[CostLine] = []
     for item, usage, cloud_cost, price, local in lines:
         if local:
             out.append({"item": item, "usage": usage, "price": f"local ({local}), $0", "cost": "$0", "local": True})

@@ -18,12 +18,13 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from coach_app.clock import utc
 from coach_app.db import session_scope
 from coach_app.feedback.analytics import TRAINEE, compute_analytics, turn_data
 from coach_app.feedback.judge import PROMPT_VERSION, JudgeError, judge_config, judge_transcript
 from coach_app.feedback.lexicon import base_language
 from coach_app.feedback.transcript_guard import flag_turns
-from coach_app.models import Feedback, PracticeSession, Turn
+from coach_app.models import PASS_MARK_DEFAULT, Feedback, FeedbackStatus, PracticeSession, Turn
 from coach_app.settings import Settings, get_settings
 
 logger = logging.getLogger("coach.feedback")
@@ -40,15 +41,20 @@ class SessionNotFound(LookupError):
     pass
 
 
-def _aware(dt: datetime | None) -> datetime | None:
-    if dt is not None and dt.tzinfo is None:
-        return dt.replace(tzinfo=timezone.utc)
-    return dt
+def shown_status(status: str | None, created_at: datetime | None, now: datetime | None = None) -> str:
+    """The word every page shows for an evaluation: its stored status, `stale` for a pending or
+    running run older than STALE_AFTER (abandoned), `none` when there is no evaluation."""
+    if not status:
+        return "none"
+    now = now or datetime.now(timezone.utc)
+    if status in (FeedbackStatus.pending, FeedbackStatus.running) and created_at is not None \
+            and utc(created_at) < now - STALE_AFTER:
+        return FeedbackStatus.stale.value
+    return str(status)
 
 
 def is_stale(fb: Feedback, now: datetime | None = None) -> bool:
-    now = now or datetime.now(timezone.utc)
-    return fb.status in ("pending", "running") and _aware(fb.created_at) < now - STALE_AFTER
+    return shown_status(fb.status, fb.created_at, now) == FeedbackStatus.stale
 
 
 def latest_feedback(db: Session, session_id: int) -> Feedback | None:
@@ -58,9 +64,9 @@ def latest_feedback(db: Session, session_id: int) -> Feedback | None:
 
 
 def pass_mark_of(persona_snapshot: dict[str, Any] | None) -> float:
-    """The persona's pass mark as frozen on the session (70 when it has none)."""
+    """The persona's pass mark as frozen on the session (PASS_MARK_DEFAULT when it has none)."""
     value = (persona_snapshot or {}).get("pass_mark")
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 70.0
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else PASS_MARK_DEFAULT
 
 
 def _finish(fb_id: int, **values: Any) -> Feedback:
@@ -90,15 +96,15 @@ async def evaluate_session(
             raise SessionNotFound(f"no practice session with id {session_id}")
         if requested_by is None:
             current = latest_feedback(db, session_id)
-            if current is not None and (current.status == "done" or
-                                        (current.status in ("pending", "running") and not is_stale(current))):
+            if current is not None and (current.status == FeedbackStatus.done or
+                                        (current.status in (FeedbackStatus.pending, FeedbackStatus.running) and not is_stale(current))):
                 return current
         turns = turn_data(db.exec(select(Turn).where(Turn.session_id == session_id).order_by(Turn.seq)).all())
         persona = dict(ps.persona_snapshot or {})
         rubric = list(ps.rubric or [])
         # Turns that look like forged transcript lines or instructions to the judge: for the manager.
         flags = flag_turns(turns, (ps.persona_snapshot or {}).get("name"))
-        fb = Feedback(session_id=session_id, status="running", pass_mark=pass_mark_of(ps.persona_snapshot),
+        fb = Feedback(session_id=session_id, status=FeedbackStatus.running, pass_mark=pass_mark_of(ps.persona_snapshot),
                       requested_by=requested_by, injection_flags=flags)
         db.add(fb)
         db.commit()
@@ -111,7 +117,7 @@ async def evaluate_session(
         analytics = compute_analytics(turns, language, fillers)
     except Exception as exc:  # noqa: BLE001 - recorded on the row; a bad turn must not lose the session
         logger.exception("analytics failed for session %s", session_id)
-        return _finish(fb_id, status="failed", error=f"speaking analytics failed: {exc}")
+        return _finish(fb_id, status=FeedbackStatus.failed, error=f"speaking analytics failed: {exc}")
     with session_scope() as db:
         fb = db.get(Feedback, fb_id)
         fb.analytics = analytics
@@ -125,24 +131,24 @@ async def evaluate_session(
              "invented_quotes": [], "rejected_quotes": []}
             for o in rubric
         ]
-        return _finish(fb_id, status="done", objectives=objectives, overall_score=0.0, passed=False,
+        return _finish(fb_id, status=FeedbackStatus.done, objectives=objectives, overall_score=0.0, passed=False,
                        note=NO_SPEECH_NOTE)
 
     config = judge_config(settings)
     if config is None:
-        return _finish(fb_id, status="done", objectives=[], overall_score=None, passed=None, note=NO_LLM_NOTE)
+        return _finish(fb_id, status=FeedbackStatus.done, objectives=[], overall_score=None, passed=None, note=NO_LLM_NOTE)
 
     try:
         result = await judge_transcript(config, persona, rubric, turns, pass_mark)
     except JudgeError as exc:
         usage = getattr(exc, "usage", {}) or {}
         logger.warning("judge failed for session %s: %s", session_id, exc)
-        return _finish(fb_id, status="failed", judge_model=config.model, prompt_version=PROMPT_VERSION, error=str(exc),
+        return _finish(fb_id, status=FeedbackStatus.failed, judge_model=config.model, prompt_version=PROMPT_VERSION, error=str(exc),
                        judge_prompt_tokens=usage.get("prompt_tokens", 0),
                        judge_completion_tokens=usage.get("completion_tokens", 0))
     except Exception as exc:  # noqa: BLE001 - never leave a row "running" forever
         logger.exception("judge crashed for session %s", session_id)
-        return _finish(fb_id, status="failed", judge_model=config.model, prompt_version=PROMPT_VERSION,
+        return _finish(fb_id, status=FeedbackStatus.failed, judge_model=config.model, prompt_version=PROMPT_VERSION,
                        error=f"the evaluation stopped unexpectedly: {type(exc).__name__}: {exc}")
 
     notes = []
@@ -157,7 +163,7 @@ async def evaluate_session(
     note = " ".join(notes) or None
     return _finish(
         fb_id,
-        status="done",
+        status=FeedbackStatus.done,
         objectives=[o.as_dict() for o in result.objectives],
         overall_score=result.overall_score,
         pass_mark=result.pass_mark,

@@ -1,20 +1,152 @@
 """Everything the feedback page shows for one session, built from the database. No Reflex here.
 
-The page state calls `feedback_page_data` after its access checks; the benchmark times it directly.
+The page state calls `feedback_page_data` after its access checks and holds the result as it is
+(one `FeedbackPage` var: the TypedDicts below are the page's whole shape, Reflex reads them
+field by field); the benchmark times it directly. Words that only the page shows for the
+evaluation: `waiting` (the call ended, no evaluation yet) and `call_open` (not ended yet).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlmodel import Session, select
 
 from coach_app.clock import duration_text, stamp, utc, when_text
-from coach_app.feedback.cost import session_cost
-from coach_app.feedback.evaluate import is_stale
-from coach_app.feedback.score import effective_score, latest_override, score_text
-from coach_app.models import Feedback, PracticeSession, ReviewAction, Turn, User
+from coach_app.feedback.cost import CostView, empty_cost, session_cost
+from coach_app.feedback.evaluate import pass_mark_of, shown_status
+from coach_app.feedback.score import effective_score, latest_override, result_text, score_text
+from coach_app.models import ENDED_STATUSES, Feedback, FeedbackStatus, PracticeSession, ReviewAction, Turn, User
 from coach_app.settings import Settings, get_settings
+
+WAITING = "waiting"
+CALL_OPEN = "call_open"
+
+
+class SessionHeader(TypedDict):
+    id: int
+    user_id: int
+    trainee: str
+    persona_name: str
+    persona_role: str
+    scenario: str
+    date: str
+    duration: str
+    status: str
+    end_reason: str
+
+
+class EvaluationView(TypedDict):
+    status: str  # a shown FeedbackStatus (`evaluate.shown_status`), WAITING or CALL_OPEN
+    score: str
+    score_value: float | None
+    overridden: bool
+    machine_score: str
+    pass_mark: str
+    passed: bool | None
+    verdict: str  # passed | not passed | ""
+    note: str
+    error: str
+    judge_model: str
+    prompt_version: str
+    has_analytics: bool
+
+
+class QuoteView(TypedDict):
+    text: str
+    seq: int
+    href: str
+    speaker: str
+
+
+class ObjectiveView(TypedDict):
+    id: str
+    description: str
+    weight: str
+    score: str
+    score_value: float
+    rationale: str
+    quotes: list[QuoteView]
+    invented: list[str]
+
+
+class MetricView(TypedDict):
+    key: str
+    label: str
+    value: str
+    hint: str
+
+
+class ChartsView(TypedDict):  # rows for recharts
+    talk: list[dict[str, Any]]  # {"name", "seconds"}
+    pace: list[dict[str, Any]]  # {"minute", "wpm"}
+    latency: list[dict[str, Any]]  # {"turn", "e2e", "eou", "llm", "tts"}
+
+
+class TurnView(TypedDict):
+    seq: int
+    anchor: str
+    speaker: str
+    who: str
+    text: str
+    at: str
+    quoted: bool
+
+
+class ActionView(TypedDict):
+    id: int
+    kind: str  # a ReviewKind value
+    who: str
+    when: str
+    comment: str
+    old: str
+    new: str
+
+
+class RunView(TypedDict):
+    id: int
+    when: str
+    status: str
+    score: str
+    model: str
+    prompt: str
+    by: str
+    error: str
+
+
+class FlagView(TypedDict):
+    """A trainee turn that looks like an attempt to instruct the judge (shown to managers only)."""
+
+    seq: int
+    href: str
+    reasons: str
+    excerpt: str
+
+
+class FeedbackPage(TypedDict):
+    session: SessionHeader
+    evaluation: EvaluationView
+    objectives: list[ObjectiveView]
+    metrics: list[MetricView]
+    charts: ChartsView
+    transcript: list[TurnView]
+    cost: CostView
+    actions: list[ActionView]
+    history: list[RunView]
+    flags: list[FlagView]
+
+
+def empty_page() -> FeedbackPage:
+    """The page before (or instead of) a session: every field present, nothing to show."""
+    return FeedbackPage(
+        session=SessionHeader(id=0, user_id=0, trainee="", persona_name="", persona_role="", scenario="", date="",
+                              duration="", status="", end_reason=""),
+        evaluation=EvaluationView(status="none", score="-", score_value=None, overridden=False, machine_score="-",
+                                  pass_mark=score_text(pass_mark_of(None)), passed=None, verdict="", note="",
+                                  error="", judge_model="", prompt_version="", has_analytics=False),
+        objectives=[], metrics=[], charts=ChartsView(talk=[], pace=[], latency=[]), transcript=[],
+        cost=empty_cost(), actions=[], history=[], flags=[],
+    )
 
 
 def user_label(u: User | None) -> str:
@@ -24,11 +156,13 @@ def user_label(u: User | None) -> str:
 
 
 def feedback_page_data(
-    db: Session, ps: PracticeSession, settings: Settings | None = None, viewer_id: int | None = None
-) -> dict[str, Any]:
+    db: Session, ps: PracticeSession, settings: Settings | None = None, viewer_id: int | None = None,
+    show_flags: bool = False,
+) -> FeedbackPage:
     """Everything the feedback page shows for one session (the caller has checked access).
 
-    The trainee's turns are labelled "You" for the trainee and with their name for anyone else.
+    The trainee's turns are labelled "You" for the trainee and with their name for anyone else;
+    turns flagged as attempts to steer the judge are listed only with `show_flags` (managers).
     """
     settings = settings or get_settings()
     snap = ps.persona_snapshot or {}
@@ -37,19 +171,18 @@ def feedback_page_data(
     fb = runs[0] if runs else None
     override = latest_override(db, ps.id)
     score, overridden = effective_score(fb, override)
-    pass_mark = fb.pass_mark if fb is not None else float(snap.get("pass_mark") or 70)
+    pass_mark = fb.pass_mark if fb is not None else pass_mark_of(snap)
     # plain rows, not ORM objects: long calls have hundreds of turns
     turns = db.exec(
         select(Turn.seq, Turn.speaker, Turn.text, Turn.start).where(Turn.session_id == ps.id).order_by(Turn.seq)
     ).all()
 
-    status = "none" if fb is None else fb.status
-    if fb is not None and is_stale(fb):
-        status = "stale"
+    status = shown_status(fb.status, fb.created_at) if fb is not None else (
+        WAITING if ps.status in ENDED_STATUSES else CALL_OPEN)
     a = (fb.analytics if fb is not None else None) or {}
 
     objectives = []
-    for o in (fb.objectives if fb is not None and fb.status == "done" else []) or []:
+    for o in (fb.objectives if fb is not None and fb.status == FeedbackStatus.done else []) or []:
         objectives.append({
             "id": o["id"],
             "description": o.get("description", ""),
@@ -78,11 +211,66 @@ def feedback_page_data(
         "latency": [{"turn": f"#{x['seq']}", "e2e": x.get("e2e_latency"), "eou": x.get("end_of_turn_delay"),
                      "llm": x.get("llm_ttft"), "tts": x.get("tts_ttfb")} for x in a.get("latency", [])],
     }
+    metrics = _metrics(a)
+    judge_tokens = (sum(r.judge_prompt_tokens for r in runs), sum(r.judge_completion_tokens for r in runs))
+    duration = None
+    if ps.started_at and ps.ended_at:
+        duration = (utc(ps.ended_at) - utc(ps.started_at)).total_seconds()
+    elif a.get("call_seconds") is not None:
+        duration = a["call_seconds"]
+
+    actor_ids = {r.actor_id for r in db.exec(select(ReviewAction).where(ReviewAction.session_id == ps.id)).all()}
+    actor_ids |= {r.requested_by for r in runs if r.requested_by}
+    actors = {u.id: user_label(u) for u in db.exec(select(User).where(User.id.in_(actor_ids))).all()} if actor_ids else {}
+    actions = [
+        {"id": r.id, "kind": r.kind, "who": actors.get(r.actor_id, f"user {r.actor_id}"), "when": when_text(r.created_at),
+         "comment": r.comment, "old": score_text(r.old_score), "new": score_text(r.new_score)}
+        for r in db.exec(select(ReviewAction).where(ReviewAction.session_id == ps.id).order_by(ReviewAction.id.desc())).all()
+    ]
+    history = [
+        {"id": r.id, "when": when_text(r.created_at), "status": shown_status(r.status, r.created_at),
+         "score": score_text(r.overall_score), "model": r.judge_model or "-", "prompt": r.prompt_version or "-",
+         "by": actors.get(r.requested_by, "automatic") if r.requested_by else "automatic", "error": r.error or ""}
+        for r in runs
+    ]
+    passed = None if score is None else score >= pass_mark
+    flags = [FlagView(seq=int(f["seq"]), href=f"#turn-{f['seq']}", reasons=", ".join(f.get("reasons", [])),
+                      excerpt=str(f.get("excerpt", "")))
+             for f in ((fb.injection_flags or []) if fb is not None and show_flags else [])]
+    return {
+        "session": {
+            "id": ps.id, "user_id": ps.user_id or 0, "trainee": user_label(trainee) if ps.user_id else "-",
+            "persona_name": persona_name, "persona_role": str(snap.get("role") or ""),
+            "scenario": str((snap.get("scenario") or {}).get("name") or ps.persona_id),
+            "date": when_text(ps.created_at), "duration": duration_text(duration),
+            "status": ps.status.value if hasattr(ps.status, "value") else str(ps.status),
+            "end_reason": ps.end_reason or "",
+        },
+        "evaluation": {
+            "status": status, "score": score_text(score), "score_value": score, "overridden": overridden,
+            "machine_score": score_text(fb.overall_score if fb else None),
+            "pass_mark": score_text(pass_mark), "passed": passed, "verdict": result_text(passed), "note": (fb.note or "") if fb else "",
+            "error": (fb.error or "") if fb else "", "judge_model": (fb.judge_model or "") if fb else "",
+            "prompt_version": (fb.prompt_version or "") if fb else "", "has_analytics": bool(a),
+        },
+        "objectives": objectives,
+        "metrics": metrics,
+        "charts": charts,
+        "transcript": transcript,
+        "cost": session_cost(ps, judge_tokens, settings),
+        "actions": actions,
+        "history": history,
+        "flags": flags,
+    }
+
+
+def _metrics(a: dict[str, Any]) -> list[MetricView]:
+    """The speaking-analytics cards, from a Feedback row's analytics ({} before they exist)."""
     fillers = a.get("fillers") or {}
     mono = a.get("longest_monologue") or None
     q = a.get("questions") or {}
     ratio = a.get("talk_ratio")
-    metrics = [
+    return [
         {"key": "talk-ratio", "label": "Trainee's share of talk", "value": "-" if ratio is None else f"{ratio * 100:.0f}%",
          "hint": "Aim to listen at least as much as you talk."},
         {"key": "wpm", "label": "Pace", "value": "-" if a.get("wpm") is None else f"{a['wpm']:.0f} wpm",
@@ -103,49 +291,3 @@ def feedback_page_data(
          "value": "-" if a.get("persona_latency_avg") is None else f"{a['persona_latency_avg']:.2f} s",
          "hint": "Average voice-to-voice delay of the AI."},
     ]
-    judge_tokens = (sum(r.judge_prompt_tokens for r in runs), sum(r.judge_completion_tokens for r in runs))
-    duration = None
-    if ps.started_at and ps.ended_at:
-        duration = (utc(ps.ended_at) - utc(ps.started_at)).total_seconds()
-    elif a.get("call_seconds") is not None:
-        duration = a["call_seconds"]
-
-    actor_ids = {r.actor_id for r in db.exec(select(ReviewAction).where(ReviewAction.session_id == ps.id)).all()}
-    actor_ids |= {r.requested_by for r in runs if r.requested_by}
-    actors = {u.id: user_label(u) for u in db.exec(select(User).where(User.id.in_(actor_ids))).all()} if actor_ids else {}
-    actions = [
-        {"id": r.id, "kind": r.kind, "who": actors.get(r.actor_id, f"user {r.actor_id}"), "when": when_text(r.created_at),
-         "comment": r.comment, "old": score_text(r.old_score), "new": score_text(r.new_score)}
-        for r in db.exec(select(ReviewAction).where(ReviewAction.session_id == ps.id).order_by(ReviewAction.id.desc())).all()
-    ]
-    history = [
-        {"id": r.id, "when": when_text(r.created_at), "status": "stale" if is_stale(r) else r.status,
-         "score": score_text(r.overall_score), "model": r.judge_model or "-", "prompt": r.prompt_version or "-",
-         "by": actors.get(r.requested_by, "automatic") if r.requested_by else "automatic", "error": r.error or ""}
-        for r in runs
-    ]
-    passed = None if score is None else score >= pass_mark
-    return {
-        "session": {
-            "id": ps.id, "user_id": ps.user_id or 0, "trainee": user_label(trainee) if ps.user_id else "-",
-            "persona_name": persona_name, "persona_role": str(snap.get("role") or ""),
-            "scenario": str((snap.get("scenario") or {}).get("name") or ps.persona_id),
-            "date": when_text(ps.created_at), "duration": duration_text(duration),
-            "status": ps.status.value if hasattr(ps.status, "value") else str(ps.status),
-            "end_reason": ps.end_reason or "",
-        },
-        "evaluation": {
-            "status": status, "score": score_text(score), "score_value": score, "overridden": overridden,
-            "machine_score": score_text(fb.overall_score if fb else None),
-            "pass_mark": score_text(pass_mark), "passed": passed, "note": (fb.note or "") if fb else "",
-            "error": (fb.error or "") if fb else "", "judge_model": (fb.judge_model or "") if fb else "",
-            "prompt_version": (fb.prompt_version or "") if fb else "", "has_analytics": bool(a),
-        },
-        "objectives": objectives,
-        "metrics": metrics,
-        "charts": charts,
-        "transcript": transcript,
-        "cost": session_cost(ps, judge_tokens, settings),
-        "actions": actions,
-        "history": history,
-    }

@@ -10,13 +10,18 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from coach_app.clock import utc
-from coach_app.models import Feedback, PracticeSession, ReviewAction
+from coach_app.models import Feedback, PracticeSession, ReviewAction, ReviewKind
 
 
 def score_text(score: float | None) -> str:
     if score is None:
         return "-"
     return f"{score:.0f}" if float(score).is_integer() else f"{score:.1f}"
+
+
+def result_text(passed: bool | None) -> str:
+    """The verdict as every page and the CSV write it."""
+    return "" if passed is None else ("passed" if passed else "not passed")
 
 
 def effective_score(fb: Feedback | None, override: ReviewAction | None) -> tuple[float | None, bool]:
@@ -30,7 +35,7 @@ def effective_score(fb: Feedback | None, override: ReviewAction | None) -> tuple
 def latest_override(db: Session, session_id: int) -> ReviewAction | None:
     return db.exec(
         select(ReviewAction)
-        .where(ReviewAction.session_id == session_id, ReviewAction.kind == "override")
+        .where(ReviewAction.session_id == session_id, ReviewAction.kind == ReviewKind.override)
         .order_by(ReviewAction.id.desc())
         .limit(1)
     ).first()

@@ -12,7 +12,7 @@ from typing import Any
 from sqlmodel import Session
 
 from coach_app.feedback.score import current_score
-from coach_app.models import PracticeSession, ReviewAction, User
+from coach_app.models import PracticeSession, ReviewAction, ReviewKind, User
 from coach_app.textlimits import COMMENT_MAX, TextTooLong, check_text
 
 
@@ -25,7 +25,7 @@ def add_comment(db: Session, actor: User, ps: PracticeSession, comment: str) -> 
         text = check_text(comment, COMMENT_MAX, "The comment", required=True)
     except TextTooLong as exc:
         raise ReviewInputError(str(exc)) from None
-    ra = ReviewAction(session_id=ps.id, actor_id=actor.id, kind="comment", comment=text)
+    ra = ReviewAction(session_id=ps.id, actor_id=actor.id, kind=ReviewKind.comment, comment=text)
     db.add(ra)
     db.commit()
     db.refresh(ra)
@@ -52,7 +52,7 @@ def override_score(db: Session, actor: User, ps: PracticeSession, new_score: Any
         text = check_text(comment, COMMENT_MAX, "The reason")
     except TextTooLong as exc:
         raise ReviewInputError(str(exc)) from None
-    ra = ReviewAction(session_id=ps.id, actor_id=actor.id, kind="override", comment=text,
+    ra = ReviewAction(session_id=ps.id, actor_id=actor.id, kind=ReviewKind.override, comment=text,
                       old_score=current_score(db, ps), new_score=value)
     db.add(ra)
     db.commit()

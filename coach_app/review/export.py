@@ -6,7 +6,6 @@ import csv
 import io
 from typing import Any
 
-from coach_app.clock import when_text
 from coach_app.feedback.score import score_text
 from coach_app.review.table import SessionRow
 
@@ -28,11 +27,11 @@ def sessions_csv(rows: list[SessionRow]) -> str:
     w.writerow(CSV_COLUMNS)
     for r in rows:
         w.writerow([_csv_cell(v) for v in (
-            r.session_id, r.trainee, r.scenario, r.persona_name, when_text(r.created_at),
+            r.session_id, r.trainee, r.scenario, r.persona_name, r.date,
             "" if r.duration_seconds is None else round(r.duration_seconds),
-            "" if r.score is None else score_text(r.score), "yes" if r.overridden else "no",
+            "" if r.score is None else r.score_label, "yes" if r.overridden else "no",
             "" if r.machine_score is None else score_text(r.machine_score),
             "" if r.pass_mark is None else score_text(r.pass_mark),
-            "" if r.passed is None else ("passed" if r.passed else "not passed"), r.status, r.evaluation,
+            r.result, r.status, r.evaluation,
         )])
     return buf.getvalue()

@@ -17,10 +17,11 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from coach_app.auth import access
-from coach_app.clock import duration_text, utc, when_text
+from coach_app.clock import duration_text, when_text
+from coach_app.feedback.evaluate import shown_status
 from coach_app.feedback.page_data import user_label
-from coach_app.feedback.score import score_text
-from coach_app.models import Feedback, PracticeSession, ReviewAction, SessionStatus, User
+from coach_app.feedback.score import result_text, score_text
+from coach_app.models import PASS_MARK_DEFAULT, Feedback, PracticeSession, ReviewAction, ReviewKind, SessionStatus, User
 
 SORT_KEYS = ("date", "trainee", "scenario", "duration", "score", "status")
 RESULTS = ("passed", "not_passed", "unscored")
@@ -40,39 +41,27 @@ class SessionFilters:
 
 @dataclass
 class SessionRow:
-    session_id: int
-    user_id: int | None
-    trainee: str
-    persona_id: str
-    persona_name: str
-    scenario: str
-    created_at: datetime | None
-    duration_seconds: float | None
-    score: float | None
-    machine_score: float | None
-    overridden: bool
-    pass_mark: float | None
-    passed: bool | None
-    status: str
-    evaluation: str  # none | running | done | failed
+    """One row of a sessions table, display-ready: the page states hold these as they are, the CSV
+    export and the tests read the same object (numbers for sorting and checks, text for showing)."""
 
-    def as_display(self) -> dict[str, Any]:
-        return {
-            "session_id": self.session_id,
-            "user_id": self.user_id or 0,
-            "trainee": self.trainee,
-            "persona_id": self.persona_id,
-            "persona_name": self.persona_name,
-            "scenario": self.scenario,
-            "date": when_text(self.created_at),
-            "duration": duration_text(self.duration_seconds),
-            "score": score_text(self.score),
-            "score_value": -1.0 if self.score is None else float(self.score),
-            "overridden": self.overridden,
-            "result": "" if self.passed is None else ("passed" if self.passed else "not passed"),
-            "status": self.status,
-            "evaluation": self.evaluation,
-        }
+    session_id: int = 0
+    user_id: int = 0  # 0 when the trainee was deleted
+    trainee: str = ""
+    persona_id: str = ""
+    persona_name: str = ""
+    scenario: str = ""
+    date: str = "-"  # created, UTC: 2026-01-01 09:00
+    duration_seconds: float | None = None
+    duration: str = "-"  # 0:57
+    score: float | None = None  # the effective score
+    score_label: str = "-"
+    machine_score: float | None = None
+    overridden: bool = False
+    pass_mark: float | None = None
+    passed: bool | None = None
+    result: str = ""  # passed | not passed | "" (unscored)
+    status: str = ""  # a SessionStatus value
+    evaluation: str = "none"  # evaluate.shown_status: none | pending | running | done | failed | stale
 
 
 @dataclass
@@ -101,7 +90,7 @@ def _latest_ids():
     )
     latest_ov = (
         select(func.max(ReviewAction.id))
-        .where(ReviewAction.session_id == PracticeSession.id, ReviewAction.kind == "override")
+        .where(ReviewAction.session_id == PracticeSession.id, ReviewAction.kind == ReviewKind.override)
         .correlate(PracticeSession)
         .scalar_subquery()
     )
@@ -118,7 +107,7 @@ class _Parts:
         self.override_on = and_(ov.id.is_not(None),
                                 or_(fb.id.is_(None), fb.overall_score.is_(None), ov.created_at >= fb.created_at))
         self.score = case((self.override_on, ov.new_score), else_=fb.overall_score)
-        self.passed = case((self.score.is_(None), None), else_=self.score >= func.coalesce(fb.pass_mark, 70.0))
+        self.passed = case((self.score.is_(None), None), else_=self.score >= func.coalesce(fb.pass_mark, PASS_MARK_DEFAULT))
         self.trainee = func.coalesce(func.nullif(User.display_name, ""), User.username, "")
         self.duration = _duration_expr(dialect)
 
@@ -180,7 +169,7 @@ def _ids_query(db: Session, user: User | None, filters: SessionFilters, sort: st
     if f.result == "unscored":
         q = q.where(p.score.is_(None))
     elif f.result in ("passed", "not_passed"):
-        passed = p.score >= func.coalesce(p.fb.pass_mark, 70.0)
+        passed = p.score >= func.coalesce(p.fb.pass_mark, PASS_MARK_DEFAULT)
         q = q.where(p.score.is_not(None), passed if f.result == "passed" else ~passed)
     if sort is None:
         return q
@@ -227,27 +216,27 @@ def _rows_for(db: Session, ids: list[int]) -> list[SessionRow]:
 
 
 def _row(r: Any) -> SessionRow:
-    status = r.status.value if hasattr(r.status, "value") else str(r.status)
-    evaluation = r.evaluation or "none"
-    if evaluation in ("pending", "running") and r.evaluated_at is not None and \
-            utc(r.evaluated_at) < datetime.now(timezone.utc) - timedelta(minutes=15):
-        evaluation = "failed"  # abandoned run
+    duration = None if r.duration_seconds is None else float(r.duration_seconds)
+    passed = None if r.passed is None else bool(r.passed)
     return SessionRow(
         session_id=r.session_id,
-        user_id=r.user_id,
-        trainee=r.trainee or "(deleted user)",
+        user_id=r.user_id or 0,
+        trainee=r.trainee or user_label(None),
         persona_id=r.persona_id,
         persona_name=r.persona_name or r.persona_id,
         scenario=r.scenario or r.persona_id,
-        created_at=utc(r.created_at),
-        duration_seconds=None if r.duration_seconds is None else float(r.duration_seconds),
+        date=when_text(r.created_at),
+        duration_seconds=duration,
+        duration=duration_text(duration),
         score=r.score,
+        score_label=score_text(r.score),
         machine_score=r.machine_score,
         overridden=bool(r.overridden),
         pass_mark=r.pass_mark,
-        passed=None if r.passed is None else bool(r.passed),
-        status=status,
-        evaluation=evaluation,
+        passed=passed,
+        result=result_text(passed),
+        status=r.status.value if hasattr(r.status, "value") else str(r.status),
+        evaluation=shown_status(r.evaluation, r.evaluated_at),
     )
 
 

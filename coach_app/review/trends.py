@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from coach_app.auth import access
 from coach_app.clock import utc
 from coach_app.feedback.score import effective_score
-from coach_app.models import Feedback, PracticeSession, ReviewAction, User
+from coach_app.models import Feedback, FeedbackStatus, PracticeSession, ReviewAction, ReviewKind, User
 
 TREND_SESSIONS = 60  # newest sessions shown in a trend chart
 
@@ -32,7 +32,7 @@ def trends(db: Session, viewer: User | None, trainee_id: int) -> tuple[list[dict
     rows = db.exec(
         select(PracticeSession.id, PracticeSession.created_at, fb)
         .join(fb, fb.id == latest_fb)
-        .where(access.visible_sessions_clause(viewer), PracticeSession.user_id == trainee_id, fb.status == "done")
+        .where(access.visible_sessions_clause(viewer), PracticeSession.user_id == trainee_id, fb.status == FeedbackStatus.done)
         .order_by(PracticeSession.created_at.desc(), PracticeSession.id.desc())
         .limit(TREND_SESSIONS)
     ).all()
@@ -40,7 +40,7 @@ def trends(db: Session, viewer: User | None, trainee_id: int) -> tuple[list[dict
     overrides: dict[int, ReviewAction] = {}
     if rows:
         for ra in db.exec(select(ReviewAction).where(
-                ReviewAction.session_id.in_([r[0] for r in rows]), ReviewAction.kind == "override")
+                ReviewAction.session_id.in_([r[0] for r in rows]), ReviewAction.kind == ReviewKind.override)
                 .order_by(ReviewAction.id)).all():
             overrides[ra.session_id] = ra
     overall: list[dict[str, Any]] = []

@@ -8,22 +8,20 @@ Every loader and handler re-reads the user from the database and checks again.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import reflex as rx
 
 from coach_app.auth import access
-from coach_app.db import session_scope
 from coach_app.clock import utc
-from coach_app.feedback.page_data import feedback_page_data
-from coach_app.feedback.score import score_text
-from coach_app.review.actions import ReviewInputError, add_comment, override_score
+from coach_app.db import session_scope
 from coach_app.feedback.evaluate import evaluate_session, latest_feedback
-from coach_app.models import ENDED_STATUSES, PracticeSession
+from coach_app.feedback.page_data import CALL_OPEN, WAITING, FeedbackPage, empty_page, feedback_page_data
+from coach_app.feedback.score import score_text
+from coach_app.models import ENDED_STATUSES, FeedbackStatus, PracticeSession, ReviewKind
+from coach_app.review.actions import ReviewInputError, add_comment, override_score
 from coach_app.state.auth import AuthState
 
 logger = logging.getLogger("coach.feedback")
@@ -34,88 +32,7 @@ WATCH_MAX_SECONDS = 3 * 3600  # and in any case after this long (a call left ope
 # After a call ends the agent evaluates it; if nothing has started after this long, the page does.
 AUTO_EVALUATE_AFTER = timedelta(seconds=20)
 # Page states that change without the viewer doing anything: the page keeps polling in these.
-WATCHED = ("call_open", "waiting", "running")
-
-
-@dataclasses.dataclass
-class QuoteView:
-    text: str = ""
-    seq: int = 0
-    href: str = ""
-    speaker: str = ""
-
-
-@dataclasses.dataclass
-class ObjectiveView:
-    id: str = ""
-    description: str = ""
-    weight: str = ""
-    score: str = ""
-    score_value: float = 0.0
-    rationale: str = ""
-    quotes: list[QuoteView] = dataclasses.field(default_factory=list)
-    invented: list[str] = dataclasses.field(default_factory=list)
-
-
-@dataclasses.dataclass
-class MetricView:
-    key: str = ""
-    label: str = ""
-    value: str = ""
-    hint: str = ""
-
-
-@dataclasses.dataclass
-class TurnView:
-    seq: int = 0
-    anchor: str = ""
-    speaker: str = ""
-    who: str = ""
-    text: str = ""
-    at: str = ""
-    quoted: bool = False
-
-
-@dataclasses.dataclass
-class CostLine:
-    item: str = ""
-    usage: str = ""
-    price: str = ""
-    cost: str = ""
-    local: bool = False  # ran on this machine: costs nothing
-
-
-@dataclasses.dataclass
-class ActionView:
-    id: int = 0
-    kind: str = ""
-    who: str = ""
-    when: str = ""
-    comment: str = ""
-    old: str = ""
-    new: str = ""
-
-
-@dataclasses.dataclass
-class RunView:
-    id: int = 0
-    when: str = ""
-    status: str = ""
-    score: str = ""
-    model: str = ""
-    prompt: str = ""
-    by: str = ""
-    error: str = ""
-
-
-@dataclasses.dataclass
-class FlagView:
-    """A trainee turn that looks like an attempt to instruct the judge (shown to managers only)."""
-
-    seq: int = 0
-    href: str = ""
-    reasons: str = ""
-    excerpt: str = ""
+WATCHED = (CALL_OPEN, WAITING, FeedbackStatus.running)
 
 
 def _signature(ps: PracticeSession | None, fb) -> tuple:
@@ -136,38 +53,8 @@ class FeedbackState(rx.State):
     loaded: bool = False
     can_manage: bool = False
 
-    trainee: str = ""
-    trainee_id: int = 0
-    persona_name: str = ""
-    persona_role: str = ""
-    scenario: str = ""
-    date: str = ""
-    duration: str = ""
-    call_status: str = ""
-
-    eval_status: str = "none"  # none | running | done | failed | stale | waiting
-    score: str = "-"
-    machine_score: str = "-"
-    overridden: bool = False
-    pass_mark: str = "70"
-    verdict: str = ""  # passed | not passed | ""
-    note: str = ""
-    eval_error: str = ""
-    judge_model: str = ""
-    prompt_version: str = ""
-    has_analytics: bool = False
-
-    objectives: list[ObjectiveView] = []
-    metrics: list[MetricView] = []
-    talk_chart: list[dict[str, Any]] = []
-    pace_chart: list[dict[str, Any]] = []
-    latency_chart: list[dict[str, Any]] = []
-    transcript: list[TurnView] = []
-    cost_lines: list[CostLine] = []
-    cost_total: str = ""
-    actions: list[ActionView] = []
-    runs: list[RunView] = []
-    injection_flags: list[FlagView] = []  # filled for managers only
+    # the whole page as `feedback_page_data` builds it (typed dicts: Reflex reads them field by field)
+    page: FeedbackPage = empty_page()
 
     comment_draft: str = ""
     override_draft: str = ""
@@ -180,29 +67,18 @@ class FeedbackState(rx.State):
 
     @rx.var
     def is_evaluating(self) -> bool:
-        return self.eval_status in ("running", "waiting")
+        return self.page["evaluation"]["status"] in (FeedbackStatus.running, WAITING)
 
     @rx.var
     def comment_count(self) -> int:
-        return sum(1 for a in self.actions if a.kind == "comment")
+        return sum(1 for a in self.page["actions"] if a["kind"] == ReviewKind.comment)
 
     # --- loading ----------------------------------------------------------------------------
     def _clear(self) -> None:
         self.page_error = ""
         self.loaded = False
         self.can_manage = False
-        self.objectives = []
-        self.metrics = []
-        self.talk_chart = []
-        self.pace_chart = []
-        self.latency_chart = []
-        self.transcript = []
-        self.cost_lines = []
-        self.actions = []
-        self.runs = []
-        self.injection_flags = []
-        self.note = ""
-        self.eval_error = ""
+        self.page = empty_page()
         self.action_error = ""
         self.action_message = ""
         self.comment_draft = ""
@@ -212,40 +88,6 @@ class FeedbackState(rx.State):
     async def _user(self):
         auth = await self.get_state(AuthState)
         return auth.current_user()
-
-    def _fill(self, data: dict[str, Any]) -> None:
-        s, e = data["session"], data["evaluation"]
-        self.trainee = s["trainee"]
-        self.trainee_id = s["user_id"]
-        self.persona_name = s["persona_name"]
-        self.persona_role = s["persona_role"]
-        self.scenario = s["scenario"]
-        self.date = s["date"]
-        self.duration = s["duration"]
-        self.call_status = s["status"]
-        self.eval_status = e["status"]
-        self.score = e["score"]
-        self.machine_score = e["machine_score"]
-        self.overridden = e["overridden"]
-        self.pass_mark = e["pass_mark"]
-        self.verdict = "" if e["passed"] is None else ("passed" if e["passed"] else "not passed")
-        self.note = e["note"]
-        self.eval_error = e["error"]
-        self.judge_model = e["judge_model"]
-        self.prompt_version = e["prompt_version"]
-        self.has_analytics = e["has_analytics"]
-        self.objectives = [
-            ObjectiveView(**{**o, "quotes": [QuoteView(**q) for q in o["quotes"]]}) for o in data["objectives"]
-        ]
-        self.metrics = [MetricView(**m) for m in data["metrics"]]
-        self.talk_chart = data["charts"]["talk"]
-        self.pace_chart = data["charts"]["pace"]
-        self.latency_chart = data["charts"]["latency"]
-        self.transcript = [TurnView(**t) for t in data["transcript"]]
-        self.cost_lines = [CostLine(**c) for c in data["cost"]["lines"]]
-        self.cost_total = data["cost"]["total"]
-        self.actions = [ActionView(**a) for a in data["actions"]]
-        self.runs = [RunView(**r) for r in data["history"]]
 
     def _may_view(self, user) -> bool:
         """The logged-in user may see this page's session (every handler asks, background ones too)."""
@@ -263,19 +105,9 @@ class FeedbackState(rx.State):
                 self.page_error = f"There is no session {sid} that you can see."
                 return False
             self.can_manage = access.can_manage_session(user, ps)
-            data = feedback_page_data(db, ps, viewer_id=user.id)
-            fb = latest_feedback(db, sid)
-            self._signature_seen = _signature(ps, fb)
-            self.injection_flags = [
-                FlagView(seq=int(f["seq"]), href=f"#turn-{f['seq']}", reasons=", ".join(f.get("reasons", [])),
-                         excerpt=str(f.get("excerpt", "")))
-                for f in ((fb.injection_flags or []) if fb is not None and self.can_manage else [])
-            ]
-            if data["evaluation"]["status"] == "none" and ps.status in ENDED_STATUSES:
-                data["evaluation"]["status"] = "waiting"
-            elif data["evaluation"]["status"] == "none":
-                data["evaluation"]["status"] = "call_open"
-        self._fill(data)
+            data = feedback_page_data(db, ps, viewer_id=user.id, show_flags=self.can_manage)
+            self._signature_seen = _signature(ps, latest_feedback(db, sid))
+        self.page = data
         self.loaded = True
         return True
 
@@ -341,7 +173,7 @@ class FeedbackState(rx.State):
 
     def _follow(self) -> bool:
         """Whether the page still changes by itself (call open, evaluation awaited or running)."""
-        return self.eval_status in WATCHED
+        return self.page["evaluation"]["status"] in WATCHED
 
     # --- manager actions ----------------------------------------------------------------------
     def _manageable(self, user, db) -> PracticeSession | None:
@@ -411,7 +243,7 @@ class FeedbackState(rx.State):
                 if ps.status not in ENDED_STATUSES:
                     self.action_error = "The call has not ended yet; evaluate it when it is over."
                     return
-            self.eval_status = "running"
+            self.page["evaluation"]["status"] = FeedbackStatus.running.value
             user_id = user.id
         try:
             await evaluate_session(sid, requested_by=user_id)
@@ -422,4 +254,4 @@ class FeedbackState(rx.State):
         async with self:
             if self.session_id == sid:
                 self._refresh(await self._user())
-                self.action_message = "Evaluation finished." if self.eval_status == "done" else ""
+                self.action_message = "Evaluation finished." if self.page["evaluation"]["status"] == FeedbackStatus.done else ""

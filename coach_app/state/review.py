@@ -20,45 +20,16 @@ from sqlmodel import select
 from coach_app.auth import access
 from coach_app.db import session_scope
 from coach_app.feedback.page_data import user_label
+from coach_app.models import SessionStatus, User
 from coach_app.review import export, table
 from coach_app.review import trends as trend_data
-from coach_app.models import SessionStatus, User
 from coach_app.state.auth import AuthState
-
-
-@dataclasses.dataclass
-class SessionRowView:
-    session_id: int = 0
-    user_id: int = 0
-    trainee: str = ""
-    persona_id: str = ""
-    persona_name: str = ""
-    scenario: str = ""
-    date: str = ""
-    duration: str = ""
-    score: str = ""
-    score_value: float = -1.0
-    overridden: bool = False
-    result: str = ""
-    status: str = ""
-    evaluation: str = ""
-
-
-@dataclasses.dataclass
-class TrendView:
-    id: str = ""
-    description: str = ""
-    points: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
 class Option:
     value: str = ""
     label: str = ""
-
-
-def _rows(page: table.SessionPage) -> list[SessionRowView]:
-    return [SessionRowView(**r.as_display()) for r in page.rows]
 
 
 def _parse_date(value: Any) -> date | None:
@@ -75,7 +46,7 @@ STATUSES = [s.value for s in SessionStatus]
 class SessionTableState(rx.State, mixin=True):
     """Paging and sorting shared by the tables (each page has its own substate)."""
 
-    rows: list[SessionRowView] = []
+    rows: list[table.SessionRow] = []
     total: int = 0
     page: int = 1
     pages: int = 1
@@ -106,7 +77,7 @@ class SessionTableState(rx.State, mixin=True):
     def _query(self, user: User) -> None:
         with session_scope() as db:
             pg = table.list_sessions(db, user, self._filters(), self.sort, self.desc, self.page)
-        self.rows = _rows(pg)
+        self.rows = pg.rows
         self.total, self.page, self.pages = pg.total, pg.page, pg.pages
 
     @rx.event
@@ -256,7 +227,7 @@ class TraineeReviewState(SessionTableState, rx.State):
     trainee_name: str = ""
     trainee_team: str = ""
     overall_trend: list[dict[str, Any]] = []
-    trends: list[TrendView] = []
+    trends: list[trend_data.Trend] = []
 
     async def _viewer(self) -> User | None:
         return await _manager(self)
@@ -285,14 +256,14 @@ class TraineeReviewState(SessionTableState, rx.State):
             self.trainee_team = trainee.team or ""
             overall, trends = trend_data.trends(db, user, trainee.id)
         self.overall_trend = overall
-        self.trends = [TrendView(t.id, t.description, t.points) for t in trends]
+        self.trends = trends
         self._query(user)
         self.loaded = True
 
 
 class MySessionsState(SessionTableState, rx.State):
     overall_trend: list[dict[str, Any]] = []
-    trends: list[TrendView] = []
+    trends: list[trend_data.Trend] = []
     _user_id: int = 0  # backend-only: the logged-in user, re-read by every handler
 
     async def _viewer(self) -> User | None:
@@ -318,7 +289,7 @@ class MySessionsState(SessionTableState, rx.State):
         with session_scope() as db:
             overall, trends = trend_data.trends(db, user, user.id)
         self.overall_trend = overall
-        self.trends = [TrendView(t.id, t.description, t.points) for t in trends]
+        self.trends = trends
         self._query(user)
         self.loaded = True
 

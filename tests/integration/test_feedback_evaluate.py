@@ -7,7 +7,8 @@ from sqlmodel import Session, select
 
 from coach_app.db import get_engine
 from coach_app.feedback.evaluate import NO_LLM_NOTE, SessionNotFound, evaluate_session
-from coach_app.feedback.judge import PROMPT_VERSION, find_quote, normalise_for_match
+from coach_app.feedback.judge_answer import find_quote, normalise_for_match
+from coach_app.feedback.judge_prompt import PROMPT_VERSION
 from coach_app.feedback.analytics import turn_data
 from coach_app.models import Feedback
 from coach_app.settings import Settings
