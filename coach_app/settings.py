@@ -164,19 +164,6 @@ class Settings(BaseSettings):
             return self.livekit_api_secret.get_secret_value()
         return LOCAL_LIVEKIT_SECRET
 
-    def providers_summary(self) -> dict[str, str]:
-        """Which provider backs each component ("groq:<model>", "local:faster-whisper:tiny.en"...); never a key."""
-        from coach_app.calls.providers import resolve_providers
-
-        return resolve_providers(self).summary()
-
-    def secret_values(self) -> list[str]:
-        """Every configured secret, for leak scans."""
-        out = [self.lk_api_secret]
-        for s in (self.groq_api_key, self.eleven_api_key, self.local_llm_api_key):
-            if s is not None and s.get_secret_value():
-                out.append(s.get_secret_value())
-        return out
 
 
 @lru_cache(maxsize=1)

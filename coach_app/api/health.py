@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from coach_app.calls.providers import providers_summary
 from coach_app.db import get_engine
 from coach_app.settings import Settings, get_settings
 
@@ -55,5 +56,5 @@ async def health_report(settings: Settings | None = None) -> dict[str, Any]:
         "database": db,
         "livekit": lk,
         "agent_worker": agent_worker_status(),
-        "providers": settings.providers_summary(),
+        "providers": providers_summary(settings),
     }

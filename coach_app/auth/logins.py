@@ -14,12 +14,13 @@ import re
 import secrets
 import weakref
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, delete, select
 
 from coach_app.auth.users import authenticate, normalize_username
+from coach_app.clock import utc
 from coach_app.models import AuthSession, LoginAttempt, User, utcnow
 from coach_app.settings import get_settings
 
@@ -37,11 +38,6 @@ _HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def aware(dt: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every datetime we store is UTC."""
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def _deadline(created: datetime, now: datetime) -> datetime:
@@ -71,13 +67,13 @@ def user_for_login_hash(session: Session, token_hash: str | None) -> User | None
         return None
     row = session.exec(select(AuthSession).where(AuthSession.token_hash == token_hash)).first()
     now = utcnow()
-    if row is None or aware(row.expires_at) <= now:
+    if row is None or utc(row.expires_at) <= now:
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.is_active:
         return None
-    slid = _deadline(aware(row.created_at), now)
-    if slid - aware(row.expires_at) >= SLIDE_STEP:
+    slid = _deadline(utc(row.created_at), now)
+    if slid - utc(row.expires_at) >= SLIDE_STEP:
         row.expires_at = slid
         session.add(row)
     return user
@@ -136,7 +132,7 @@ def is_throttled(session: Session, username: str, address: str) -> bool:
             select(func.max(LoginAttempt.created_at)).where(
                 LoginAttempt.success == True, LoginAttempt.username == name)  # noqa: E712
         ).one()
-        since = max(window_start, aware(last_ok)) if last_ok else window_start
+        since = max(window_start, utc(last_ok)) if last_ok else window_start
         if _recent_failures(session, since, username=name) >= s.login_max_failures_per_account:
             return True
     addr = (address or "")[:64]

@@ -47,12 +47,6 @@ def validate_team(team: str | None) -> str | None:
     return team
 
 
-def get_user(session: Session, user_id: int | None) -> User | None:
-    if not user_id:
-        return None
-    return session.get(User, user_id)
-
-
 def get_user_by_username(session: Session, username: str) -> User | None:
     return session.exec(select(User).where(User.username == normalize_username(username))).first()
 

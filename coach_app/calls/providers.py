@@ -270,6 +270,11 @@ def resolve_providers(
     return ProviderPlan(stt, llm, tts, tuple(problems))
 
 
+def providers_summary(settings: Settings) -> dict[str, str]:
+    """Which provider backs each component ("groq:<model>", "local:faster-whisper:tiny.en"...); never a key."""
+    return resolve_providers(settings).summary()
+
+
 def _planned_english_voice(settings: Settings) -> VoiceChoice:
     if settings.local_tts_engine == "espeak-ng":
         return VoiceChoice("espeak-ng", f"en-us+{settings.local_tts_espeak_variant}".rstrip("+"), "en")

@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from coach_app.clock import duration_text
+
 MAX_ERRORS_SHOWN = 10
 
 
@@ -106,11 +108,6 @@ def load_transcript(path: Path) -> tuple[Any, list[dict[str, Any]]]:
     return persona, turns
 
 
-def _clock(seconds: float) -> str:
-    s = int(round(seconds))
-    return f"{s // 60}:{s % 60:02d}"
-
-
 def _num(v: float | None, fmt: str = "{:.1f}", none: str = "-") -> str:
     return none if v is None else fmt.format(v)
 
@@ -122,7 +119,7 @@ def format_analytics(a: dict[str, Any]) -> str:
     pace = "  ".join(f"{p['minute']}: {_num(p['wpm'])}" for p in a["pace"])
     fillers = ", ".join(f"{k} {v}" for k, v in f["counts"].items())
     rows = [
-        ("Call length", f"{_clock(a['call_seconds'])} ({a['turns']['trainee']} trainee turns, {a['turns']['persona']} persona turns)"),
+        ("Call length", f"{duration_text(a['call_seconds'])} ({a['turns']['trainee']} trainee turns, {a['turns']['persona']} persona turns)"),
         ("Talk ratio (trainee)", _num(None if a["talk_ratio"] is None else a["talk_ratio"] * 100, "{:.1f} %")),
         ("Pace", f"{_num(a['wpm'])} words/min (persona {_num(a['persona_wpm'])})"),
         ("Pace by minute", pace or "-"),

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from coach_app.auth import logins, tokens, users
+from coach_app.clock import utc
 from coach_app.db import get_engine
 from coach_app.models import AuthSession, LoginAttempt, utcnow
 from coach_app.settings import Settings, get_settings
@@ -70,7 +71,7 @@ def test_a_login_ends_after_the_idle_time_and_each_use_pushes_that_on(fresh_db, 
         db.commit()
         row = _row(db, token)
         # A fresh login lasts the idle time, not the whole lifetime.
-        assert timedelta(minutes=29) < logins.aware(row.expires_at) - utcnow() <= timedelta(minutes=30)
+        assert timedelta(minutes=29) < utc(row.expires_at) - utcnow() <= timedelta(minutes=30)
 
         # Used 20 minutes later (10 left): the deadline moves to 30 minutes from now.
         row.expires_at = utcnow() + timedelta(minutes=10)
@@ -79,7 +80,7 @@ def test_a_login_ends_after_the_idle_time_and_each_use_pushes_that_on(fresh_db, 
         assert logins.user_for_login_token(db, token).id == u.id
         db.commit()
         db.refresh(row)
-        assert logins.aware(row.expires_at) - utcnow() > timedelta(minutes=29)
+        assert utc(row.expires_at) - utcnow() > timedelta(minutes=29)
 
         # Idle past the deadline: over, even though the absolute lifetime has hours left.
         row.expires_at = utcnow() - timedelta(seconds=1)
@@ -104,7 +105,7 @@ def test_sliding_never_passes_the_absolute_lifetime(fresh_db, monkeypatch):
         assert logins.user_for_login_token(db, token).id == u.id
         db.commit()
         db.refresh(row)
-        assert logins.aware(row.expires_at) <= logins.aware(row.created_at) + timedelta(hours=1)
+        assert utc(row.expires_at) <= utc(row.created_at) + timedelta(hours=1)
 
 
 def test_expired_logins_and_old_attempts_are_purged_at_login(db):

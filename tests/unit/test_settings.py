@@ -1,3 +1,4 @@
+from coach_app.calls.providers import providers_summary
 from coach_app.settings import Settings
 
 
@@ -21,6 +22,6 @@ def test_providers_summary_never_contains_keys(monkeypatch):
     monkeypatch.setenv("GROQ_API_KEY", "gsk_very_secret")
     monkeypatch.setenv("ELEVEN_API_KEY", "el_very_secret")
     s = Settings(_env_file=None)
-    summary = s.providers_summary()
+    summary = providers_summary(s)
     assert summary["llm"].startswith("groq:") and summary["tts"].startswith("elevenlabs:")
     assert "secret" not in str(summary)
