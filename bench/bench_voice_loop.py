@@ -52,6 +52,8 @@ PAUSED_LINES = [  # said with a pause after the comma
 TRANSCRIPT = "I can see the charge on your account."
 REPLY = "Fine. And what are you doing about the late fee?"
 QUIET_S = 1.0  # the persona has finished when nothing was audible for this long
+# A level whose trainee clients ran later than this mis-timed their own speech and hearing: not a measurement.
+CLIENT_LATE_LIMIT_S = 0.3
 REPLY_TIMEOUT_S = 15.0
 
 TARGETS = {  # issue 13
@@ -356,6 +358,11 @@ def s(v: float | None) -> str:
     return "-" if v is None else f"{v:.2f} s"
 
 
+def reliable(level: dict) -> bool:
+    late = level["trainee_late_max_s"]
+    return max(late["mic"], late["ear"]) <= CLIENT_LATE_LIMIT_S and not level["failed_calls"]
+
+
 def summarise(r: dict) -> dict:
     utts = r["single"]["utterances"]
     v2v = [u["heard_v2v"] for u in utts if u["heard_v2v"] is not None]
@@ -366,8 +373,11 @@ def summarise(r: dict) -> dict:
             if v is not None:
                 metrics.setdefault(f"{t['speaker']}.{k}", []).append(v)
     base_p95 = pct(r["levels"][0]["heard_v2v_s"], 95) if r["levels"] else None
-    ok_levels = [lv["calls"] for lv in r["levels"]
-                 if base_p95 and lv["heard_v2v_s"] and pct(lv["heard_v2v_s"], 95) <= 1.1 * base_p95]
+    ok_levels = []
+    for lv in r["levels"]:  # levels in a row whose p95 stays within 10 % of one call's, measured reliably
+        if not (base_p95 and lv["heard_v2v_s"] and pct(lv["heard_v2v_s"], 95) <= 1.1 * base_p95 and reliable(lv)):
+            break
+        ok_levels.append(lv["calls"])
     per_call = [round((lv["worker_live"]["rss_mb"] - lv["worker_idle"]["rss_mb"]) / lv["calls"], 1)
                 for lv in r["levels"]]
     per_call_pss = [round((lv["worker_live"]["pss_mb"] - lv["worker_idle"]["pss_mb"]) / lv["calls"], 1)
@@ -379,7 +389,8 @@ def summarise(r: dict) -> dict:
         "split": sum(u["stored_turns"] > 1 for u in utts), "lost": sum(u["stored_turns"] == 0 for u in utts),
         "split_paused": sum(u["stored_turns"] > 1 for u in paused_u),
         "start_p50": pct(r["starts_s"], 50),
-        "ok_levels": max(ok_levels) if ok_levels and ok_levels[0] == r["levels"][0]["calls"] else None,
+        "ok_levels": max(ok_levels) if ok_levels else None,
+        "unreliable": [lv["calls"] for lv in r["levels"] if not reliable(lv)],
         "rss_per_call": per_call, "pss_per_call": per_call_pss,
         "metrics": {k: statistics.median(v) for k, v in sorted(metrics.items())},
     }
@@ -433,7 +444,9 @@ Each line is said once the persona has been quiet for {QUIET_S:.0f} s.
          m["start_p50"] is not None and m["start_p50"] <= 1.0),
         ("concurrent calls before p95 grows > 10 %", "concurrency",
          f"{m['ok_levels'] if m['ok_levels'] else '< ' + str(r['levels'][1]['calls']) if len(r['levels']) > 1 else '-'} "
-         f"(levels tried: {', '.join(str(lv['calls']) for lv in r['levels'])})",
+         f"(levels tried: {', '.join(str(lv['calls']) for lv in r['levels'])}"
+        + (f"; not measurable at {', '.join(map(str, m['unreliable']))}: the trainee clients ran late or failed"
+           if m["unreliable"] else "") + ")",
          bool(m["ok_levels"] and m["ok_levels"] >= 8)),
         ("RSS per extra live call", "rss",
          " / ".join(f"{x:.0f} MB" for x in m["rss_per_call"]) + " (PSS "
@@ -489,6 +502,10 @@ Each line is said once the persona has been quiet for {QUIET_S:.0f} s.
 |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 {lv_rows}
 {failures}
+
+Rows whose trainee clients ran more than {CLIENT_LATE_LIMIT_S} s late (or had a failed call) are not
+measurements of the server: those clients talked over replies they had not yet heard (the
+"premature" count) and mis-timed their own speech.
 
 Single call: the trainee's client ran late by at most {r['single']['mic_late_max_s']:.2f} s (microphone) /
 {r['single']['ear_late_max_s']:.2f} s (ear). A client late by more than a few tenths of a second mis-times what
