@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from coach_app.feedback.analytics import TurnData
+from coach_app.feedback.turns import TurnData
 from coach_app.feedback.judge_answer import JudgeError, ObjectiveResult, check_answer, parse_answer, weighted_score
 from coach_app.feedback.judge_prompt import PROMPT_VERSION, build_messages
 from coach_app.models import PASS_MARK_DEFAULT
@@ -39,41 +39,32 @@ class JudgeConfig:
 
 
 def judge_config(settings: Settings) -> JudgeConfig | None:
-    """The judge endpoint: the call's LLM choice (Groq, or in local mode the OpenAI-compatible
-    server at LOCAL_LLM_BASE_URL); None when there is no LLM at all (analytics only)."""
-    from coach_app.calls.providers import CLOUD, effective_mode
+    """The judge endpoint: the call's LLM choice (its cloud provider, or in local mode the
+    OpenAI-compatible server at LOCAL_LLM_BASE_URL); None when there is no LLM at all (analytics only)."""
+    from coach_app.calls.llm_server import local_llm_key, probe_local_server
+    from coach_app.calls.providers import CLOUD, cloud_provider, effective_mode
 
-    groq_key = settings.groq_api_key.get_secret_value() if settings.groq_api_key else ""
-    if groq_key and effective_mode(settings.llm_provider, True) == CLOUD:
+    cloud = cloud_provider(settings, "llm")
+    cloud_key = cloud.api_key(settings)
+    if cloud_key and effective_mode(settings.llm_provider, True) == CLOUD:
         return JudgeConfig(
-            base_url=settings.groq_base_url.rstrip("/"),
-            api_key=groq_key,
-            model=settings.feedback_judge_model or settings.groq_llm_model,
+            base_url=cloud.base_url(settings).rstrip("/"),
+            api_key=cloud_key,
+            model=settings.feedback_judge_model or cloud.model(settings),
             timeout=settings.feedback_judge_timeout_seconds,
         )
-    if settings.local_llm_base_url and effective_mode(settings.llm_provider, bool(groq_key)) != CLOUD:
-        model = settings.feedback_judge_model or settings.local_llm_model or _first_local_model(settings)
+    if settings.local_llm_base_url and effective_mode(settings.llm_provider, bool(cloud_key)) != CLOUD:
+        # LOCAL_LLM_MODEL unset: the first model the server lists (none when it does not answer).
+        model = (settings.feedback_judge_model or settings.local_llm_model
+                 or probe_local_server(settings).first_model)
         if model:
-            key = settings.local_llm_api_key.get_secret_value() if settings.local_llm_api_key else ""
             return JudgeConfig(
                 base_url=settings.local_llm_base_url.rstrip("/"),
-                api_key=key or "local",  # local servers ignore it
+                api_key=local_llm_key(settings),
                 model=model,
                 timeout=settings.feedback_judge_timeout_seconds,
             )
     return None
-
-
-def _first_local_model(settings: Settings) -> str | None:
-    """LOCAL_LLM_MODEL unset: the first model the local server lists (None when it does not answer)."""
-    key = settings.local_llm_api_key.get_secret_value() if settings.local_llm_api_key else "local"
-    try:
-        resp = httpx.get(settings.local_llm_base_url.rstrip("/") + "/models",
-                         headers={"Authorization": f"Bearer {key}"}, timeout=2.0)
-        data = resp.json().get("data") or [] if resp.status_code == 200 else []
-    except (httpx.HTTPError, ValueError, AttributeError):
-        return None
-    return next((str(m["id"]) for m in data if isinstance(m, dict) and m.get("id")), None)
 
 
 @dataclass

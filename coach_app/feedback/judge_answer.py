@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from coach_app.feedback.analytics import TRAINEE, TurnData
+from coach_app.feedback.turns import TRAINEE, TurnData
 from coach_app.feedback.lexicon import rules_for
 from coach_app.feedback.transcript_guard import genuine_text
 

@@ -15,7 +15,7 @@ import secrets
 from typing import Any
 
 from coach_app.clock import stamp
-from coach_app.feedback.analytics import TRAINEE, TurnData
+from coach_app.feedback.turns import TRAINEE, TurnData
 from coach_app.feedback.transcript_guard import flatten
 
 # Bump whenever the prompt or the expected answer changes; stored on every Feedback row.

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from coach_app.feedback.turns import TRAINEE
 from coach_app.textlimits import TURN_TEXT_MAX
 
 # Line and paragraph breaks of every kind (a forged turn needs a line of its own).
@@ -83,8 +84,6 @@ def genuine_text(text: str, persona_name: str | None = None) -> str:
 def flag_turns(turns, persona_name: str | None = None) -> list[dict]:
     """Trainee turns whose text looks like a forged transcript line or instructions to the judge:
     [{"seq", "speaker", "reasons": [...], "excerpt"}] for the manager."""
-    from coach_app.feedback.analytics import TRAINEE
-
     flags = []
     for t in turns:
         if t.speaker != TRAINEE:
