@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from coach_app.api.health import health_report
+from coach_app.api.sessions import routes as session_routes
 from coach_app.auth.access import is_admin
 from coach_app.auth.http import optional_api_user, require_api_user
 from coach_app.auth.middleware import SecurityHeaders, SocketLoginRef
 from coach_app.auth.routes import routes as auth_routes
-from coach_app.api.health import health_report
-from coach_app.api.sessions import routes as session_routes
 
 
 async def health(request: Request) -> JSONResponse:

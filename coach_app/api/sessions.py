@@ -26,9 +26,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from coach_app.calls import start
 from coach_app.auth.access import can_join_session, can_manage_session, can_view_session
 from coach_app.auth.http import require_api_user
+from coach_app.calls import start
 from coach_app.db import get_engine
 from coach_app.models import PracticeSession, User
 from coach_app.textlimits import log_safe

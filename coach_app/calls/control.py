@@ -14,8 +14,8 @@ from typing import Any
 
 from livekit import api
 
-from coach_app.calls import start
 from coach_app.auth.access import is_owner
+from coach_app.calls import start
 from coach_app.db import session_scope
 from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus, User, utcnow
 from coach_app.personas.schema import Persona

@@ -17,9 +17,9 @@ import time
 from livekit import api
 from sqlmodel import select
 
+from coach_app.calls.rooms import dispatch_metadata
 from coach_app.db import session_scope
 from coach_app.models import OPEN_STATUSES, PracticeSession
-from coach_app.calls.rooms import dispatch_metadata
 
 logger = logging.getLogger("coach.dispatch")
 

@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus, Turn, User, utcnow
-from coach_app.personas.catalogue import get_persona
 from coach_app.calls.providers import resolve_providers
 from coach_app.calls.rooms import mint_trainee_token, new_room_name, room_name_for
+from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus, Turn, User, utcnow
+from coach_app.personas.catalogue import get_persona
 from coach_app.settings import Settings, get_settings
 
 

@@ -31,8 +31,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _prompt(args: argparse.Namespace) -> int:
-    from coach_app.personas.prompt import build_instructions
     from coach_app.personas.catalogue import get_catalogue
+    from coach_app.personas.prompt import build_instructions
 
     cat = get_catalogue(args.dir)
     persona = cat.personas.get(args.persona_id)

@@ -12,8 +12,8 @@ import dataclasses
 import reflex as rx
 
 from coach_app.auth import access
-from coach_app.personas.schema import Persona
 from coach_app.personas.catalogue import get_catalogue, get_persona
+from coach_app.personas.schema import Persona
 from coach_app.state.auth import AuthState
 
 ALL = "all"
@@ -172,8 +172,8 @@ class ScenarioState(rx.State):
     async def start_call(self):
         """Start button: create the practice session (persona and rubric frozen), or resume the
         user's open one of this scenario (`sessions.begin_session`), and go to its call."""
-        from coach_app.db import session_scope
         from coach_app.calls.start import TooManyStarts, UnknownPersona, begin_session
+        from coach_app.db import session_scope
 
         auth = await self.get_state(AuthState)
         user = auth.current_user()

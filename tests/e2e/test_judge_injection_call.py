@@ -19,12 +19,12 @@ from livekit import rtc
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
+from coach_app.calls.rooms import END_CALL_RPC, mint_trainee_token
+from coach_app.calls.start import start_session
 from coach_app.db import make_engine
 from coach_app.feedback.evaluate import latest_feedback
 from coach_app.models import PracticeSession, SessionStatus, Speaker, Turn
 from coach_app.personas.catalogue import get_persona
-from coach_app.calls.rooms import END_CALL_RPC, mint_trainee_token
-from coach_app.calls.start import start_session
 from coach_app.settings import Settings
 from tests.support.auth import login, make_user
 

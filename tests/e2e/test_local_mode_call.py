@@ -29,14 +29,14 @@ from livekit import api
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
+from coach_app.calls.rooms import dispatch_metadata, room_name_for
+from coach_app.calls.start import start_session
 from coach_app.db import make_engine
 from coach_app.models import PracticeSession, SessionStatus, Speaker, Turn, User
 from coach_app.personas.catalogue import get_persona
-from coach_app.calls.rooms import dispatch_metadata, room_name_for
-from coach_app.calls.start import start_session
 from tests.conftest import launch_chromium, service_env, start_agent_worker
-from tests.support.call_page import AGENT_AUDIO_JS
 from tests.support.auth import login, make_user
+from tests.support.call_page import AGENT_AUDIO_JS
 
 pytestmark = pytest.mark.e2e
 

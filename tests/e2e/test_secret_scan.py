@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from coach_app.db import migrate
+from tests.conftest import start_reflex_app
 from tests.support.auth import login, make_user
 from tests.support.livekit import livekit_binary
 from tests.support.pages import fill_route, registered_pages
-from tests.conftest import start_reflex_app
 from tests.support.procs import REPO, Proc, free_port
 
 pytestmark = pytest.mark.e2e

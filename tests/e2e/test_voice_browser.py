@@ -25,8 +25,8 @@ from coach_app.db import make_engine
 from coach_app.models import PracticeSession, SessionStatus, Speaker, Turn
 from coach_app.personas.catalogue import get_persona
 from tests.conftest import launch_chromium
-from tests.support.call_page import AGENT_AUDIO_JS
 from tests.support.auth import login, make_user
+from tests.support.call_page import AGENT_AUDIO_JS
 
 pytestmark = pytest.mark.e2e
 

@@ -5,9 +5,9 @@ import asyncio
 from livekit import rtc
 from sqlmodel import Session
 
-from coach_app.db import make_engine
 from coach_app.calls.rooms import mint_trainee_token
 from coach_app.calls.start import start_session
+from coach_app.db import make_engine
 from coach_app.settings import Settings
 from tests.support.auth import make_user
 

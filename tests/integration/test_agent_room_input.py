@@ -15,10 +15,10 @@ import pytest
 from livekit import api, rtc
 from sqlmodel import Session, select
 
-from coach_app.db import make_engine
-from coach_app.models import PracticeSession, SessionStatus, Speaker, Turn
 from coach_app.calls.rooms import END_CALL_RPC, mint_trainee_token
 from coach_app.calls.start import start_session
+from coach_app.db import make_engine
+from coach_app.models import PracticeSession, SessionStatus, Speaker, Turn
 from coach_app.settings import Settings
 from coach_app.textlimits import MESSAGE_MAX
 from tests.support.auth import make_user

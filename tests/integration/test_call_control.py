@@ -9,9 +9,9 @@ from livekit import api, rtc
 from sqlmodel import Session
 
 from coach_app.calls import control
+from coach_app.calls.start import start_session
 from coach_app.db import get_engine
 from coach_app.models import PracticeSession, SessionStatus
-from coach_app.calls.start import start_session
 from coach_app.settings import get_settings
 from tests.support.auth import make_user
 

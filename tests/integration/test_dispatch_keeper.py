@@ -12,11 +12,11 @@ import asyncio
 from livekit import api, rtc
 from sqlmodel import Session
 
-from coach_app.db import make_engine
 from coach_app.calls.dispatch import _undelivered
-from coach_app.models import PracticeSession, SessionStatus
 from coach_app.calls.rooms import mint_trainee_token
 from coach_app.calls.start import start_session
+from coach_app.db import make_engine
+from coach_app.models import PracticeSession, SessionStatus
 from coach_app.settings import Settings
 from tests.conftest import service_env, start_agent_worker
 from tests.support.auth import make_user

@@ -7,9 +7,9 @@ from datetime import timedelta
 from livekit import api
 from sqlmodel import Session
 
+from coach_app.calls.sweep import OrphanSweeper
 from coach_app.db import make_engine
 from coach_app.models import EndReason, PracticeSession, SessionStatus, utcnow
-from coach_app.calls.sweep import OrphanSweeper
 
 
 def _session(db: Session, room: str, status: SessionStatus) -> int:

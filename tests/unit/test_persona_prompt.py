@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from coach_app.personas.prompt import build_instructions, opening_line
 from coach_app.personas.catalogue import load_catalogue
+from coach_app.personas.prompt import build_instructions, opening_line
 from coach_app.settings import REPO_ROOT
 
 CATALOGUE = load_catalogue(REPO_ROOT / "personas")

@@ -7,9 +7,9 @@ from coach_app.calls.providers import (
     VoiceChoice,
     choose_local_voice,
     describe,
-    local_stt_model,
     effective_mode,
     is_scripted,
+    local_stt_model,
     resolve_providers,
 )
 from coach_app.settings import Settings

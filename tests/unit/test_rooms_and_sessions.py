@@ -11,11 +11,11 @@ import pytest
 from livekit import api
 from sqlmodel import Session
 
+from coach_app.calls.rooms import mint_trainee_token, parse_dispatch_metadata
+from coach_app.calls.start import SessionNotJoinable, UnknownPersona, join_info, start_session
 from coach_app.db import make_engine
 from coach_app.models import PracticeSession, SessionStatus, User
 from coach_app.personas.catalogue import get_persona
-from coach_app.calls.rooms import mint_trainee_token, parse_dispatch_metadata
-from coach_app.calls.start import SessionNotJoinable, UnknownPersona, join_info, start_session
 from coach_app.settings import REPO_ROOT, get_settings
 
 PERSONA = "billing-dispute-gold"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from coach_app.calls.providers import resolve_providers
 from coach_app.feedback.cost import session_cost
 from coach_app.models import PracticeSession
-from coach_app.calls.providers import resolve_providers
 from coach_app.settings import Settings
 
 PRICES = dict(price_stt_per_audio_hour=0.04, price_llm_per_million_input_tokens=0.5,
