@@ -11,6 +11,7 @@ import asyncio
 import logging
 import re
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import reflex as rx
 
@@ -195,36 +196,37 @@ class FeedbackState(rx.State):
     def set_override_reason(self, value: str):
         self.override_reason = value
 
-    @rx.event
-    async def submit_comment(self):
+    async def _manager_action(self, act) -> tuple[Any, Any] | None:
+        """Run `act(db, user, session)` if the user manages this session: (user, its result), or None
+        with the reason (no access, or input that cannot be recorded) in `action_error`."""
         self.action_error = self.action_message = ""
         user = await self._user()
         with session_scope() as db:
             ps = self._manageable(user, db)
             if ps is None:
-                return
+                return None
             try:
-                add_comment(db, user, ps, self.comment_draft)
+                return user, act(db, user, ps)
             except ReviewInputError as exc:
                 self.action_error = str(exc)
-                return
+                return None
+
+    @rx.event
+    async def submit_comment(self):
+        done = await self._manager_action(lambda db, user, ps: add_comment(db, user, ps, self.comment_draft))
+        if done is None:
+            return
         self.comment_draft = ""
         self.action_message = "Comment saved."
-        self._refresh(user)
+        self._refresh(done[0])
 
     @rx.event
     async def submit_override(self):
-        self.action_error = self.action_message = ""
-        user = await self._user()
-        with session_scope() as db:
-            ps = self._manageable(user, db)
-            if ps is None:
-                return
-            try:
-                ra = override_score(db, user, ps, self.override_draft, self.override_reason)
-            except ReviewInputError as exc:
-                self.action_error = str(exc)
-                return
+        done = await self._manager_action(
+            lambda db, user, ps: override_score(db, user, ps, self.override_draft, self.override_reason))
+        if done is None:
+            return
+        user, ra = done
         self.override_draft = ""
         self.override_reason = ""
         self.action_message = f"Score set to {score_text(ra.new_score)} (was {score_text(ra.old_score)})."

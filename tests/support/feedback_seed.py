@@ -73,6 +73,7 @@ def seed_feedback(db: Session, ps: PracticeSession, score: float | None, status:
                   created_at: datetime | None = None) -> "Feedback":
     """A finished evaluation written directly (no judge): every objective gets `score`."""
     from coach_app.feedback.analytics import compute_analytics
+    from coach_app.feedback.evaluate import pass_mark_of
     from coach_app.models import Feedback
 
     turns = list(db.exec(select(Turn).where(Turn.session_id == ps.id).order_by(Turn.seq)).all())
@@ -81,7 +82,7 @@ def seed_feedback(db: Session, ps: PracticeSession, score: float | None, status:
          "rationale": f"Seeded score {score}.", "quotes": [], "invented_quotes": []}
         for o in ps.rubric
     ]
-    pass_mark = float((ps.persona_snapshot or {}).get("pass_mark", 70))
+    pass_mark = pass_mark_of(ps.persona_snapshot)
     fb = Feedback(session_id=ps.id, status=status, analytics=compute_analytics(turns, ps.persona_snapshot.get("language")),
                   objectives=objectives, overall_score=score, pass_mark=pass_mark,
                   passed=None if score is None else score >= pass_mark, judge_model="seed", prompt_version="seed",
