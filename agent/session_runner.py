@@ -1,7 +1,7 @@
 """Runs one practice call in a job process, top to bottom.
 
 1. The dispatch metadata names the session; the session row holds the frozen persona.
-2. STT/LLM/TTS come from settings (`agent.providers`), VAD was loaded once in prewarm.
+2. STT/LLM/TTS come from settings (`agent.providers.registry`), VAD was loaded once in prewarm.
 3. Turn handling is explicit and local: Silero VAD decides when the trainee has finished.
 4. Every final utterance, the usage and the status are recorded as they happen (`agent.recorder`).
 5. The call ends when the trainee presses End (RPC), leaves, at the time limit, or on errors;
@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 
 from agent.chat_input import ChatInput
 from agent.persona_agent import TIME_UP_INSTRUCTIONS, PersonaAgent, breaking_up_line
-from agent.providers import build_components, connect_options
+from agent.providers.registry import build_components, connect_options
 from agent.recorder import CallRecorder
 from coach_app.db import get_engine
 from coach_app.calls.control import time_limit_seconds

@@ -20,7 +20,7 @@ from livekit.plugins import silero
 
 # Imported here, not in the job: job processes are forked warm with it (the plugins and their
 # OpenAI client take seconds to import, which would delay the persona's first words).
-from agent.local import build as local
+from agent.providers.local import build as local
 from agent.logs import use_human_logs
 from agent.session_runner import run_session
 from coach_app.calls import workers

@@ -9,6 +9,8 @@ Rules
 - `STT_PROVIDER` / `LLM_PROVIDER` / `TTS_PROVIDER` = auto | cloud | local.
 - auto: cloud when the provider's key is set (GROQ_API_KEY for STT and LLM, ELEVEN_API_KEY for
   TTS), local otherwise. A team can mix: local STT with a cloud LLM, and so on.
+- The cloud providers are the rows of `CLOUD_PROVIDERS` (which settings each reads, which agent
+  function builds its plugin); adding one is a row here plus its builder in agent/providers/cloud.py.
 - Local LLM: the OpenAI-compatible server at LOCAL_LLM_BASE_URL when it is configured and
   reachable; otherwise the persona's scripted replies (the call page says so).
 - Local TTS: Piper (`en_US-joe-medium`, installed with Coach) for English, flite when Piper is not
@@ -36,6 +38,56 @@ MULTILINGUAL_STT_MODEL = "base"
 
 class ProviderConfigError(ValueError):
     """A provider choice that cannot work (e.g. STT_PROVIDER=cloud without GROQ_API_KEY)."""
+
+
+# --- the cloud providers -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CloudProvider:
+    """One cloud provider of one component and the Settings fields it reads.
+
+    `builder` names the function in `agent/providers/cloud.py` that builds its LiveKit plugin: a name,
+    not the function, because the web app plans and records calls without importing the plugins.
+    """
+
+    component: str  # "stt" | "llm" | "tts"
+    name: str  # recorded as the component's provider
+    key_setting: str  # Settings field of the API key
+    base_url_setting: str
+    model_setting: str
+    builder: str
+
+    @property
+    def key_env(self) -> str:
+        return self.key_setting.upper()
+
+    def api_key(self, settings: Settings) -> str:
+        secret = getattr(settings, self.key_setting)
+        return secret.get_secret_value() if secret is not None else ""
+
+    def base_url(self, settings: Settings) -> str:
+        return getattr(settings, self.base_url_setting)
+
+    def model(self, settings: Settings) -> str:
+        return getattr(settings, self.model_setting)
+
+
+# Per component in order of preference: `auto` and `cloud` take the first one whose key is set.
+# An LLM's base URL must serve OpenAI-style chat completions: the rubric judge posts there too.
+CLOUD_PROVIDERS: tuple[CloudProvider, ...] = (
+    CloudProvider("stt", "groq", "groq_api_key", "groq_base_url", "groq_stt_model", "groq_stt"),
+    CloudProvider("llm", "groq", "groq_api_key", "groq_base_url", "groq_llm_model", "groq_llm"),
+    CloudProvider("tts", "elevenlabs", "eleven_api_key", "elevenlabs_base_url", "elevenlabs_model", "elevenlabs_tts"),
+)
+
+
+def cloud_provider(settings: Settings, component: str) -> CloudProvider:
+    """The component's cloud provider: the first row whose key is set, else the first row (so a
+    missing key is named in the message)."""
+    rows = [p for p in CLOUD_PROVIDERS if p.component == component]
+    return next((p for p in rows if p.api_key(settings)), rows[0])
+
 
 
 @dataclass(frozen=True)
@@ -89,9 +141,6 @@ def effective_mode(choice: str, key_present: bool) -> str:
         return choice
     raise ProviderConfigError(f"unknown provider choice '{choice}' (use auto, cloud or local)")
 
-
-def _has(secret) -> bool:
-    return secret is not None and bool(secret.get_secret_value())
 
 
 def primary_language(language: str) -> str:
@@ -219,49 +268,10 @@ def resolve_providers(
     strict: raise ProviderConfigError for a choice that cannot work instead of noting it.
     """
     problems: list[str] = []
-    groq = _has(settings.groq_api_key)
-    eleven = _has(settings.eleven_api_key)
-
-    # STT
-    stt_mode = effective_mode(settings.stt_provider, groq)
-    if stt_mode == CLOUD:
-        note = "" if groq else "STT_PROVIDER=cloud needs GROQ_API_KEY"
-        stt = ComponentChoice("stt", CLOUD, "groq", settings.groq_stt_model, note)
-    else:
-        model = stt_model or local_stt_model(settings, language)
-        note = ""
-        if primary_language(language) != "en" and model.endswith(_ENGLISH_ONLY_SUFFIX):
-            note = (
-                f"LOCAL_STT_MODEL={model} is English-only; set a multilingual model "
-                f"(e.g. {MULTILINGUAL_STT_MODEL}) to transcribe {language}"
-            )
-        stt = ComponentChoice("stt", LOCAL, "faster-whisper", model, note)
-
-    # LLM
-    llm_mode = effective_mode(settings.llm_provider, groq)
-    if llm_mode == CLOUD:
-        note = "" if groq else "LLM_PROVIDER=cloud needs GROQ_API_KEY"
-        llm = ComponentChoice("llm", CLOUD, "groq", settings.groq_llm_model, note)
-    elif settings.local_llm_base_url and llm_server_reachable is not False:
-        model = settings.local_llm_model or llm_server_model or "server default"
-        llm = ComponentChoice("llm", LOCAL, "openai-compatible", model)
-    else:
-        why = (
-            f"no answer from LOCAL_LLM_BASE_URL ({settings.local_llm_base_url})"
-            if settings.local_llm_base_url
-            else "no local LLM server configured (LOCAL_LLM_BASE_URL)"
-        )
-        llm = ComponentChoice("llm", LOCAL, SCRIPTED, "persona script", f"replies are scripted: {why}")
-
-    # TTS
-    tts_mode = effective_mode(settings.tts_provider, eleven)
-    if tts_mode == CLOUD:
-        note = "" if eleven else "TTS_PROVIDER=cloud needs ELEVEN_API_KEY"
-        tts = ComponentChoice("tts", CLOUD, "elevenlabs", settings.elevenlabs_model, note)
-    else:
-        v = voice or _planned_english_voice(settings)
-        tts = ComponentChoice("tts", LOCAL, v.engine, v.voice, v.note)
-
+    stt = _cloud_choice(settings, "stt") or _local_stt_choice(settings, language, stt_model)
+    llm = _cloud_choice(settings, "llm") or _local_llm_choice(settings, llm_server_reachable, llm_server_model)
+    v = voice or _planned_english_voice(settings)
+    tts = _cloud_choice(settings, "tts") or ComponentChoice("tts", LOCAL, v.engine, v.voice, v.note)
     for c in (stt, llm, tts):
         if c.mode == CLOUD and c.note:
             problems.append(c.note)
@@ -273,6 +283,39 @@ def resolve_providers(
 def providers_summary(settings: Settings) -> dict[str, str]:
     """Which provider backs each component ("groq:<model>", "local:faster-whisper:tiny.en"...); never a key."""
     return resolve_providers(settings).summary()
+
+
+def _cloud_choice(settings: Settings, component: str) -> ComponentChoice | None:
+    """The component's cloud choice when its `<COMPONENT>_PROVIDER` says cloud (auto: a key is set)."""
+    provider = cloud_provider(settings, component)
+    has_key = bool(provider.api_key(settings))
+    if effective_mode(getattr(settings, f"{component}_provider"), has_key) != CLOUD:
+        return None
+    note = "" if has_key else f"{component.upper()}_PROVIDER=cloud needs {provider.key_env}"
+    return ComponentChoice(component, CLOUD, provider.name, provider.model(settings), note)
+
+
+def _local_stt_choice(settings: Settings, language: str, stt_model: str | None) -> ComponentChoice:
+    model = stt_model or local_stt_model(settings, language)
+    note = ""
+    if primary_language(language) != "en" and model.endswith(_ENGLISH_ONLY_SUFFIX):
+        note = (
+            f"LOCAL_STT_MODEL={model} is English-only; set a multilingual model "
+            f"(e.g. {MULTILINGUAL_STT_MODEL}) to transcribe {language}"
+        )
+    return ComponentChoice("stt", LOCAL, "faster-whisper", model, note)
+
+
+def _local_llm_choice(settings: Settings, reachable: bool | None, server_model: str | None) -> ComponentChoice:
+    if settings.local_llm_base_url and reachable is not False:
+        model = settings.local_llm_model or server_model or "server default"
+        return ComponentChoice("llm", LOCAL, "openai-compatible", model)
+    why = (
+        f"no answer from LOCAL_LLM_BASE_URL ({settings.local_llm_base_url})"
+        if settings.local_llm_base_url
+        else "no local LLM server configured (LOCAL_LLM_BASE_URL)"
+    )
+    return ComponentChoice("llm", LOCAL, SCRIPTED, "persona script", f"replies are scripted: {why}")
 
 
 def _planned_english_voice(settings: Settings) -> VoiceChoice:

@@ -1,15 +1,15 @@
-"""agent.providers.build_components in local and mixed modes: what a call is built with and recorded as."""
+"""agent.providers.registry.build_components in local and mixed modes: what a call is built with and recorded as."""
 
 import pytest
 from livekit.plugins import groq
 from livekit.plugins import openai as lk_openai
 
-from agent.local.llm import ScriptedPersonaLLM
-from agent.local.stt import WhisperSTT
-from agent.local.tts import LocalTTS
-from agent.providers import build_components
-from coach_app.personas.catalogue import get_persona
+from agent.providers.local.llm import ScriptedPersonaLLM
+from agent.providers.local.stt import WhisperSTT
+from agent.providers.local.tts import LocalTTS
+from agent.providers.registry import build_components
 from coach_app.calls.providers import ProviderConfigError, describe
+from coach_app.personas.catalogue import get_persona
 from coach_app.settings import Settings
 from tests.support.procs import free_port
 from tests.support.provider_standin import running_standin
@@ -70,7 +70,7 @@ def test_bad_local_model_path_fails_the_call_with_the_setting_named(margaret, tm
 
 
 def test_worker_start_up_preloads_the_local_speech_model_and_voice_and_skips_them_for_cloud(caplog):
-    from agent.local import build, piper, stt
+    from agent.providers.local import build, piper, stt
 
     stt._models.clear()
     piper._voices.clear()
@@ -90,7 +90,7 @@ def test_worker_start_up_preloads_the_local_speech_model_and_voice_and_skips_the
 
 
 def test_worker_start_up_reports_a_bad_model_setting_without_crashing(caplog, tmp_path):
-    from agent.local import build
+    from agent.providers.local import build
 
     build.fetch_models(settings(local_stt_model=str(tmp_path / "nope")))
     assert "local speech recognition is not ready" in caplog.text and "no such directory" in caplog.text

@@ -3,9 +3,12 @@
 import pytest
 from livekit.agents import Agent, AgentSession, llm
 
-from agent.local.llm import SCRIPT_MODEL, ScriptedPersonaLLM, build_local_llm, probe_server
-from coach_app.personas.prompt import build_instructions
+from agent.providers.local import build
+from agent.providers.local.llm import SCRIPT_MODEL, ScriptedPersonaLLM
+from agent.providers.registry import build_components
+from coach_app.calls.llm_server import probe_server
 from coach_app.personas.catalogue import get_persona
+from coach_app.personas.prompt import build_instructions
 from coach_app.settings import Settings
 from tests.support.procs import free_port
 from tests.support.provider_standin import Script, running_standin
@@ -16,6 +19,12 @@ def persona():
     p = get_persona("billing-dispute-gold")
     assert p is not None
     return p
+
+
+def built(settings: Settings, persona):
+    """What the call is built with, and what the probe of the local LLM server found (None: no probe)."""
+    components = build_components(settings, persona)
+    return components, build.local_facts(settings, persona, components.plan).probe
 
 
 def ctx(persona, *user_turns: str) -> llm.ChatContext:
@@ -63,31 +72,31 @@ async def test_scripted_llm_plays_the_persona_inside_an_agent_session(persona):
 
 
 async def test_no_server_configured_means_scripted(persona):
-    choice = await build_local_llm(Settings(_env_file=None), persona)
-    assert isinstance(choice.llm, ScriptedPersonaLLM) and choice.provider == "scripted"
-    assert choice.reachable is None
+    call, probe = built(Settings(_env_file=None), persona)
+    assert isinstance(call.llm, ScriptedPersonaLLM) and call.plan.llm.provider == "scripted"
+    assert probe is None
 
 
 async def test_unreachable_server_falls_back_to_the_script_and_says_why(persona, caplog):
     url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
-    choice = await build_local_llm(Settings(_env_file=None, local_llm_base_url=url), persona)
-    assert choice.provider == "scripted" and choice.reachable is False
-    assert url in choice.note
+    call, probe = built(Settings(_env_file=None, local_llm_base_url=url), persona)
+    assert call.plan.llm.provider == "scripted" and probe.reachable is False
+    assert url in call.plan.llm.note
     assert "did not answer" in caplog.text and "replies are scripted" in caplog.text
 
 
 async def test_reachable_openai_compatible_server_is_used_through_the_openai_plugin(persona):
     with running_standin(Script(replies=["Finally. Go on, then."])) as server:
-        probe = await probe_server(server.groq_base_url, "local")
+        probe = probe_server(server.groq_base_url, "local")
         assert probe.reachable and "llama-3.3-70b-versatile" in probe.models
         # LOCAL_LLM_MODEL unset: the first model the server lists.
-        choice = await build_local_llm(Settings(_env_file=None, local_llm_base_url=server.groq_base_url), persona)
-        assert (choice.provider, choice.model, choice.reachable) == ("openai-compatible", "llama-3.3-70b-versatile", True)
-        reply = await choice.llm.chat(chat_ctx=ctx(persona, "Hello, billing, how can I help?")).collect()
+        call, probe = built(Settings(_env_file=None, local_llm_base_url=server.groq_base_url), persona)
+        assert (call.plan.llm.provider, call.plan.llm.model, probe.reachable) == ("openai-compatible", "llama-3.3-70b-versatile", True)
+        reply = await call.llm.chat(chat_ctx=ctx(persona, "Hello, billing, how can I help?")).collect()
         assert reply.text == "Finally. Go on, then."
         chats = server.entries("chat")
         assert chats and chats[-1].detail.get("model") == "llama-3.3-70b-versatile"
-        await choice.llm.aclose()
+        await call.llm.aclose()
 
 
 async def test_time_limit_instruction_gets_a_goodbye_not_the_last_reply_again(persona):

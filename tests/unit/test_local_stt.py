@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from livekit import rtc
 
-from agent.local.stt import (
+from agent.providers.local.stt import (
     SPLIT_MODELS,
     LocalModelError,
     WhisperSTT,

@@ -5,7 +5,7 @@ import logging
 import pytest
 from livekit.agents import APIConnectionError
 
-from agent.local.tts import SAMPLE_RATE, LocalTTS, espeak_languages, pick_voice
+from agent.providers.local.tts import SAMPLE_RATE, LocalTTS, espeak_languages, pick_voice
 from coach_app.calls.providers import ProviderConfigError, VoiceChoice
 from coach_app.settings import Settings
 from tests.support.local_speech import rms, word_error_rate
@@ -32,7 +32,7 @@ async def test_english_persona_speaks_with_the_piper_voice_at_pipeline_rate():
 
 @pytest.fixture(scope="module")
 def whisper_en(tmp_path_factory):
-    from agent.local.stt import WhisperSTT
+    from agent.providers.local.stt import WhisperSTT
 
     stt = WhisperSTT(model="tiny.en", cache_dir=tmp_path_factory.mktemp("models"))
     stt.load()

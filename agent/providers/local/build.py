@@ -1,4 +1,4 @@
-"""Builds the local STT / LLM / TTS of a call, for `agent.providers.build_components`.
+"""Builds the local STT / LLM / TTS of a call, for `agent.providers.registry.build_components`.
 
 `local_facts` finds out what this machine offers (does the local LLM server answer? which voice
 speaks the persona's language?) so the session's providers record says what was really used.
@@ -11,10 +11,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
-from agent.local.llm import LOCAL_KEY, ScriptedPersonaLLM, ServerProbe, _models_url, openai_compatible_llm
-from agent.local.stt import (
+from agent.providers.local.llm import ScriptedPersonaLLM, openai_compatible_llm
+from agent.providers.local.stt import (
     LocalModelError,
     WhisperSTT,
     default_threads,
@@ -22,8 +20,8 @@ from agent.local.stt import (
     resolve_model_path,
     split_model_installed,
 )
-from agent.local.tts import LocalTTS, load_piper, pick_voice
-from coach_app.personas.schema import Persona
+from agent.providers.local.tts import LocalTTS, load_piper, pick_voice
+from coach_app.calls.llm_server import ServerProbe, local_llm_key, probe_local_server
 from coach_app.calls.providers import (
     LOCAL,
     MULTILINGUAL_STT_MODEL,
@@ -34,28 +32,10 @@ from coach_app.calls.providers import (
     local_stt_model,
     resolve_providers,
 )
+from coach_app.personas.schema import Persona
 from coach_app.settings import Settings
 
 logger = logging.getLogger("coach.local")
-
-PROBE_TIMEOUT_S = 1.5
-
-
-def probe_server_sync(base_url: str, api_key: str | None, timeout: float = PROBE_TIMEOUT_S) -> ServerProbe:
-    """`GET /models` on the local LLM server (blocking, bounded by `timeout`; once per call)."""
-    try:
-        resp = httpx.get(_models_url(base_url), headers={"Authorization": f"Bearer {api_key or LOCAL_KEY}"},
-                         timeout=timeout)
-    except httpx.HTTPError as exc:
-        return ServerProbe(False, error=f"{type(exc).__name__}: {exc}".strip(": "))
-    if resp.status_code != 200:
-        hint = " (set LOCAL_LLM_API_KEY)" if resp.status_code in (401, 403) else ""
-        return ServerProbe(False, error=f"HTTP {resp.status_code}{hint}")
-    try:
-        models = tuple(str(m["id"]) for m in resp.json().get("data") or [] if isinstance(m, dict) and m.get("id"))
-    except (ValueError, AttributeError, KeyError):
-        models = ()
-    return ServerProbe(True, models)
 
 
 @dataclass
@@ -68,15 +48,14 @@ class LocalFacts:
         out: dict[str, Any] = {"voice": self.voice, "stt_model": self.stt_model}
         if self.probe is not None:
             out["llm_server_reachable"] = self.probe.reachable
-            out["llm_server_model"] = self.probe.models[0] if self.probe.models else None
+            out["llm_server_model"] = self.probe.first_model
         return out
 
 
 def local_facts(settings: Settings, persona: Persona, plan: ProviderPlan) -> LocalFacts:
     facts = LocalFacts()
     if plan.llm.mode == LOCAL and settings.local_llm_base_url:
-        key = settings.local_llm_api_key.get_secret_value() if settings.local_llm_api_key else None
-        facts.probe = probe_server_sync(settings.local_llm_base_url, key)
+        facts.probe = probe_local_server(settings)
         if not facts.probe.reachable:
             logger.warning("local LLM server at LOCAL_LLM_BASE_URL=%s did not answer (%s): the persona's "
                            "replies are scripted", settings.local_llm_base_url, facts.probe.error)
@@ -91,7 +70,7 @@ def local_facts(settings: Settings, persona: Persona, plan: ProviderPlan) -> Loc
 
 
 def stt_model_for(settings: Settings, language: str) -> str:
-    """LOCAL_STT_MODEL, or the bundled multilingual model for other languages (see provider_choice)."""
+    """LOCAL_STT_MODEL, or the bundled multilingual model for other languages (see coach_app.calls.providers)."""
     return local_stt_model(settings, language, multilingual_available=split_model_installed(MULTILINGUAL_STT_MODEL))
 
 
@@ -119,9 +98,8 @@ def local_llm(settings: Settings, persona: Persona, plan: ProviderPlan):
     if plan.llm.provider == SCRIPTED or not settings.local_llm_base_url:
         logger.info("persona replies are scripted from the persona file (no LLM configured)")
         return ScriptedPersonaLLM(persona, seed=random.randrange(1 << 30))
-    key = settings.local_llm_api_key.get_secret_value() if settings.local_llm_api_key else None
     logger.info("persona replies from the local LLM server %s (model %s)", settings.local_llm_base_url, plan.llm.model)
-    return openai_compatible_llm(settings.local_llm_base_url, plan.llm.model, key)
+    return openai_compatible_llm(settings.local_llm_base_url, plan.llm.model, local_llm_key(settings))
 
 
 def local_tts(settings: Settings, persona: Persona, plan: ProviderPlan, facts: LocalFacts) -> LocalTTS:

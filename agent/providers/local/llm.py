@@ -1,7 +1,7 @@
 """Local persona replies: an OpenAI-compatible server the user runs, or the persona's script.
 
-- LOCAL_LLM_BASE_URL set and answering `GET /models`: the regular `livekit.plugins.openai.LLM`
-  pointed at it (Ollama, llama.cpp server, vLLM...). LOCAL_LLM_MODEL unset: the first model the
+- LOCAL_LLM_BASE_URL set and answering `GET /models` (`coach_app.calls.llm_server`): the regular
+  `livekit.plugins.openai.LLM` pointed at it (Ollama, llama.cpp server, vLLM...). LOCAL_LLM_MODEL unset: the first model the
   server lists.
 - Otherwise: `ScriptedPersonaLLM`, a livekit-agents LLM whose stream yields the reply of the
   scripted persona engine (`script_engine.py`) as ChatChunks. The session's providers record
@@ -13,56 +13,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from livekit.agents import DEFAULT_API_CONNECT_OPTIONS, APIConnectOptions, llm, utils
 from livekit.agents.llm import ChatChunk, ChatContext, ChoiceDelta, CompletionUsage, Tool, ToolChoice
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
 
-from agent.local.script_engine import ScriptedPersona
+from agent.providers.local.script_engine import ScriptedPersona
+from coach_app.calls.llm_server import LOCAL_KEY
 from coach_app.personas.schema import Persona
-from coach_app.settings import Settings
 
 logger = logging.getLogger("coach.local.llm")
 
 SCRIPT_MODEL = "persona-script"
-LOCAL_KEY = "local"  # sent when LOCAL_LLM_API_KEY is unset (local servers ignore it)
 
 
 # --- OpenAI-compatible server ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ServerProbe:
-    reachable: bool
-    models: tuple[str, ...] = ()
-    error: str = ""
-
-
-def _models_url(base_url: str) -> str:
-    return base_url.rstrip("/") + "/models"
-
-
-async def probe_server(base_url: str, api_key: str | None = None, timeout: float = 2.0) -> ServerProbe:
-    """Does an OpenAI-compatible server answer at `base_url`? (`GET /models`, a token-free request)."""
-    headers = {"Authorization": f"Bearer {api_key or LOCAL_KEY}"}  # what the chat client will send
-    try:
-        async with httpx.AsyncClient(timeout=timeout) as client:
-            resp = await client.get(_models_url(base_url), headers=headers)
-    except httpx.HTTPError as exc:
-        return ServerProbe(False, error=f"{type(exc).__name__}: {exc}".strip(": "))
-    if resp.status_code in (401, 403):
-        return ServerProbe(False, error=f"HTTP {resp.status_code}: the server wants a key (set LOCAL_LLM_API_KEY)")
-    if resp.status_code != 200:
-        return ServerProbe(False, error=f"HTTP {resp.status_code} from {_models_url(base_url)}")
-    try:
-        data = resp.json().get("data") or []
-        models = tuple(str(m["id"]) for m in data if isinstance(m, dict) and m.get("id"))
-    except (ValueError, AttributeError, KeyError):
-        models = ()
-    return ServerProbe(True, models)
 
 
 def openai_compatible_llm(base_url: str, model: str, api_key: str | None = None) -> llm.LLM:
@@ -180,38 +146,3 @@ class _ScriptedStream(llm.LLMStream):
         )
         logger.debug("scripted reply (%d words): %s", words, reply)
 
-
-# --- choosing ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class LocalLLMChoice:
-    llm: llm.LLM
-    provider: str  # "openai-compatible" | "scripted"
-    model: str
-    reachable: bool | None  # None when no server is configured
-    note: str = ""
-
-
-async def build_local_llm(settings: Settings, persona: Persona, *, seed: int = 0) -> LocalLLMChoice:
-    """The local server when configured and reachable, else the scripted persona (with a warning)."""
-    base = settings.local_llm_base_url
-    key = settings.local_llm_api_key.get_secret_value() if settings.local_llm_api_key else None
-    if base:
-        probe = await probe_server(base, key)
-        if probe.reachable:
-            model = settings.local_llm_model or (probe.models[0] if probe.models else "")
-            if not model:
-                logger.warning("LOCAL_LLM_BASE_URL %s lists no model and LOCAL_LLM_MODEL is unset; "
-                               "replies are scripted", base)
-            else:
-                logger.info("persona replies from the local LLM server %s (model %s)", base, model)
-                return LocalLLMChoice(openai_compatible_llm(base, model, key), "openai-compatible", model, True)
-        logger.warning(
-            "local LLM server at LOCAL_LLM_BASE_URL=%s did not answer (%s): the persona's replies are scripted",
-            base, probe.error or "no model",
-        )
-        return LocalLLMChoice(ScriptedPersonaLLM(persona, seed=seed), "scripted", SCRIPT_MODEL, False,
-                              f"no answer from LOCAL_LLM_BASE_URL ({base})")
-    logger.info("no LLM configured (GROQ_API_KEY or LOCAL_LLM_BASE_URL): the persona's replies are scripted")
-    return LocalLLMChoice(ScriptedPersonaLLM(persona, seed=seed), "scripted", SCRIPT_MODEL, None)

@@ -1,7 +1,7 @@
 """Local text-to-speech: Piper (English, a natural voice), flite (English) or espeak-ng (many
 languages, Thai included).
 
-Nothing is downloaded at run time: the Piper voice ships in a Python package (`agent.local.piper`
+Nothing is downloaded at run time: the Piper voice ships in a Python package (`piper.py`
 runs it in-process with onnxruntime), flite and espeak-ng are Debian packages run in a subprocess
 (`make dev` installs them when missing). A non-streaming livekit-agents TTS; AgentSession wraps it
 in `tts.StreamAdapter`, which sends it one sentence at a time, so the persona starts speaking after
@@ -30,8 +30,8 @@ from livekit.agents import (
     utils,
 )
 
-from agent.local import piper
-from agent.local.stt import default_threads
+from agent.providers.local import piper
+from agent.providers.local.stt import default_threads
 from coach_app.calls.providers import VoiceChoice, choose_local_voice
 from coach_app.settings import Settings
 
@@ -215,6 +215,3 @@ class _LocalChunkedStream(tts.ChunkedStream):
         output_emitter.push(pcm)
         output_emitter.flush()
 
-
-def build_local_tts(settings: Settings, language: str) -> LocalTTS:
-    return LocalTTS(voice=pick_voice(settings, language))
