@@ -2,7 +2,8 @@
 
 import pytest
 
-from agent.providers.local.script_engine import ScriptedPersona, reply_for, speakable_fact
+from agent.providers.local.script_engine import ScriptedPersona, reply_for
+from agent.providers.local.script_lines import speakable_fact
 from coach_app.personas.catalogue import get_catalogue, get_persona
 
 
