@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from coach_app.models import PracticeSession
 from coach_app.calls.providers import LOCAL
+from coach_app.models import PracticeSession
 from coach_app.settings import Settings
 
 

@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from coach_app.feedback.turns import TurnData
 from coach_app.feedback.judge_answer import JudgeError, ObjectiveResult, check_answer, parse_answer, weighted_score
 from coach_app.feedback.judge_prompt import PROMPT_VERSION, build_messages
+from coach_app.feedback.turns import TurnData
 from coach_app.models import PASS_MARK_DEFAULT
 from coach_app.settings import Settings
 

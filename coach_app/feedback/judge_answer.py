@@ -17,9 +17,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from coach_app.feedback.turns import TRAINEE, TurnData
 from coach_app.feedback.lexicon import rules_for
 from coach_app.feedback.transcript_guard import genuine_text
+from coach_app.feedback.turns import TRAINEE, TurnData
 
 MAX_QUOTES_PER_OBJECTIVE = 4
 MAX_RATIONALE_CHARS = 600

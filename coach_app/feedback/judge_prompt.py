@@ -15,8 +15,8 @@ import secrets
 from typing import Any
 
 from coach_app.clock import stamp
-from coach_app.feedback.turns import TRAINEE, TurnData
 from coach_app.feedback.transcript_guard import flatten
+from coach_app.feedback.turns import TRAINEE, TurnData
 
 # Bump whenever the prompt or the expected answer changes; stored on every Feedback row.
 PROMPT_VERSION = "judge-v2"

@@ -14,7 +14,6 @@ from typing import Any
 from coach_app.feedback.lexicon import LanguageRules, rules_for
 from coach_app.feedback.turns import PERSONA, TRAINEE, WORD_RE, TurnData, normalise, token_tuple, word_count
 
-
 # --- talk time and pace -----------------------------------------------------------------------
 
 

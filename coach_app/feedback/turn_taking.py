@@ -10,7 +10,6 @@ from typing import Any
 
 from coach_app.feedback.turns import LATENCY_FIELDS, PERSONA, TRAINEE, TurnData, word_count
 
-
 # --- monologue --------------------------------------------------------------------------------
 
 

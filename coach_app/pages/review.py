@@ -7,7 +7,8 @@ import reflex as rx
 from coach_app.components.layout import page
 from coach_app.components.session_table import sessions_table
 from coach_app.state.auth import AuthState
-from coach_app.state.review import ALL, STATUSES, ReviewState as S
+from coach_app.state.review import ALL, STATUSES
+from coach_app.state.review import ReviewState as S
 
 
 def _select(value, on_change, items, placeholder: str, id_: str, all_label: str) -> rx.Component:

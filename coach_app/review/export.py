@@ -9,7 +9,6 @@ from typing import Any
 from coach_app.feedback.score import score_text
 from coach_app.review.table import SessionRow
 
-
 CSV_COLUMNS = ["session_id", "trainee", "scenario", "persona", "date_utc", "duration_seconds", "score",
                "score_overridden", "machine_score", "pass_mark", "result", "status", "evaluation"]
 

@@ -9,11 +9,11 @@ from sqlmodel import Session, select
 
 from coach_app.db import get_engine, migrate
 from coach_app.feedback import page_data, score
+from coach_app.models import PracticeSession, ReviewAction
 from coach_app.review import actions, export, table
 from coach_app.review import trends as trend_data
 from coach_app.review.actions import ReviewInputError
 from coach_app.review.table import SessionFilters
-from coach_app.models import PracticeSession, ReviewAction
 from coach_app.settings import Settings, get_settings
 from tests.support.auth import make_user
 from tests.support.feedback_seed import PERSONAS, seed_feedback, seed_many, seed_session
