@@ -52,12 +52,12 @@ async def _run_call(turns: int, out: Path, tts_engine: str = "auto") -> dict:
 
     get_settings.cache_clear()
 
-    from coach_app.db import migrate
-    from coach_app.models import PracticeSession, Turn, User
+    from sqlmodel import Session, select
+
     from coach_app.calls.rooms import dispatch_metadata, room_name_for
     from coach_app.calls.start import start_session
-    from coach_app.db import make_engine
-    from sqlmodel import Session, select
+    from coach_app.db import make_engine, migrate
+    from coach_app.models import PracticeSession, Turn, User
     from tests.support.livekit import start_livekit
     from tests.support.local_speech import speech_pcm, trim_silence
     from tests.support.procs import Proc, wait_for
@@ -93,7 +93,7 @@ async def _run_call(turns: int, out: Path, tts_engine: str = "auto") -> dict:
             for pcm in speech:
                 await wait_until(lambda: trainee.quiet_since(1.5), 60, "the persona to finish", interval=0.05)
                 ended = await trainee.say(pcm)
-                first = await wait_until(lambda: trainee.first_audible_after(ended), 60, "the reply", interval=0.05)
+                first = await wait_until(lambda ended=ended: trainee.first_audible_after(ended), 60, "the reply", interval=0.05)
                 heard.append(round(first - ended, 3))
             await wait_until(lambda: trainee.quiet_since(1.5), 60, "the last reply to finish", interval=0.05)
         finally:

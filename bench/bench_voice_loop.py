@@ -146,7 +146,14 @@ class Gate:
 
 async def run_call(api_base: str, headers: dict[str, str], speech: list[tuple[int, np.ndarray]],
                    all_greeted: Gate | None = None, talked: asyncio.Event | None = None, who: int = 0) -> Call:
-    from tests.support.rtc_trainee import MIC_RATE, Trainee, session_view, start_call, transcript, wait_until
+    from tests.support.rtc_trainee import (
+        MIC_RATE,
+        Trainee,
+        session_view,
+        start_call,
+        transcript,
+        wait_until,
+    )
 
     t0 = time.monotonic()
     status, info = await start_call(api_base, headers, PERSONA)
@@ -165,13 +172,13 @@ async def run_call(api_base: str, headers: dict[str, str], speech: list[tuple[in
             end = await trainee.say(pcm)
             start = end - len(pcm) / MIC_RATE
             try:
-                heard = await wait_until(lambda: trainee.first_audible_after(start), REPLY_TIMEOUT_S, "a reply",
+                heard = await wait_until(lambda start=start: trainee.first_audible_after(start), REPLY_TIMEOUT_S, "a reply",
                                          interval=0.02)
             except AssertionError:
                 heard = None
             await wait_until(lambda: trainee.quiet_since(QUIET_S), 60, "the reply to finish", interval=0.05)
             try:
-                stored = await wait_until(lambda: _trainee_turns(transcript(api_base, headers, sid)) - before, 5,
+                stored = await wait_until(lambda before=before: _trainee_turns(transcript(api_base, headers, sid)) - before, 5,
                                           "the trainee's turn to be stored")
             except AssertionError:
                 stored = 0
@@ -212,10 +219,11 @@ def paused(first: str, second: str, pause_ms: int, rate: int) -> np.ndarray:
 # --- the servers and the phases --------------------------------------------------------------------
 
 async def bench(sizes: Sizes, workdir: Path) -> dict:
+    from sqlmodel import Session
+
     from bench import procstats
     from coach_app.auth.tokens import create_api_token
     from coach_app.db import make_engine, migrate
-    from sqlmodel import Session
     from tests.support.auth import make_user
     from tests.support.livekit import start_livekit
     from tests.support.procs import Proc, wait_for
@@ -294,7 +302,7 @@ async def run_level(procstats, servers: dict[str, int], api_base: str, users: li
     async def call(i: int, headers: dict[str, str]) -> Call | BaseException:
         try:
             return await run_call(api_base, headers, speech, greeted, talked, who=i)
-        except Exception as exc:  # one failed call is reported; the others go on
+        except Exception as exc:  # noqa: BLE001 - one failed call is reported; the others go on
             print(f"  call {i} failed: {type(exc).__name__}: {exc}", flush=True)
             greeted.count(i)
             return exc

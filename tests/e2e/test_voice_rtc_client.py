@@ -189,7 +189,7 @@ async def test_provider_failure_is_spoken_in_character_and_recorded(
     # The first reply fails on every attempt (1 try + PROVIDER_MAX_RETRIES=1 retry).
     standin.script.fail["llm"] = 2
     _, headers = trainee_auth
-    status, info = await start_call(api_base, headers, PERSONA)
+    _, info = await start_call(api_base, headers, PERSONA)
     sid = info["session_id"]
     trainee = Trainee(info["livekit_url"], info["token"])
     await trainee.join()
@@ -220,7 +220,7 @@ async def test_voice_failure_still_gets_an_audible_line(
     standin.script.transcripts = [TRAINEE_LINE]
     standin.script.replies = [PERSONA_REPLY]
     _, headers = trainee_auth
-    status, info = await start_call(api_base, headers, PERSONA)
+    _, info = await start_call(api_base, headers, PERSONA)
     sid = info["session_id"]
     trainee = Trainee(info["livekit_url"], info["token"])
     await trainee.join()
@@ -243,7 +243,7 @@ async def test_trainee_leaving_without_ending_abandons_the_session(
     livekit, agent_worker, api_base, trainee_auth, standin: ProviderStandin
 ):
     _, headers = trainee_auth
-    status, info = await start_call(api_base, headers, PERSONA)
+    _, info = await start_call(api_base, headers, PERSONA)
     sid = info["session_id"]
     trainee = Trainee(info["livekit_url"], info["token"])
     await trainee.join()

@@ -17,7 +17,12 @@ from livekit.plugins import elevenlabs, groq
 
 from tests.support.local_speech import flite_wav, read_wav
 from tests.support.procs import Proc, free_port, wait_for
-from tests.support.provider_standin import GROQ_LIKE, TONE_MS_PER_CHAR, ProviderStandin, Script
+from tests.support.provider_standin import (
+    GROQ_LIKE,
+    TONE_MS_PER_CHAR,
+    ProviderStandin,
+    Script,
+)
 
 # The fixtures run on the session loop (pyproject); so must the tests that talk to them.
 pytestmark = pytest.mark.asyncio(loop_scope="session")
