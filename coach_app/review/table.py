@@ -266,7 +266,15 @@ def all_sessions(
     return _rows_for(db, ids)
 
 
-def filter_options(db: Session, user: User | None) -> dict[str, list[dict[str, str]]]:
+@dataclass
+class Option:
+    """One choice of a review filter (the state holds these as they are)."""
+
+    value: str = ""
+    label: str = ""
+
+
+def filter_options(db: Session, user: User | None) -> dict[str, list[Option]]:
     """Choices for the review filters: personas and trainees among the sessions `user` may see."""
     seen = db.exec(
         select(PracticeSession.persona_id).where(access.visible_sessions_clause(user)).distinct()
@@ -275,7 +283,6 @@ def filter_options(db: Session, user: User | None) -> dict[str, list[dict[str, s
     names = persona_names(db)
     users = db.exec(select(User).where(access.visible_users_clause(user)).order_by(User.username)).all()
     return {
-        "personas": [{"value": pid, "label": f"{names.get(pid, (pid, pid))[1]} ({names.get(pid, (pid, pid))[0]})"}
-                     for pid in seen],
-        "trainees": [{"value": str(u.id), "label": user_label(u)} for u in users],
+        "personas": [Option(pid, f"{names.get(pid, (pid, pid))[1]} ({names.get(pid, (pid, pid))[0]})") for pid in seen],
+        "trainees": [Option(str(u.id), user_label(u)) for u in users],
     }

@@ -9,7 +9,6 @@ Every loader and handler re-reads the user from the database.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from datetime import date
 from typing import Any
@@ -24,12 +23,6 @@ from coach_app.models import SessionStatus, User
 from coach_app.review import export, table
 from coach_app.review import trends as trend_data
 from coach_app.state.auth import AuthState
-
-
-@dataclasses.dataclass
-class Option:
-    value: str = ""
-    label: str = ""
 
 
 def _parse_date(value: Any) -> date | None:
@@ -120,8 +113,8 @@ class ReviewState(SessionTableState, rx.State):
     trainee_filter: str = ALL
     date_from: str = ""
     date_to: str = ""
-    persona_options: list[Option] = []
-    trainee_options: list[Option] = []
+    persona_options: list[table.Option] = []
+    trainee_options: list[table.Option] = []
     filter_error: str = ""
 
     async def _viewer(self) -> User | None:
@@ -154,8 +147,7 @@ class ReviewState(SessionTableState, rx.State):
             return
         with session_scope() as db:
             opts = table.filter_options(db, user)
-        self.persona_options = [Option(**o) for o in opts["personas"]]
-        self.trainee_options = [Option(**o) for o in opts["trainees"]]
+        self.persona_options, self.trainee_options = opts["personas"], opts["trainees"]
         self._query(user)
 
     @rx.event
