@@ -7,12 +7,14 @@ can point at the field. No Reflex here: the agent worker imports this module.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from coach_app.models import PASS_MARK_DEFAULT
+
 Difficulty = Literal["easy", "medium", "hard"]
-DIFFICULTIES: tuple[str, ...] = ("easy", "medium", "hard")
+DIFFICULTIES: tuple[str, ...] = get_args(Difficulty)
 
 # BCP-47 as personas use it: language, optional script, optional region (en-US, th-TH, zh-Hant-TW).
 _BCP47 = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
@@ -121,7 +123,7 @@ class Persona(_Strict):
     language: str
     voice: Voice
     time_limit_minutes: int = Field(ge=1, le=60)
-    pass_mark: int = Field(default=70, ge=0, le=100)
+    pass_mark: int = Field(default=int(PASS_MARK_DEFAULT), ge=0, le=100)
     profile: Profile
     context: Context
     phases: Phases

@@ -13,7 +13,7 @@ import reflex as rx
 
 from coach_app.auth import access
 from coach_app.personas.catalogue import get_catalogue, get_persona
-from coach_app.personas.schema import Persona
+from coach_app.personas.schema import DIFFICULTIES, Persona
 from coach_app.state.auth import AuthState
 
 ALL = "all"
@@ -74,7 +74,7 @@ class CatalogueState(rx.State):
         if user is None:
             return
         cat = get_catalogue()
-        order = {"easy": 0, "medium": 1, "hard": 2}
+        order = {d: i for i, d in enumerate(DIFFICULTIES)}
         personas = sorted(cat.personas.values(), key=lambda p: (order[p.difficulty], p.scenario.name, p.id))
         self.cards = [card_for(p) for p in personas]
         self.unavailable = len(cat.broken_files)
@@ -83,7 +83,7 @@ class CatalogueState(rx.State):
 
     @rx.event
     def set_difficulty(self, value: str | list[str]):
-        self.difficulty = value if value in ("easy", "medium", "hard") else ALL
+        self.difficulty = value if value in DIFFICULTIES else ALL
 
     @rx.event
     def set_language(self, value: str):
