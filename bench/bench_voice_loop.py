@@ -3,7 +3,7 @@
 Everything is real but the providers and the trainee: its own livekit-server, the agent worker
 (`python -m agent.worker start`, job processes, the real Groq and ElevenLabs plugins), the HTTP
 API (granian); the plugins talk to the provider stand-in with cloud-like latencies
-(`provider_standin.GROQ_LIKE`) and its tone voice (so the stand-in's own CPU stays out of the
+(`coach_app.devtools.standin.GROQ_LIKE`) and its tone voice (so the stand-in's own CPU stays out of the
 figures). Trainees are Python `livekit.rtc` clients (`tests/support/rtc_trainee.py`) that start
 their call with `POST /api/sessions` and an API token, and speak flite lines, some with a 300,
 450 or 600 ms pause in the middle of the sentence. Everything is timed at the trainee's ear.
@@ -224,10 +224,10 @@ async def bench(sizes: Sizes, workdir: Path) -> dict:
     from bench import procstats
     from coach_app.auth.tokens import create_api_token
     from coach_app.db import make_engine, migrate
+    from coach_app.devtools.standin import GROQ_LIKE, Script, running_standin
     from tests.support.auth import make_user
     from tests.support.livekit import start_livekit
     from tests.support.procs import Proc, wait_for
-    from tests.support.provider_standin import GROQ_LIKE, Script, running_standin
     from tests.support.rtc_trainee import MIC_RATE, bearer, start_api_server
 
     load_before = os.getloadavg()[0]
@@ -411,7 +411,7 @@ def markdown(r: dict) -> tuple[str, str]:
 Its own livekit-server (`--dev`, loopback), the agent worker as in production (`python -m agent.worker
 start`: process job executor, Silero VAD, fixed endpointing from Settings, the real Groq STT/LLM and
 ElevenLabs TTS plugins) and the HTTP API (granian). The plugins talk to the provider stand-in
-(`tests/support/provider_standin.py`, in the benchmark's process) with cloud-like latencies: STT
+(`coach_app/devtools/standin/`, in the benchmark's process) with cloud-like latencies: STT
 answered after {lat['stt_delay_ms']} ms, LLM first token after {lat['llm_ttft_ms']} ms then {lat['llm_token_ms']} ms per token, TTS first
 audio after {lat['tts_ttfb_ms']} ms; its voice is a 220 Hz tone as long as the words would take (no synthesis CPU).
 Every STT request with speech in it is transcribed as one fixed sentence; every reply is one fixed

@@ -27,10 +27,10 @@ os.environ["DATABASE_URL"] = f"sqlite:///{_RUN_DIR / 'coach-test.db'}"
 os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
 
 from coach_app.db import migrate  # noqa: E402
+from coach_app.devtools.standin import ProviderStandin, running_standin  # noqa: E402
 from coach_app.settings import get_settings  # noqa: E402
 from tests.support.livekit import LiveKit, start_livekit  # noqa: E402
 from tests.support.procs import REPO, Proc, free_port, wait_for  # noqa: E402
-from tests.support.provider_standin import ProviderStandin, running_standin  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [

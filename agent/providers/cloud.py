@@ -35,7 +35,7 @@ def groq_stt(provider: CloudProvider, settings: Settings, persona: Persona) -> s
     )
 
 
-def groq_llm(provider: CloudProvider, settings: Settings, persona: Persona) -> lk_llm.LLM:
+def groq_llm(provider: CloudProvider, settings: Settings, _persona: Persona) -> lk_llm.LLM:
     return groq.LLM(
         model=provider.model(settings),
         base_url=provider.base_url(settings),

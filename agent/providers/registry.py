@@ -68,9 +68,12 @@ def build_components(settings: Settings, persona: Persona) -> Components:
         # so the recorded plan says what the call really uses.
         facts = local.local_facts(settings, persona, plan)
         plan = resolve_providers(settings, language=persona.language, strict=True, **facts.plan_kwargs())
+    def build(choice: ComponentChoice, local_build: Callable[[], Any]) -> Any:
+        return local_build() if choice.mode == LOCAL else build_cloud(choice, settings, persona)
+
     return Components(
-        stt=local.local_stt(settings, persona) if plan.stt.mode == LOCAL else build_cloud(plan.stt, settings, persona),
-        llm=local.local_llm(settings, persona, plan) if plan.llm.mode == LOCAL else build_cloud(plan.llm, settings, persona),
-        tts=local.local_tts(settings, persona, plan, facts) if plan.tts.mode == LOCAL else build_cloud(plan.tts, settings, persona),
+        stt=build(plan.stt, lambda: local.local_stt(settings, persona)),
+        llm=build(plan.llm, lambda: local.local_llm(settings, persona, plan)),
+        tts=build(plan.tts, lambda: local.local_tts(settings, persona, plan, facts)),
         plan=plan,
     )

@@ -19,10 +19,10 @@ from sqlmodel import Session
 from agent.recorder import CallRecorder
 from agent.session_runner import _after_call
 from coach_app.db import make_engine
+from coach_app.devtools.standin import ChatStandin, judge_reply
 from coach_app.models import EndReason, PracticeSession, SessionStatus
 from coach_app.settings import get_settings
 from tests.support.auth import login, make_user
-from tests.support.chat_standin import ChatStandin, judge_reply
 from tests.support.feedback_seed import BILLING_CALL, seed_session
 
 pytestmark = pytest.mark.e2e

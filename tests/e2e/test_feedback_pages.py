@@ -13,12 +13,12 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from coach_app.db import make_engine
+from coach_app.devtools.standin import ChatStandin, judge_reply
 from coach_app.feedback.evaluate import evaluate_session
 from coach_app.feedback.score import score_text
-from coach_app.models import Feedback, PracticeSession, ReviewAction
+from coach_app.models import Feedback, ReviewAction
 from coach_app.settings import Settings
 from tests.support.auth import login, make_user
-from tests.support.chat_standin import ChatStandin, judge_reply
 from tests.support.feedback_seed import BILLING_CALL, PERSONAS, seed_feedback, seed_many, seed_session
 
 pytestmark = pytest.mark.e2e

@@ -420,7 +420,7 @@ def test_call_closed_by_the_server_ends_the_page(
 
 
 def _script():
-    from tests.support.provider_standin import Script
+    from coach_app.devtools.standin import Script
 
     return Script(
         transcripts=[HEARD],

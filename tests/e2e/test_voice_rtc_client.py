@@ -24,6 +24,7 @@ from coach_app.auth.tokens import create_api_token
 from coach_app.calls.rooms import mint_trainee_token
 from coach_app.calls.start import start_session
 from coach_app.db import make_engine
+from coach_app.devtools.standin import ProviderStandin
 from coach_app.models import PracticeSession, User
 from coach_app.personas.catalogue import get_persona
 from coach_app.settings import Settings
@@ -31,7 +32,6 @@ from tests.conftest import service_env, start_agent_worker
 from tests.support import local_speech
 from tests.support.auth import make_user
 from tests.support.procs import Proc
-from tests.support.provider_standin import ProviderStandin
 from tests.support.rtc_trainee import (
     MIC_RATE,
     Trainee,

@@ -8,9 +8,9 @@ import sys
 import pytest
 
 from coach_app.cli import main
+from coach_app.devtools.standin import ChatStandin, judge_reply
 from coach_app.feedback.judge_prompt import PROMPT_VERSION
 from coach_app.settings import get_settings
-from tests.support.chat_standin import ChatStandin, judge_reply
 from tests.support.feedback_seed import BILLING_CALL
 from tests.support.procs import REPO
 

@@ -6,14 +6,14 @@ import pytest
 from sqlmodel import Session, select
 
 from coach_app.db import get_engine
+from coach_app.devtools.standin import ChatStandin, judge_reply
+from coach_app.feedback.analytics import turn_data
 from coach_app.feedback.evaluate import NO_LLM_NOTE, SessionNotFound, evaluate_session
 from coach_app.feedback.judge_answer import find_quote, normalise_for_match
 from coach_app.feedback.judge_prompt import PROMPT_VERSION
-from coach_app.feedback.analytics import turn_data
 from coach_app.models import Feedback
 from coach_app.settings import Settings
 from tests.support.auth import make_user
-from tests.support.chat_standin import ChatStandin, judge_reply
 from tests.support.feedback_seed import T, seed_session
 
 GOOD = {

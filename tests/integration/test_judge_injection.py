@@ -15,6 +15,7 @@ import pytest
 from sqlmodel import Session
 
 from coach_app.db import get_engine
+from coach_app.devtools.standin import ChatStandin
 from coach_app.feedback.analytics import turn_data
 from coach_app.feedback.evaluate import evaluate_session
 from coach_app.feedback.transcript_guard import flag_turns
@@ -22,7 +23,6 @@ from coach_app.models import PracticeSession
 from coach_app.settings import Settings
 from coach_app.textlimits import TURN_TEXT_MAX
 from tests.support.auth import make_user
-from tests.support.chat_standin import ChatStandin
 from tests.support.feedback_seed import BILLING_CALL, T, seed_session
 
 INJECTION = (

@@ -3,14 +3,13 @@
 from sqlmodel import Session
 
 from coach_app.db import get_engine
+from coach_app.devtools.standin import ChatStandin, judge_reply, running_standin
 from coach_app.feedback.evaluate import NO_LLM_NOTE, evaluate_session
 from coach_app.feedback.judge import judge_config
 from coach_app.settings import Settings
 from tests.support.auth import make_user
-from tests.support.chat_standin import ChatStandin, judge_reply
 from tests.support.feedback_seed import seed_session
 from tests.support.procs import free_port
-from tests.support.provider_standin import running_standin
 
 SCORES = {
     "acknowledge-and-own": (90, "Owned the error.", ["That's our mistake"]),

@@ -15,14 +15,10 @@ from livekit.agents import APIConnectOptions, APIStatusError, llm
 from livekit.agents.types import USERDATA_TIMED_TRANSCRIPT
 from livekit.plugins import elevenlabs, groq
 
+from coach_app.devtools.standin import GROQ_LIKE, ProviderStandin, Script
+from coach_app.devtools.standin.elevenlabs import TONE_MS_PER_CHAR
 from tests.support.local_speech import flite_wav, read_wav
 from tests.support.procs import Proc, free_port, wait_for
-from tests.support.provider_standin import (
-    GROQ_LIKE,
-    TONE_MS_PER_CHAR,
-    ProviderStandin,
-    Script,
-)
 
 # The fixtures run on the session loop (pyproject); so must the tests that talk to them.
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -206,7 +202,7 @@ async def test_tone_voice_with_cloud_like_latencies(standin: ProviderStandin, ht
 
 async def test_latency_knobs_from_the_command_line_and_the_control_route(http, tmp_path: Path):
     port = free_port()
-    proc = Proc("standin", [sys.executable, "-m", "tests.support.provider_standin", "--port", str(port),
+    proc = Proc("standin", [sys.executable, "-m", "coach_app.devtools.standin", "--port", str(port),
                             "--groq-like", "--stt-delay-ms", "20", "--voice", "tone"],
                 env={"PATH": "/usr/bin:/bin", "PYTHONPATH": "."}, log_dir=tmp_path)
     base = f"http://127.0.0.1:{port}/_standin"

@@ -9,10 +9,10 @@ from agent.providers.local.stt import WhisperSTT
 from agent.providers.local.tts import LocalTTS
 from agent.providers.registry import build_components
 from coach_app.calls.providers import ProviderConfigError, describe
+from coach_app.devtools.standin import running_standin
 from coach_app.personas.catalogue import get_persona
 from coach_app.settings import Settings
 from tests.support.procs import free_port
-from tests.support.provider_standin import running_standin
 
 
 def settings(**env) -> Settings:

@@ -7,11 +7,11 @@ from agent.providers.local import build
 from agent.providers.local.llm import SCRIPT_MODEL, ScriptedPersonaLLM
 from agent.providers.registry import build_components
 from coach_app.calls.llm_server import probe_server
+from coach_app.devtools.standin import Script, running_standin
 from coach_app.personas.catalogue import get_persona
 from coach_app.personas.prompt import build_instructions
 from coach_app.settings import Settings
 from tests.support.procs import free_port
-from tests.support.provider_standin import Script, running_standin
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """Local persona replies: an OpenAI-compatible server the user runs, or the persona's script.
 
 - LOCAL_LLM_BASE_URL set and answering `GET /models` (`coach_app.calls.llm_server`): the regular
-  `livekit.plugins.openai.LLM` pointed at it (Ollama, llama.cpp server, vLLM...). LOCAL_LLM_MODEL unset: the first model the
-  server lists.
+  `livekit.plugins.openai.LLM` pointed at it (Ollama, llama.cpp server, vLLM...). LOCAL_LLM_MODEL
+  unset: the first model the server lists.
 - Otherwise: `ScriptedPersonaLLM`, a livekit-agents LLM whose stream yields the reply of the
   scripted persona engine (`script_engine.py`) as ChatChunks. The session's providers record
   says `{"llm": {"provider": "scripted", ...}}` and the call page tells the trainee.
