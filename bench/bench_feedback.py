@@ -15,9 +15,10 @@ import shutil
 import statistics
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 REPEATS = 25
 N_TURNS = 800
@@ -26,8 +27,36 @@ N_TEAMS = 5
 TRAINEES_PER_TEAM = 10
 ID0 = 1000  # first id of the review benchmark's sessions (the page benchmark's session comes first)
 
-WORDS = ("account charge refund invoice understand sorry today card bank fee week payment really help "
-         "check confirm email number order problem time call back issue exactly waiting manager policy").split()
+WORDS = [
+    "account",
+    "charge",
+    "refund",
+    "invoice",
+    "understand",
+    "sorry",
+    "today",
+    "card",
+    "bank",
+    "fee",
+    "week",
+    "payment",
+    "really",
+    "help",
+    "check",
+    "confirm",
+    "email",
+    "number",
+    "order",
+    "problem",
+    "time",
+    "call",
+    "back",
+    "issue",
+    "exactly",
+    "waiting",
+    "manager",
+    "policy",
+]
 
 
 def _timeit(fn: Callable[[], Any], repeats: int = REPEATS) -> dict[str, float]:
@@ -66,13 +95,23 @@ def _users(db, n_teams: int, per_team: int, prefix: str = ""):
 
     managers, trainees = [], []
     for t in range(n_teams):
-        m = User(username=f"{prefix}manager{t}", display_name=f"Manager {t}", password_hash="x", role=Role.manager,
-                 team=f"team{t}")
+        m = User(
+            username=f"{prefix}manager{t}",
+            display_name=f"Manager {t}",
+            password_hash="x",
+            role=Role.manager,
+            team=f"team{t}",
+        )
         db.add(m)
         managers.append(m)
         for k in range(per_team):
-            u = User(username=f"{prefix}trainee{t}_{k}", display_name=f"Trainee {t}-{k}", password_hash="x",
-                     role=Role.trainee, team=f"team{t}")
+            u = User(
+                username=f"{prefix}trainee{t}_{k}",
+                display_name=f"Trainee {t}-{k}",
+                password_hash="x",
+                role=Role.trainee,
+                team=f"team{t}",
+            )
             db.add(u)
             trainees.append(u)
     admin = User(username=f"{prefix}admin", password_hash="x", role=Role.admin)
@@ -96,11 +135,21 @@ def bench_feedback_page(rng: random.Random) -> tuple[str, dict[str, Any]]:
     persona = get_persona("billing-dispute-gold")
     with Session(get_engine(), expire_on_commit=False) as db:
         _, trainees, _ = _users(db, 1, 1, prefix="page-")
-        start = datetime(2026, 3, 1, 10, tzinfo=timezone.utc)
-        ps = PracticeSession(user_id=trainees[0].id, persona_id=persona.id, persona_snapshot=persona.model_dump(mode="json"),
-                             rubric=persona.rubric(), status=SessionStatus.completed, created_at=start,
-                             started_at=start, ended_at=start + timedelta(minutes=80), stt_audio_seconds=2400,
-                             llm_prompt_tokens=900_000, llm_completion_tokens=30_000, tts_characters=60_000)
+        start = datetime(2026, 3, 1, 10, tzinfo=UTC)
+        ps = PracticeSession(
+            user_id=trainees[0].id,
+            persona_id=persona.id,
+            persona_snapshot=persona.model_dump(mode="json"),
+            rubric=persona.rubric(),
+            status=SessionStatus.completed,
+            created_at=start,
+            started_at=start,
+            ended_at=start + timedelta(minutes=80),
+            stt_audio_seconds=2400,
+            llm_prompt_tokens=900_000,
+            llm_completion_tokens=30_000,
+            tts_characters=60_000,
+        )
         db.add(ps)
         db.commit()
         db.refresh(ps)
@@ -112,11 +161,18 @@ def bench_feedback_page(rng: random.Random) -> tuple[str, dict[str, Any]]:
             dur = words / 2.6
             gap = rng.uniform(-0.3, 1.5)
             start_t = max(0.0, t + gap)
-            turn = Turn(session_id=ps.id, seq=i, speaker=speaker, text=_sentence(rng, words), start=start_t,
-                        end=start_t + dur, e2e_latency=rng.uniform(0.8, 2.0) if speaker == Speaker.persona else None,
-                        end_of_turn_delay=0.5 if speaker == Speaker.persona else None,
-                        llm_ttft=0.4 if speaker == Speaker.persona else None,
-                        tts_ttfb=0.3 if speaker == Speaker.persona else None)
+            turn = Turn(
+                session_id=ps.id,
+                seq=i,
+                speaker=speaker,
+                text=_sentence(rng, words),
+                start=start_t,
+                end=start_t + dur,
+                e2e_latency=rng.uniform(0.8, 2.0) if speaker == Speaker.persona else None,
+                end_of_turn_delay=0.5 if speaker == Speaker.persona else None,
+                llm_ttft=0.4 if speaker == Speaker.persona else None,
+                tts_ttfb=0.3 if speaker == Speaker.persona else None,
+            )
             turns.append(turn)
             db.add(turn)
             t = start_t + dur
@@ -125,14 +181,32 @@ def bench_feedback_page(rng: random.Random) -> tuple[str, dict[str, Any]]:
         t_analytics = _timeit(lambda: compute_analytics(td, "en-US"))
         analytics = compute_analytics(td, "en-US")
         trainee_turns = [x for x in td if x.speaker == "trainee"]
-        answer = {o["id"]: {"score": 70.0, "rationale": "ok", "evidence": [
-            " ".join(rng.choice(trainee_turns).text.split()[:6]) for _ in range(3)] + ["an invented quote here"]}
-            for o in ps.rubric}
+        answer = {
+            o["id"]: {
+                "score": 70.0,
+                "rationale": "ok",
+                "evidence": [" ".join(rng.choice(trainee_turns).text.split()[:6]) for _ in range(3)]
+                + ["an invented quote here"],
+            }
+            for o in ps.rubric
+        }
         t_quotes = _timeit(lambda: check_answer(answer, ps.rubric, td, "en-US"))
         objectives = [o.as_dict() for o in check_answer(answer, ps.rubric, td, "en-US")]
-        db.add(Feedback(session_id=ps.id, status="done", analytics=analytics, objectives=objectives, overall_score=70.0,
-                        pass_mark=70.0, passed=True, judge_model="bench", prompt_version="bench",
-                        judge_prompt_tokens=40_000, judge_completion_tokens=800))
+        db.add(
+            Feedback(
+                session_id=ps.id,
+                status="done",
+                analytics=analytics,
+                objectives=objectives,
+                overall_score=70.0,
+                pass_mark=70.0,
+                passed=True,
+                judge_model="bench",
+                prompt_version="bench",
+                judge_prompt_tokens=40_000,
+                judge_completion_tokens=800,
+            )
+        )
         db.commit()
 
     def page_data():
@@ -146,8 +220,11 @@ def bench_feedback_page(rng: random.Random) -> tuple[str, dict[str, Any]]:
         "| Step | median ms | p90 ms | min ms | notes |",
         "|---|---:|---:|---:|---|",
         _row("`feedback_page_data` (DB reads + page data)", t_data, f"{N_TURNS} turns, 5 objectives, history, cost"),
-        _row("**page load total** (the state holds this data as it is)", t_data,
-             f"page data as JSON: {payload / 1024:.0f} KiB"),
+        _row(
+            "**page load total** (the state holds this data as it is)",
+            t_data,
+            f"page data as JSON: {payload / 1024:.0f} KiB",
+        ),
         _row("`compute_analytics` (at evaluation time)", t_analytics, "not on page load"),
         _row("quote verification (at evaluation time)", t_quotes, "5 objectives x 4 quotes over 800 turns"),
     ]
@@ -165,34 +242,77 @@ def _bulk_sessions(rng: random.Random, trainees, n: int) -> None:
     personas = list(get_catalogue().personas.values())
     snaps = [p.model_dump(mode="json") for p in personas]
     rubrics = [p.rubric() for p in personas]
-    start = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
     statuses = ["completed"] * 8 + ["abandoned", "failed"]
     sessions, feedback, actions = [], [], []
     for i in range(n):
         k = rng.randrange(len(personas))
         created = start + timedelta(minutes=53 * i + rng.randint(0, 40))
         length = rng.randint(60, 900)
-        sessions.append({
-            "id": ID0 + i, "user_id": rng.choice(trainees).id, "persona_id": personas[k].id, "persona_snapshot": snaps[k],
-            "rubric": rubrics[k], "room_name": f"coach-{ID0 + i}", "status": rng.choice(statuses), "providers": {},
-            "created_at": created, "started_at": created + timedelta(seconds=3),
-            "ended_at": created + timedelta(seconds=3 + length), "stt_audio_seconds": length * 0.5,
-            "llm_prompt_tokens": 20_000, "llm_completion_tokens": 900, "tts_characters": 3000,
-        })
+        sessions.append(
+            {
+                "id": ID0 + i,
+                "user_id": rng.choice(trainees).id,
+                "persona_id": personas[k].id,
+                "persona_snapshot": snaps[k],
+                "rubric": rubrics[k],
+                "room_name": f"coach-{ID0 + i}",
+                "status": rng.choice(statuses),
+                "providers": {},
+                "created_at": created,
+                "started_at": created + timedelta(seconds=3),
+                "ended_at": created + timedelta(seconds=3 + length),
+                "stt_audio_seconds": length * 0.5,
+                "llm_prompt_tokens": 20_000,
+                "llm_completion_tokens": 900,
+                "tts_characters": 3000,
+            }
+        )
         score = None if i % 12 == 11 else float(rng.randint(20, 100))
-        objs = [] if score is None else [
-            {"id": o["id"], "description": o["description"], "weight": o["weight"],
-             "score": float(max(0, min(100, score + rng.randint(-20, 20)))), "rationale": "Bench.", "quotes": [],
-             "invented_quotes": []} for o in rubrics[k]]
-        feedback.append({
-            "session_id": ID0 + i, "status": "done", "analytics": {"talk_ratio": 0.5}, "objectives": objs,
-            "overall_score": score, "pass_mark": 70.0, "passed": None if score is None else score >= 70,
-            "judge_model": "bench", "prompt_version": "bench", "judge_prompt_tokens": 0, "judge_completion_tokens": 0,
-            "created_at": created + timedelta(seconds=length + 20),
-        })
+        objs = (
+            []
+            if score is None
+            else [
+                {
+                    "id": o["id"],
+                    "description": o["description"],
+                    "weight": o["weight"],
+                    "score": float(max(0, min(100, score + rng.randint(-20, 20)))),
+                    "rationale": "Bench.",
+                    "quotes": [],
+                    "invented_quotes": [],
+                }
+                for o in rubrics[k]
+            ]
+        )
+        feedback.append(
+            {
+                "session_id": ID0 + i,
+                "status": "done",
+                "analytics": {"talk_ratio": 0.5},
+                "objectives": objs,
+                "overall_score": score,
+                "pass_mark": 70.0,
+                "passed": None if score is None else score >= 70,
+                "judge_model": "bench",
+                "prompt_version": "bench",
+                "judge_prompt_tokens": 0,
+                "judge_completion_tokens": 0,
+                "created_at": created + timedelta(seconds=length + 20),
+            }
+        )
         if i % 10 == 3:
-            actions.append({"session_id": ID0 + i, "actor_id": 1, "kind": "override", "comment": "",
-                            "old_score": score, "new_score": 75.0, "created_at": created + timedelta(days=1)})
+            actions.append(
+                {
+                    "session_id": ID0 + i,
+                    "actor_id": 1,
+                    "kind": "override",
+                    "comment": "",
+                    "old_score": score,
+                    "new_score": 75.0,
+                    "created_at": created + timedelta(days=1),
+                }
+            )
     with get_engine().begin() as conn:
         conn.execute(insert(PracticeSession), sessions)
         conn.execute(insert(Feedback), feedback)
@@ -231,8 +351,13 @@ def bench_review(rng: random.Random) -> str:
         ("admin, newest first, page 400 (last)", page(admin, page=400)),
         ("admin, search 'retention'", page(admin, filters=SessionFilters(search="retention"))),
         ("admin, result = passed, sort by score", page(admin, filters=SessionFilters(result="passed"), sort="score")),
-        ("admin, one month (date range)", page(admin, filters=SessionFilters(
-            date_from=datetime(2025, 3, 1).date(), date_to=datetime(2025, 3, 31).date()))),
+        (
+            "admin, one month (date range)",
+            page(
+                admin,
+                filters=SessionFilters(date_from=datetime(2025, 3, 1).date(), date_to=datetime(2025, 3, 31).date()),
+            ),
+        ),
         ("manager (1 team of 5), newest first", page(manager)),
         ("manager, sort by score", page(manager, sort="score")),
     ]
@@ -259,7 +384,10 @@ def bench_review(rng: random.Random) -> str:
     rows.append(_row("CSV export of all 10,000 (admin)", _timeit(csv_all, 5), f"{size / 1024:.0f} KiB"))
     rows.append(_row("filter choices (personas, trainees)", _timeit(options), ""))
     rows.append(_row(f"trends for one trainee (newest {trend_data.TREND_SESSIONS} sessions)", _timeit(trends), ""))
-    return "\n".join(rows) + f"\n\nSeeding {N_SESSIONS:,} sessions + evaluations took {seed_s:.1f} s (not part of any timing)."
+    return (
+        "\n".join(rows)
+        + f"\n\nSeeding {N_SESSIONS:,} sessions + evaluations took {seed_s:.1f} s (not part of any timing)."
+    )
 
 
 def run() -> dict[str, str]:
@@ -292,6 +420,9 @@ Browser rendering and the websocket are not included.
   they are), for several sorts and filters, as an admin (all 10,000) and as a manager
   (their team, about 2,000). Also the CSV export of everything, the filter choices and a trend query.
 """
-    return {"title": "Feedback page and review table (server side)", "method": method,
-            "results": f"**Feedback page, {N_TURNS}-turn session**\n\n{page_table}\n\n"
-                       f"**Review table, {N_SESSIONS:,} sessions**\n\n{review_table}"}
+    return {
+        "title": "Feedback page and review table (server side)",
+        "method": method,
+        "results": f"**Feedback page, {N_TURNS}-turn session**\n\n{page_table}\n\n"
+        f"**Review table, {N_SESSIONS:,} sessions**\n\n{review_table}",
+    }

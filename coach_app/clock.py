@@ -7,14 +7,14 @@ comparison and every displayed time goes through `utc` so both read the same. No
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utc(dt: datetime | None) -> datetime | None:
     """`dt` as an aware UTC datetime (a naive one is taken to be UTC already); None stays None."""
     if dt is None:
         return None
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def when_text(dt: datetime | None) -> str:

@@ -10,8 +10,12 @@ from coach_app.models import PASS_MARK_DEFAULT
 
 TRAINEE_COLOR = "var(--teal-9)"
 PERSONA_COLOR = "var(--orange-9)"
-COLORS = ["var(--teal-9)", "var(--indigo-9)", "var(--orange-9)", "var(--crimson-9)", "var(--grass-9)",
-          "var(--amber-9)"]
+COLORS = ["var(--teal-9)", "var(--indigo-9)", "var(--orange-9)", "var(--crimson-9)", "var(--grass-9)", "var(--amber-9)"]
+
+
+def error_or(message: Any, body: rx.Component) -> rx.Component:
+    """The page's error (`#page-error`) when `message` is not empty, else its content."""
+    return rx.cond(message != "", rx.callout(message, icon="triangle-alert", color_scheme="red", id="page-error"), body)
 
 
 def chart_card(title: str, chart: rx.Component, empty: Any, empty_text: str, **props) -> rx.Component:
@@ -56,8 +60,15 @@ def score_badge(score: Any, result: Any, **props) -> rx.Component:
 def status_badge(status: Any, **props) -> rx.Component:
     return rx.badge(
         status,
-        color_scheme=rx.match(status, ("completed", "green"), ("live", "blue"), ("created", "gray"),
-                              ("abandoned", "amber"), ("failed", "red"), "gray"),
+        color_scheme=rx.match(
+            status,
+            ("completed", "green"),
+            ("live", "blue"),
+            ("created", "gray"),
+            ("abandoned", "amber"),
+            ("failed", "red"),
+            "gray",
+        ),
         variant="surface",
         **props,
     )

@@ -46,8 +46,9 @@ def charts(page: Any) -> rx.Component:
         rx.recharts.x_axis(data_key="minute", name="Minute", tick={"fontSize": 11}),
         rx.recharts.y_axis(unit="", width=40, tick={"fontSize": 11}),
         rx.recharts.graphing_tooltip(),
-        rx.recharts.line(data_key="wpm", name="Words per minute", stroke=TRAINEE_COLOR, stroke_width=2,
-                         is_animation_active=False),
+        rx.recharts.line(
+            data_key="wpm", name="Words per minute", stroke=TRAINEE_COLOR, stroke_width=2, is_animation_active=False
+        ),
         data=page.charts.pace,
         width="100%",
         height=220,
@@ -58,21 +59,39 @@ def charts(page: Any) -> rx.Component:
         rx.recharts.y_axis(unit=" s", width=56, tick={"fontSize": 11}),
         rx.recharts.graphing_tooltip(),
         rx.recharts.legend(),
-        rx.recharts.bar(data_key="eou", name="End of turn", stack_id="a", fill="var(--gray-8)", is_animation_active=False),
-        rx.recharts.bar(data_key="llm", name="LLM first token", stack_id="a", fill="var(--indigo-8)", is_animation_active=False),
-        rx.recharts.bar(data_key="tts", name="TTS first audio", stack_id="a", fill="var(--orange-8)", is_animation_active=False),
-        rx.recharts.line(data_key="e2e", name="Voice to voice", stroke="var(--crimson-9)", stroke_width=2,
-                         is_animation_active=False),
+        rx.recharts.bar(
+            data_key="eou", name="End of turn", stack_id="a", fill="var(--gray-8)", is_animation_active=False
+        ),
+        rx.recharts.bar(
+            data_key="llm", name="LLM first token", stack_id="a", fill="var(--indigo-8)", is_animation_active=False
+        ),
+        rx.recharts.bar(
+            data_key="tts", name="TTS first audio", stack_id="a", fill="var(--orange-8)", is_animation_active=False
+        ),
+        rx.recharts.line(
+            data_key="e2e", name="Voice to voice", stroke="var(--crimson-9)", stroke_width=2, is_animation_active=False
+        ),
         data=page.charts.latency,
         width="100%",
         height=240,
     )
     return rx.grid(
         chart_card("Talk time", talk, page.charts.talk.length() == 0, "No speech recorded.", id="chart-talk"),
-        chart_card("Pace over the call (words per minute)", pace, page.charts.pace.length() == 0,
-                   "No speech recorded.", id="chart-pace"),
-        chart_card("Persona latency per turn", latency, page.charts.latency.length() == 0,
-                   "No latency metrics were recorded for this call.", id="chart-latency", grid_column="1 / -1"),
+        chart_card(
+            "Pace over the call (words per minute)",
+            pace,
+            page.charts.pace.length() == 0,
+            "No speech recorded.",
+            id="chart-pace",
+        ),
+        chart_card(
+            "Persona latency per turn",
+            latency,
+            page.charts.latency.length() == 0,
+            "No latency metrics were recorded for this call.",
+            id="chart-latency",
+            grid_column="1 / -1",
+        ),
         columns=rx.breakpoints(initial="1", md="2"),
         spacing="4",
         width="100%",
@@ -85,8 +104,13 @@ def analytics_section(page: Any) -> rx.Component:
         page.evaluation.has_analytics,
         rx.vstack(
             rx.heading("How you spoke", size="5"),
-            rx.grid(rx.foreach(page.metrics, metric_card), columns=rx.breakpoints(initial="2", sm="4"), spacing="3",
-                    width="100%", id="metrics"),
+            rx.grid(
+                rx.foreach(page.metrics, metric_card),
+                columns=rx.breakpoints(initial="2", sm="4"),
+                spacing="3",
+                width="100%",
+                id="metrics",
+            ),
             charts(page),
             spacing="3",
             width="100%",

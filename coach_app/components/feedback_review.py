@@ -20,12 +20,17 @@ OVERRIDE = ReviewKind.override.value
 def action_item(a: ActionView) -> rx.Component:
     return rx.box(
         rx.hstack(
-            rx.badge(rx.cond(a.kind == OVERRIDE, "Score override", "Comment"),
-                     color_scheme=rx.cond(a.kind == OVERRIDE, "amber", "blue"), variant="soft"),
+            rx.badge(
+                rx.cond(a.kind == OVERRIDE, "Score override", "Comment"),
+                color_scheme=rx.cond(a.kind == OVERRIDE, "amber", "blue"),
+                variant="soft",
+            ),
             rx.text(a.who, weight="medium", size="2"),
             rx.text(a.when, " UTC", size="1", color_scheme="gray"),
-            rx.cond(a.kind == OVERRIDE, rx.text(a.old, " \u2192 ", a.new, size="2", weight="bold",
-                                                  class_name="override-change")),
+            rx.cond(
+                a.kind == OVERRIDE,
+                rx.text(a.old, " \u2192 ", a.new, size="2", weight="bold", class_name="override-change"),
+            ),
             spacing="2",
             align="center",
             wrap="wrap",
@@ -57,8 +62,13 @@ def comments_section(actions: Any) -> rx.Component:
 
 def run_row(r: RunView) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(r.when), rx.table.cell(r.status), rx.table.cell(r.score), rx.table.cell(r.model),
-        rx.table.cell(r.prompt), rx.table.cell(r.by), rx.table.cell(r.error, max_width="20em"),
+        rx.table.cell(r.when),
+        rx.table.cell(r.status),
+        rx.table.cell(r.score),
+        rx.table.cell(r.model),
+        rx.table.cell(r.prompt),
+        rx.table.cell(r.by),
+        rx.table.cell(r.error, max_width="20em"),
         class_name="evaluation-run",
     )
 
@@ -67,13 +77,28 @@ def injection_flags(flags: Any) -> rx.Component:
     """Trainee turns that look like forged transcript lines or instructions to the judge."""
     return rx.callout.root(
         rx.callout.icon(rx.icon("shield-alert")),
-        rx.callout.text(rx.text.strong("Possible attempt to steer the evaluation. "),
-                        "These turns contain text that imitates a speaker label or instructions to the judge; "
-                        "quotes from that text were not accepted as evidence. Check the score."),
-        rx.foreach(flags, lambda f: rx.callout.text(
-            rx.link("Turn ", f.seq, href=f.href), ": ", f.reasons, " \u2013 \u201c", f.excerpt, "\u201d",
-            size="1", class_name="injection-flag", custom_attrs={"data-seq": f.seq})),
-        color_scheme="red", id="injection-flags", width="100%",
+        rx.callout.text(
+            rx.text.strong("Possible attempt to steer the evaluation. "),
+            "These turns contain text that imitates a speaker label or instructions to the judge; "
+            "quotes from that text were not accepted as evidence. Check the score.",
+        ),
+        rx.foreach(
+            flags,
+            lambda f: rx.callout.text(
+                rx.link("Turn ", f.seq, href=f.href),
+                ": ",
+                f.reasons,
+                " \u2013 \u201c",
+                f.excerpt,
+                "\u201d",
+                size="1",
+                class_name="injection-flag",
+                custom_attrs={"data-seq": f.seq},
+            ),
+        ),
+        color_scheme="red",
+        id="injection-flags",
+        width="100%",
     )
 
 
@@ -85,30 +110,60 @@ def manager_tools(S: Any) -> rx.Component:
             rx.vstack(
                 rx.heading("Manager tools", size="4"),
                 rx.cond(S.page.flags.length() > 0, injection_flags(S.page.flags)),
-                rx.cond(S.action_error != "", rx.callout(S.action_error, color_scheme="red", icon="triangle-alert",
-                                                          id="action-error", width="100%")),
-                rx.cond(S.action_message != "", rx.callout(S.action_message, color_scheme="green", icon="check",
-                                                            id="action-message", width="100%")),
+                rx.cond(
+                    S.action_error != "",
+                    rx.callout(
+                        S.action_error, color_scheme="red", icon="triangle-alert", id="action-error", width="100%"
+                    ),
+                ),
+                rx.cond(
+                    S.action_message != "",
+                    rx.callout(S.action_message, color_scheme="green", icon="check", id="action-message", width="100%"),
+                ),
                 rx.text("Comment for the trainee", size="2", weight="medium"),
-                rx.text_area(value=S.comment_draft, on_change=S.set_comment_draft, id="comment-input",
-                             placeholder="What went well, what to change next time\u2026", max_length=COMMENT_MAX,
-                             width="100%", rows="3"),
+                rx.text_area(
+                    value=S.comment_draft,
+                    on_change=S.set_comment_draft,
+                    id="comment-input",
+                    placeholder="What went well, what to change next time\u2026",
+                    max_length=COMMENT_MAX,
+                    width="100%",
+                    rows="3",
+                ),
                 rx.button("Add comment", on_click=S.submit_comment, id="comment-submit", variant="soft"),
                 rx.separator(size="4"),
                 rx.text("Override the overall score", size="2", weight="medium"),
                 rx.hstack(
-                    rx.input(value=S.override_draft, on_change=S.set_override_draft, id="override-score",
-                             placeholder="0-100", width="7em", input_mode="decimal"),
-                    rx.input(value=S.override_reason, on_change=S.set_override_reason, id="override-reason",
-                             placeholder="Reason (optional)", flex="1", max_length=COMMENT_MAX),
+                    rx.input(
+                        value=S.override_draft,
+                        on_change=S.set_override_draft,
+                        id="override-score",
+                        placeholder="0-100",
+                        width="7em",
+                        input_mode="decimal",
+                    ),
+                    rx.input(
+                        value=S.override_reason,
+                        on_change=S.set_override_reason,
+                        id="override-reason",
+                        placeholder="Reason (optional)",
+                        flex="1",
+                        max_length=COMMENT_MAX,
+                    ),
                     rx.button("Set score", on_click=S.submit_override, id="override-submit", color_scheme="amber"),
                     width="100%",
                     spacing="2",
                 ),
                 rx.separator(size="4"),
                 rx.hstack(
-                    rx.button(rx.icon("refresh-cw", size=14), "Re-run evaluation", on_click=S.rerun,
-                              id="rerun-evaluation", variant="outline", loading=S.is_evaluating),
+                    rx.button(
+                        rx.icon("refresh-cw", size=14),
+                        "Re-run evaluation",
+                        on_click=S.rerun,
+                        id="rerun-evaluation",
+                        variant="outline",
+                        loading=S.is_evaluating,
+                    ),
                     rx.text("Keeps the earlier results below.", size="1", color_scheme="gray"),
                     align="center",
                     spacing="3",
@@ -116,8 +171,14 @@ def manager_tools(S: Any) -> rx.Component:
                 rx.cond(
                     S.page.history.length() > 0,
                     rx.table.root(
-                        rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for h in
-                                                       ("When (UTC)", "Status", "Score", "Judge", "Prompt", "By", "Error")])),
+                        rx.table.header(
+                            rx.table.row(
+                                *[
+                                    rx.table.column_header_cell(h)
+                                    for h in ("When (UTC)", "Status", "Score", "Judge", "Prompt", "By", "Error")
+                                ]
+                            )
+                        ),
                         rx.table.body(rx.foreach(S.page.history, run_row)),
                         size="1",
                         width="100%",

@@ -7,15 +7,28 @@ import reflex as rx
 from coach_app.components.charts import score_badge, score_line_chart, status_badge
 from coach_app.models import FeedbackStatus
 
-COLUMNS = [("trainee", "Trainee"), ("scenario", "Scenario"), ("date", "Date (UTC)"), ("duration", "Duration"),
-           ("score", "Score"), ("status", "Status")]
+COLUMNS = [
+    ("trainee", "Trainee"),
+    ("scenario", "Scenario"),
+    ("date", "Date (UTC)"),
+    ("duration", "Duration"),
+    ("score", "Score"),
+    ("status", "Status"),
+]
 
 
 def sort_header(state, key: str, label: str) -> rx.Component:
     arrow = rx.cond(state.sort == key, rx.cond(state.desc, " \u2193", " \u2191"), "")
     return rx.table.column_header_cell(
-        rx.button(label, arrow, variant="ghost", size="1", on_click=state.sort_by(key), id=f"sort-{key}",
-                  custom_attrs={"data-active": rx.cond(state.sort == key, rx.cond(state.desc, "desc", "asc"), "")}),
+        rx.button(
+            label,
+            arrow,
+            variant="ghost",
+            size="1",
+            on_click=state.sort_by(key),
+            id=f"sort-{key}",
+            custom_attrs={"data-active": rx.cond(state.sort == key, rx.cond(state.desc, "desc", "asc"), "")},
+        ),
     )
 
 
@@ -26,14 +39,18 @@ def _warning(text: str) -> rx.Component:
 def session_row(row, show_trainee: bool, trainee_links: bool) -> rx.Component:
     trainee_cell = (
         rx.link(row.trainee, href=f"/review/trainees/{row.user_id}", class_name="trainee-link")
-        if trainee_links else rx.text(row.trainee)
+        if trainee_links
+        else rx.text(row.trainee)
     )
     cells = []
     if show_trainee:
         cells.append(rx.table.cell(trainee_cell, class_name="cell-trainee"))
     cells += [
-        rx.table.cell(rx.link(row.scenario, href=f"/sessions/{row.session_id}/feedback", class_name="session-link"),
-                      rx.text(row.persona_name, size="1", color_scheme="gray"), class_name="cell-scenario"),
+        rx.table.cell(
+            rx.link(row.scenario, href=f"/sessions/{row.session_id}/feedback", class_name="session-link"),
+            rx.text(row.persona_name, size="1", color_scheme="gray"),
+            class_name="cell-scenario",
+        ),
         rx.table.cell(row.date, class_name="cell-date", white_space="nowrap"),
         rx.table.cell(row.duration, class_name="cell-duration"),
         rx.table.cell(
@@ -47,7 +64,8 @@ def session_row(row, show_trainee: bool, trainee_links: bool) -> rx.Component:
                     (FeedbackStatus.stale.value, _warning("Evaluation stopped before finishing (stale)")),
                     rx.fragment(),
                 ),
-                spacing="1", align="center",
+                spacing="1",
+                align="center",
             ),
             class_name="cell-score",
         ),
@@ -69,11 +87,25 @@ def sessions_table(state, show_trainee: bool = True, trainee_links: bool = True,
         ),
         rx.cond(state.total == 0, rx.text("No sessions match.", color_scheme="gray", id="no-sessions")),
         rx.hstack(
-            rx.button(rx.icon("chevron-left", size=14), "Previous", on_click=state.go_page(-1),
-                      disabled=~state.has_prev, variant="soft", size="1", id="page-prev"),
+            rx.button(
+                rx.icon("chevron-left", size=14),
+                "Previous",
+                on_click=state.go_page(-1),
+                disabled=~state.has_prev,
+                variant="soft",
+                size="1",
+                id="page-prev",
+            ),
             rx.text(state.page_label, size="2", id="page-info"),
-            rx.button("Next", rx.icon("chevron-right", size=14), on_click=state.go_page(1),
-                      disabled=~state.has_next, variant="soft", size="1", id="page-next"),
+            rx.button(
+                "Next",
+                rx.icon("chevron-right", size=14),
+                on_click=state.go_page(1),
+                disabled=~state.has_next,
+                variant="soft",
+                size="1",
+                id="page-next",
+            ),
             align="center",
             spacing="3",
         ),
@@ -88,9 +120,11 @@ def trend_grid(state) -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.text("Overall score", weight="bold"),
-                rx.cond(state.overall_trend.length() == 0,
-                        rx.text("No scored sessions yet.", color_scheme="gray", size="2"),
-                        score_line_chart(state.overall_trend, height=220)),
+                rx.cond(
+                    state.overall_trend.length() == 0,
+                    rx.text("No scored sessions yet.", color_scheme="gray", size="2"),
+                    score_line_chart(state.overall_trend, height=220),
+                ),
                 width="100%",
             ),
             width="100%",

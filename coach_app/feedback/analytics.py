@@ -53,9 +53,26 @@ from coach_app.feedback.turn_taking import (
 from coach_app.feedback.turns import PERSONA, TRAINEE, TurnData, tokens, turn_data, word_count
 
 __all__ = [
-    "PERSONA", "TRAINEE", "TurnData", "call_length", "classify_question", "compute_analytics", "filler_words",
-    "interruptions", "longest_monologue", "pace_by_minute", "persona_gaps", "persona_latency", "questions",
-    "response_times", "sentences", "talk_ratio", "talk_time", "tokens", "turn_data", "word_count",
+    "PERSONA",
+    "TRAINEE",
+    "TurnData",
+    "call_length",
+    "classify_question",
+    "compute_analytics",
+    "filler_words",
+    "interruptions",
+    "longest_monologue",
+    "pace_by_minute",
+    "persona_gaps",
+    "persona_latency",
+    "questions",
+    "response_times",
+    "sentences",
+    "talk_ratio",
+    "talk_time",
+    "tokens",
+    "turn_data",
+    "word_count",
     "words_per_minute",
 ]
 
@@ -86,7 +103,10 @@ def compute_analytics(
     persona_words = sum(word_count(t.text, language) for t in ts if t.speaker == PERSONA)
     return {
         "language": base_language(language),
-        "turns": {TRAINEE: sum(1 for t in ts if t.speaker == TRAINEE), PERSONA: sum(1 for t in ts if t.speaker == PERSONA)},
+        "turns": {
+            TRAINEE: sum(1 for t in ts if t.speaker == TRAINEE),
+            PERSONA: sum(1 for t in ts if t.speaker == PERSONA),
+        },
         "call_seconds": round(call_length(ts), 2),
         "talk_seconds": {k: round(v, 2) for k, v in tt.items()},
         "talk_ratio": _r(ratio, 4),

@@ -49,16 +49,34 @@ def session_cost(ps: PracticeSession, judge_tokens: tuple[int, int], settings: S
     llm_price = f"${p_in:g} / ${p_out:g} per million"
     local_llm = _ran_locally(ps.providers, "llm")
     lines = [
-        ("Speech-to-text", f"{ps.stt_audio_seconds / 60:.1f} min of audio",
-         ps.stt_audio_seconds / 3600 * settings.price_stt_per_audio_hour,
-         f"${settings.price_stt_per_audio_hour:g} per hour", _ran_locally(ps.providers, "stt")),
-        ("Persona LLM", f"{ps.llm_prompt_tokens:,} in / {ps.llm_completion_tokens:,} out tokens",
-         ps.llm_prompt_tokens / 1e6 * p_in + ps.llm_completion_tokens / 1e6 * p_out, llm_price, local_llm),
-        ("Text-to-speech", f"{ps.tts_characters:,} characters",
-         ps.tts_characters / 1000 * settings.price_tts_per_thousand_characters,
-         f"${settings.price_tts_per_thousand_characters:g} per 1,000", _ran_locally(ps.providers, "tts")),
-        ("Evaluation (judge)", f"{judge_tokens[0]:,} in / {judge_tokens[1]:,} out tokens",
-         judge_tokens[0] / 1e6 * p_in + judge_tokens[1] / 1e6 * p_out, llm_price, local_llm),
+        (
+            "Speech-to-text",
+            f"{ps.stt_audio_seconds / 60:.1f} min of audio",
+            ps.stt_audio_seconds / 3600 * settings.price_stt_per_audio_hour,
+            f"${settings.price_stt_per_audio_hour:g} per hour",
+            _ran_locally(ps.providers, "stt"),
+        ),
+        (
+            "Persona LLM",
+            f"{ps.llm_prompt_tokens:,} in / {ps.llm_completion_tokens:,} out tokens",
+            ps.llm_prompt_tokens / 1e6 * p_in + ps.llm_completion_tokens / 1e6 * p_out,
+            llm_price,
+            local_llm,
+        ),
+        (
+            "Text-to-speech",
+            f"{ps.tts_characters:,} characters",
+            ps.tts_characters / 1000 * settings.price_tts_per_thousand_characters,
+            f"${settings.price_tts_per_thousand_characters:g} per 1,000",
+            _ran_locally(ps.providers, "tts"),
+        ),
+        (
+            "Evaluation (judge)",
+            f"{judge_tokens[0]:,} in / {judge_tokens[1]:,} out tokens",
+            judge_tokens[0] / 1e6 * p_in + judge_tokens[1] / 1e6 * p_out,
+            llm_price,
+            local_llm,
+        ),
     ]
     out: list[CostLine] = []
     for item, usage, cloud_cost, price, local in lines:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, select
@@ -29,8 +29,9 @@ from coach_app.settings import Settings, get_settings
 
 logger = logging.getLogger("coach.feedback")
 
-NO_LLM_REASON = ("Rubric scoring needs an LLM: set GROQ_API_KEY, or LOCAL_LLM_BASE_URL for a local "
-                 "OpenAI-compatible server")
+NO_LLM_REASON = (
+    "Rubric scoring needs an LLM: set GROQ_API_KEY, or LOCAL_LLM_BASE_URL for a local OpenAI-compatible server"
+)
 NO_LLM_NOTE = f"{NO_LLM_REASON}, then re-run the evaluation. The speaking analytics are complete."
 NO_SPEECH_NOTE = "No trainee speech was recorded, so every objective scores 0."
 # A running evaluation older than this is treated as abandoned (its process died).
@@ -46,9 +47,12 @@ def shown_status(status: str | None, created_at: datetime | None, now: datetime 
     running run older than STALE_AFTER (abandoned), `none` when there is no evaluation."""
     if not status:
         return "none"
-    now = now or datetime.now(timezone.utc)
-    if status in (FeedbackStatus.pending, FeedbackStatus.running) and created_at is not None \
-            and utc(created_at) < now - STALE_AFTER:
+    now = now or datetime.now(UTC)
+    if (
+        status in (FeedbackStatus.pending, FeedbackStatus.running)
+        and created_at is not None
+        and utc(created_at) < now - STALE_AFTER
+    ):
         return FeedbackStatus.stale.value
     return str(status)
 
@@ -74,7 +78,7 @@ def _finish(fb_id: int, **values: Any) -> Feedback:
         fb = db.get(Feedback, fb_id)
         for k, v in values.items():
             setattr(fb, k, v)
-        fb.finished_at = datetime.now(timezone.utc)
+        fb.finished_at = datetime.now(UTC)
         db.add(fb)
         db.commit()
         db.refresh(fb)
@@ -96,16 +100,23 @@ async def evaluate_session(
             raise SessionNotFound(f"no practice session with id {session_id}")
         if requested_by is None:
             current = latest_feedback(db, session_id)
-            if current is not None and (current.status == FeedbackStatus.done or
-                                        (current.status in (FeedbackStatus.pending, FeedbackStatus.running) and not is_stale(current))):
+            if current is not None and (
+                current.status == FeedbackStatus.done
+                or (current.status in (FeedbackStatus.pending, FeedbackStatus.running) and not is_stale(current))
+            ):
                 return current
         turns = turn_data(db.exec(select(Turn).where(Turn.session_id == session_id).order_by(Turn.seq)).all())
         persona = dict(ps.persona_snapshot or {})
         rubric = list(ps.rubric or [])
         # Turns that look like forged transcript lines or instructions to the judge: for the manager.
         flags = flag_turns(turns, (ps.persona_snapshot or {}).get("name"))
-        fb = Feedback(session_id=session_id, status=FeedbackStatus.running, pass_mark=pass_mark_of(ps.persona_snapshot),
-                      requested_by=requested_by, injection_flags=flags)
+        fb = Feedback(
+            session_id=session_id,
+            status=FeedbackStatus.running,
+            pass_mark=pass_mark_of(ps.persona_snapshot),
+            requested_by=requested_by,
+            injection_flags=flags,
+        )
         db.add(fb)
         db.commit()
         db.refresh(fb)
@@ -115,7 +126,7 @@ async def evaluate_session(
     fillers = settings.feedback_filler_words.get(base_language(language))
     try:
         analytics = compute_analytics(turns, language, fillers)
-    except Exception as exc:  # noqa: BLE001 - recorded on the row; a bad turn must not lose the session
+    except Exception as exc:
         logger.exception("analytics failed for session %s", session_id)
         return _finish(fb_id, status=FeedbackStatus.failed, error=f"speaking analytics failed: {exc}")
     with session_scope() as db:
@@ -126,40 +137,70 @@ async def evaluate_session(
     pass_mark = pass_mark_of(persona)
     if not any(t.speaker == TRAINEE and t.text.strip() for t in turns):
         objectives = [
-            {"id": o["id"], "description": o.get("description", ""), "weight": float(o.get("weight", 1)),
-             "score": 0.0, "rationale": "The trainee did not say anything in this call.", "quotes": [],
-             "invented_quotes": [], "rejected_quotes": []}
+            {
+                "id": o["id"],
+                "description": o.get("description", ""),
+                "weight": float(o.get("weight", 1)),
+                "score": 0.0,
+                "rationale": "The trainee did not say anything in this call.",
+                "quotes": [],
+                "invented_quotes": [],
+                "rejected_quotes": [],
+            }
             for o in rubric
         ]
-        return _finish(fb_id, status=FeedbackStatus.done, objectives=objectives, overall_score=0.0, passed=False,
-                       note=NO_SPEECH_NOTE)
+        return _finish(
+            fb_id,
+            status=FeedbackStatus.done,
+            objectives=objectives,
+            overall_score=0.0,
+            passed=False,
+            note=NO_SPEECH_NOTE,
+        )
 
     config = judge_config(settings)
     if config is None:
-        return _finish(fb_id, status=FeedbackStatus.done, objectives=[], overall_score=None, passed=None, note=NO_LLM_NOTE)
+        return _finish(
+            fb_id, status=FeedbackStatus.done, objectives=[], overall_score=None, passed=None, note=NO_LLM_NOTE
+        )
 
     try:
         result = await judge_transcript(config, persona, rubric, turns, pass_mark)
     except JudgeError as exc:
         usage = getattr(exc, "usage", {}) or {}
         logger.warning("judge failed for session %s: %s", session_id, exc)
-        return _finish(fb_id, status=FeedbackStatus.failed, judge_model=config.model, prompt_version=PROMPT_VERSION, error=str(exc),
-                       judge_prompt_tokens=usage.get("prompt_tokens", 0),
-                       judge_completion_tokens=usage.get("completion_tokens", 0))
-    except Exception as exc:  # noqa: BLE001 - never leave a row "running" forever
+        return _finish(
+            fb_id,
+            status=FeedbackStatus.failed,
+            judge_model=config.model,
+            prompt_version=PROMPT_VERSION,
+            error=str(exc),
+            judge_prompt_tokens=usage.get("prompt_tokens", 0),
+            judge_completion_tokens=usage.get("completion_tokens", 0),
+        )
+    except Exception as exc:
         logger.exception("judge crashed for session %s", session_id)
-        return _finish(fb_id, status=FeedbackStatus.failed, judge_model=config.model, prompt_version=PROMPT_VERSION,
-                       error=f"the evaluation stopped unexpectedly: {type(exc).__name__}: {exc}")
+        return _finish(
+            fb_id,
+            status=FeedbackStatus.failed,
+            judge_model=config.model,
+            prompt_version=PROMPT_VERSION,
+            error=f"the evaluation stopped unexpectedly: {type(exc).__name__}: {exc}",
+        )
 
     notes = []
     if result.invented_quote_count:
         n = result.invented_quote_count
-        notes.append(f"The judge cited {n} quote{'s' if n != 1 else ''} that {'are' if n != 1 else 'is'} not in the "
-                     "transcript; they were removed and are listed under the objective they were given for.")
+        notes.append(
+            f"The judge cited {n} quote{'s' if n != 1 else ''} that {'are' if n != 1 else 'is'} not in the "
+            "transcript; they were removed and are listed under the objective they were given for."
+        )
     if result.rejected_quote_count:
         n = result.rejected_quote_count
-        notes.append(f"{n} quote{'s' if n != 1 else ''} cited by the judge {'were' if n != 1 else 'was'} not "
-                     "accepted as evidence (attributed to the wrong speaker, or from text imitating another speaker).")
+        notes.append(
+            f"{n} quote{'s' if n != 1 else ''} cited by the judge {'were' if n != 1 else 'was'} not "
+            "accepted as evidence (attributed to the wrong speaker, or from text imitating another speaker)."
+        )
     note = " ".join(notes) or None
     return _finish(
         fb_id,

@@ -55,8 +55,7 @@ def judge_config(settings: Settings) -> JudgeConfig | None:
         )
     if settings.local_llm_base_url and effective_mode(settings.llm_provider, bool(cloud_key)) != CLOUD:
         # LOCAL_LLM_MODEL unset: the first model the server lists (none when it does not answer).
-        model = (settings.feedback_judge_model or settings.local_llm_model
-                 or probe_local_server(settings).first_model)
+        model = settings.feedback_judge_model or settings.local_llm_model or probe_local_server(settings).first_model
         if model:
             return JudgeConfig(
                 base_url=settings.local_llm_base_url.rstrip("/"),
@@ -103,16 +102,22 @@ async def ask_judge(config: JudgeConfig, messages: list[dict[str, str]]) -> tupl
         async with httpx.AsyncClient(timeout=config.timeout) as client:
             resp = await client.post(url, json=body, headers={"Authorization": f"Bearer {config.api_key}"})
     except httpx.TimeoutException:
-        raise JudgeError(f"the judge ({config.model} at {config.where}) did not answer within {config.timeout:g} s") from None
+        raise JudgeError(
+            f"the judge ({config.model} at {config.where}) did not answer within {config.timeout:g} s"
+        ) from None
     except httpx.HTTPError as exc:
-        raise JudgeError(f"the judge ({config.model} at {config.where}) could not be reached: {type(exc).__name__}") from None
+        raise JudgeError(
+            f"the judge ({config.model} at {config.where}) could not be reached: {type(exc).__name__}"
+        ) from None
     if resp.status_code != 200:
         detail = ""
         try:
             detail = (resp.json().get("error") or {}).get("message", "")
         except (ValueError, AttributeError):
             detail = resp.text[:200]
-        raise JudgeError(f"the judge ({config.model} at {config.where}) answered HTTP {resp.status_code}: {detail}".rstrip(": "))
+        raise JudgeError(
+            f"the judge ({config.model} at {config.where}) answered HTTP {resp.status_code}: {detail}".rstrip(": ")
+        )
     try:
         data = resp.json()
         content = data["choices"][0]["message"]["content"]

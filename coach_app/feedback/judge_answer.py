@@ -54,7 +54,6 @@ class ObjectiveResult:
         }
 
 
-
 # --- quotes ---------------------------------------------------------------------------------
 
 
@@ -110,8 +109,9 @@ class QuoteIndex:
             return f"said by the {other.speaker} (turn {other.seq}), not the {speaker}"
         forged = next((t for t, _, whole in self._items if q in whole), None)
         if forged is not None:
-            return (f"part of turn {forged.seq} that imitates a speaker label or instructions "
-                    f"({forged.speaker}'s own text)")
+            return (
+                f"part of turn {forged.seq} that imitates a speaker label or instructions ({forged.speaker}'s own text)"
+            )
         return None
 
 
@@ -169,11 +169,13 @@ def parse_answer(content: str, rubric: list[dict[str, Any]]) -> dict[str, dict[s
             if not isinstance(quote, str):
                 raise JudgeError(f"the judge's evidence for objective '{oid}' contains something that is not a quote")
             if quote.strip():
-                quotes.append({
-                    "quote": quote.strip(),
-                    "n": n if isinstance(n, int) and not isinstance(n, bool) else None,
-                    "speaker": speaker.strip().lower() if isinstance(speaker, str) and speaker.strip() else None,
-                })
+                quotes.append(
+                    {
+                        "quote": quote.strip(),
+                        "n": n if isinstance(n, int) and not isinstance(n, bool) else None,
+                        "speaker": speaker.strip().lower() if isinstance(speaker, str) and speaker.strip() else None,
+                    }
+                )
         out[oid] = {"score": float(score), "rationale": rationale.strip(), "evidence": quotes}
     missing = [oid for oid in (o["id"] for o in rubric) if oid not in out]
     if missing:
@@ -189,7 +191,10 @@ def weighted_score(results: list[ObjectiveResult]) -> float:
 
 
 def check_answer(
-    answer: dict[str, dict[str, Any]], rubric: list[dict[str, Any]], turns: list[TurnData], language: str | None,
+    answer: dict[str, dict[str, Any]],
+    rubric: list[dict[str, Any]],
+    turns: list[TurnData],
+    language: str | None,
     persona_name: str | None = None,
 ) -> list[ObjectiveResult]:
     """Turn the parsed answer into results, keeping only quotes that are really in the transcript,

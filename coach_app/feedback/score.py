@@ -26,8 +26,9 @@ def result_text(passed: bool | None) -> str:
 
 def effective_score(fb: Feedback | None, override: ReviewAction | None) -> tuple[float | None, bool]:
     """(score shown, whether it is a manager override)."""
-    if override is not None and (fb is None or fb.overall_score is None
-                                 or utc(override.created_at) >= utc(fb.created_at)):
+    if override is not None and (
+        fb is None or fb.overall_score is None or utc(override.created_at) >= utc(fb.created_at)
+    ):
         return override.new_score, True
     return (fb.overall_score if fb is not None else None), False
 

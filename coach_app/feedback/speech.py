@@ -116,7 +116,6 @@ def _count_sequence(toks: tuple[str, ...], pattern: tuple[str, ...]) -> int:
     return n
 
 
-
 # --- questions --------------------------------------------------------------------------------
 
 _SENTENCE_END = re.compile(r"(?<=[.?!\u3002\uff1f])\s+|\n+")
@@ -153,7 +152,7 @@ def _strip_lead_ins(toks: list[str], rules: LanguageRules) -> list[str]:
         changed = False
         for pt in skip:
             if toks[: len(pt)] == pt:
-                toks = toks[len(pt):]
+                toks = toks[len(pt) :]
                 changed = True
                 break
     return toks
@@ -167,7 +166,11 @@ def _classify_word_order(sentence: str, rules: LanguageRules) -> str | None:
     ending = text.rstrip("\"')] ")[-1:]
     aux_then_open = toks[0] in rules.closed_starters and _starts_with(toks[1:], rules.open_after_aux)
     if ending == "?":
-        return "open" if toks[0] in rules.open_starters or aux_then_open or _starts_with(toks, rules.open_prompts) else "closed"
+        return (
+            "open"
+            if toks[0] in rules.open_starters or aux_then_open or _starts_with(toks, rules.open_prompts)
+            else "closed"
+        )
     if _starts_with(toks, rules.open_prompts) or aux_then_open:
         return "open"  # "Tell me more." / "Could you walk me through it."
     if ending in (".", "!"):

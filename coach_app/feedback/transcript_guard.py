@@ -31,13 +31,21 @@ _MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("turn number and time like the transcript's", re.compile(r"\[\s*\d{1,4}\s*\]\s*\d{1,2}:\d{2}")),
     ("speaker label", re.compile(rf"\b{_SPEAKER_WORDS}\b\s*(?:\([^()]{{0,60}}\))?\s*:", re.I)),
     ("bracketed header", re.compile(r"\[\s*[A-Z][A-Z ,.'_-]{3,60}\]")),
-    ("transcript structure", re.compile(r'"\s*(?:speaker|n|text|role)\s*"\s*:|</?\s*transcript|<\|\w+\|>|\[/?INST\]', re.I)),
-    ("instructions to the judge", re.compile(
-        r"\b(?:ignore|disregard|forget|override)\b(?:\s+\w+){0,3}?\s+(?:instructions?|prompts?|rules)\b"
-        r"|\b(?:assessor|judge|grader|evaluator|system)\s+(?:instructions?|prompt|note|message)\b"
-        r"|\bnew\s+instructions?\b"
-        r"|\bscore\s+(?:every|each|all)\s+objectives?\b"
-        r"|\b(?:give|award|assign)\b[^.!?]{0,30}\b100\b[^.!?]{0,20}\b(?:score|points?|marks?)\b", re.I)),
+    (
+        "transcript structure",
+        re.compile(r'"\s*(?:speaker|n|text|role)\s*"\s*:|</?\s*transcript|<\|\w+\|>|\[/?INST\]', re.I),
+    ),
+    (
+        "instructions to the judge",
+        re.compile(
+            r"\b(?:ignore|disregard|forget|override)\b(?:\s+\w+){0,3}?\s+(?:instructions?|prompts?|rules)\b"
+            r"|\b(?:assessor|judge|grader|evaluator|system)\s+(?:instructions?|prompt|note|message)\b"
+            r"|\bnew\s+instructions?\b"
+            r"|\bscore\s+(?:every|each|all)\s+objectives?\b"
+            r"|\b(?:give|award|assign)\b[^.!?]{0,30}\b100\b[^.!?]{0,20}\b(?:score|points?|marks?)\b",
+            re.I,
+        ),
+    ),
 ]
 
 
@@ -63,13 +71,17 @@ def find_markers(text: str, persona_name: str | None = None) -> list[Marker]:
     if persona_name and persona_name.strip():
         names = [re.escape(p) for p in persona_name.split() if len(p) > 1]
         if names:
-            patterns.append(("the persona's name as a speaker label",
-                             re.compile(rf"\b(?:{'|'.join(names)})(?:\s+\w+)?\s*(?:\([^()]{{0,60}}\))?\s*:", re.I)))
+            patterns.append(
+                (
+                    "the persona's name as a speaker label",
+                    re.compile(rf"\b(?:{'|'.join(names)})(?:\s+\w+)?\s*(?:\([^()]{{0,60}}\))?\s*:", re.I),
+                )
+            )
     found: dict[int, Marker] = {}
     for reason, pattern in patterns:
         for m in pattern.finditer(flat):
             if m.start() not in found:
-                found[m.start()] = Marker(m.start(), reason, flat[m.start(): m.start() + 80])
+                found[m.start()] = Marker(m.start(), reason, flat[m.start() : m.start() + 80])
     return sorted(found.values(), key=lambda mk: mk.start)
 
 
@@ -95,6 +107,5 @@ def flag_turns(turns, persona_name: str | None = None) -> list[dict]:
         reasons = list(dict.fromkeys(mk.reason for mk in markers))
         if raw_breaks:
             reasons.append("line breaks inside the turn")
-        flags.append({"seq": t.seq, "speaker": t.speaker, "reasons": reasons,
-                      "excerpt": flatten(t.text, 200)})
+        flags.append({"seq": t.seq, "speaker": t.speaker, "reasons": reasons, "excerpt": flatten(t.text, 200)})
     return flags

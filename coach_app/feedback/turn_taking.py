@@ -55,8 +55,9 @@ def interruptions(turns: list[TurnData]) -> list[dict[str, Any]]:
             continue
         for p in personas:
             if p.start < t.start < p.end:
-                out.append({"trainee_seq": t.seq, "persona_seq": p.seq, "at": t.start,
-                            "overlap": round(p.end - t.start, 3)})
+                out.append(
+                    {"trainee_seq": t.seq, "persona_seq": p.seq, "at": t.start, "overlap": round(p.end - t.start, 3)}
+                )
                 break
     return out
 
@@ -64,7 +65,7 @@ def interruptions(turns: list[TurnData]) -> list[dict[str, Any]]:
 def response_times(turns: list[TurnData]) -> list[float]:
     """Seconds between a persona turn ending and the trainee's next turn starting."""
     out: list[float] = []
-    for prev, t in zip(turns, turns[1:]):
+    for prev, t in zip(turns, turns[1:], strict=False):
         if t.speaker == TRAINEE and prev.speaker == PERSONA and t.start >= prev.end:
             out.append(t.start - prev.end)
     return out
@@ -73,7 +74,7 @@ def response_times(turns: list[TurnData]) -> list[float]:
 def persona_gaps(turns: list[TurnData]) -> list[float]:
     """Observed seconds between the trainee finishing and the persona starting to answer."""
     out: list[float] = []
-    for prev, t in zip(turns, turns[1:]):
+    for prev, t in zip(turns, turns[1:], strict=False):
         if t.speaker == PERSONA and prev.speaker == TRAINEE and t.start >= prev.end:
             out.append(t.start - prev.end)
     return out

@@ -96,7 +96,9 @@ def token_tuple(text: str, unspaced: bool) -> tuple[str, ...]:
         return tuple(WORD_RE.findall(text))
     out: list[str] = []
     for tok in _thai_tokenizer()(text, engine="newmm", keep_whitespace=False):
-        out.extend(WORD_RE.findall(tok.strip()) if tok.isascii() else ([tok.strip()] if any(c.isalnum() for c in tok) else []))
+        out.extend(
+            WORD_RE.findall(tok.strip()) if tok.isascii() else ([tok.strip()] if any(c.isalnum() for c in tok) else [])
+        )
     return tuple(out)
 
 
@@ -107,4 +109,3 @@ def tokens(text: str, language: str | None = "en") -> list[str]:
 
 def word_count(text: str, language: str | None = "en") -> int:
     return len(token_tuple(text, rules_for(language).unspaced))
-

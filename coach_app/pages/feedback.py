@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from coach_app.components.charts import status_badge
+from coach_app.components.charts import error_or, status_badge
 from coach_app.components.feedback_analytics import analytics_section
 from coach_app.components.feedback_review import comments_section, manager_tools
 from coach_app.components.layout import page
@@ -29,10 +29,13 @@ H, E = P.session, P.evaluation
 def header() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("My sessions"), spacing="1", align="center"),
-                    href="/sessions", size="2", color_scheme="gray"),
-            rx.cond(AuthState.is_manager,
-                    rx.link("Review", href="/review", size="2", color_scheme="gray")),
+            rx.link(
+                rx.hstack(rx.icon("arrow-left", size=14), rx.text("My sessions"), spacing="1", align="center"),
+                href="/sessions",
+                size="2",
+                color_scheme="gray",
+            ),
+            rx.cond(AuthState.is_manager, rx.link("Review", href="/review", size="2", color_scheme="gray")),
             spacing="4",
         ),
         rx.heading(H.scenario, " \u2013 ", H.persona_name, size="7", id="feedback-title"),
@@ -58,8 +61,11 @@ def progress_panel() -> rx.Component:
             rx.spinner(size="3"),
             rx.vstack(
                 rx.text("Evaluating this call\u2026", weight="bold"),
-                rx.text("Scores and speaking analytics appear here as soon as they are ready; "
-                        "this usually takes a few seconds.", size="2"),
+                rx.text(
+                    "Scores and speaking analytics appear here as soon as they are ready; "
+                    "this usually takes a few seconds.",
+                    size="2",
+                ),
                 spacing="1",
             ),
             spacing="3",
@@ -101,8 +107,14 @@ def score_panel() -> rx.Component:
                 rx.text("Pass mark ", E.pass_mark, size="2", color_scheme="gray", id="pass-mark"),
                 rx.cond(
                     E.overridden,
-                    rx.text("Set by a manager (the judge scored ", E.machine_score, ")", size="2",
-                            color_scheme="amber", id="override-note"),
+                    rx.text(
+                        "Set by a manager (the judge scored ",
+                        E.machine_score,
+                        ")",
+                        size="2",
+                        color_scheme="amber",
+                        id="override-note",
+                    ),
                 ),
                 spacing="2",
                 align="start",
@@ -110,8 +122,15 @@ def score_panel() -> rx.Component:
             rx.spacer(),
             rx.cond(
                 E.judge_model != "",
-                rx.text("Judge: ", E.judge_model, " \u00b7 ", E.prompt_version, size="1", color_scheme="gray",
-                        id="judge-model"),
+                rx.text(
+                    "Judge: ",
+                    E.judge_model,
+                    " \u00b7 ",
+                    E.prompt_version,
+                    size="1",
+                    color_scheme="gray",
+                    id="judge-model",
+                ),
             ),
             align="center",
             spacing="6",
@@ -128,8 +147,13 @@ def status_messages() -> rx.Component:
         rx.cond(S.is_evaluating, progress_panel()),
         rx.cond(
             E.status == CALL_OPEN,
-            rx.callout("This call has not ended yet: feedback appears when it is over.", icon="phone",
-                       color_scheme="gray", id="call-open", width="100%"),
+            rx.callout(
+                "This call has not ended yet: feedback appears when it is over.",
+                icon="phone",
+                color_scheme="gray",
+                id="call-open",
+                width="100%",
+            ),
         ),
         rx.cond(
             E.status == FeedbackStatus.failed.value,
@@ -137,15 +161,24 @@ def status_messages() -> rx.Component:
                 rx.callout.icon(rx.icon("triangle-alert")),
                 rx.callout.text(rx.text.strong("The evaluation failed: "), E.error),
                 rx.cond(E.has_analytics, rx.callout.text("The speaking analytics below were saved.", size="1")),
-                color_scheme="red", id="evaluation-error", width="100%",
+                color_scheme="red",
+                id="evaluation-error",
+                width="100%",
             ),
         ),
         rx.cond(
             E.status == FeedbackStatus.stale.value,
-            rx.callout("The evaluation stopped before it finished. A manager can run it again.",
-                       icon="triangle-alert", color_scheme="amber", id="evaluation-stale", width="100%"),
+            rx.callout(
+                "The evaluation stopped before it finished. A manager can run it again.",
+                icon="triangle-alert",
+                color_scheme="amber",
+                id="evaluation-stale",
+                width="100%",
+            ),
         ),
-        rx.cond(E.note != "", rx.callout(E.note, icon="info", color_scheme="amber", id="evaluation-note", width="100%")),
+        rx.cond(
+            E.note != "", rx.callout(E.note, icon="info", color_scheme="amber", id="evaluation-note", width="100%")
+        ),
         width="100%",
         spacing="3",
     )
@@ -178,9 +211,15 @@ def objective_card(o: ObjectiveView) -> rx.Component:
             rx.hstack(
                 rx.text(o.description, weight="bold", size="3"),
                 rx.spacer(),
-                rx.badge(o.score, size="3", variant="soft", class_name="objective-score",
-                         color_scheme=rx.cond(o.score_value >= MET_FROM, "green",
-                                              rx.cond(o.score_value >= PARTLY_MET_FROM, "amber", "red"))),
+                rx.badge(
+                    o.score,
+                    size="3",
+                    variant="soft",
+                    class_name="objective-score",
+                    color_scheme=rx.cond(
+                        o.score_value >= MET_FROM, "green", rx.cond(o.score_value >= PARTLY_MET_FROM, "amber", "red")
+                    ),
+                ),
                 width="100%",
                 align="start",
             ),
@@ -196,8 +235,18 @@ def objective_card(o: ObjectiveView) -> rx.Component:
                 o.invented.length() > 0,
                 rx.box(
                     rx.text("Quoted by the judge but not in the transcript (ignored):", size="1", color_scheme="red"),
-                    rx.foreach(o.invented, lambda t: rx.text("\u201c", t, "\u201d", size="1", color_scheme="red",
-                                                               class_name="invented-quote", text_decoration="line-through")),
+                    rx.foreach(
+                        o.invented,
+                        lambda t: rx.text(
+                            "\u201c",
+                            t,
+                            "\u201d",
+                            size="1",
+                            color_scheme="red",
+                            class_name="invented-quote",
+                            text_decoration="line-through",
+                        ),
+                    ),
                     width="100%",
                 ),
             ),
@@ -215,8 +264,12 @@ def objectives_section() -> rx.Component:
         P.objectives.length() > 0,
         rx.vstack(
             rx.heading("Objectives", size="5"),
-            rx.grid(rx.foreach(P.objectives, objective_card), columns=rx.breakpoints(initial="1", md="2"),
-                    spacing="4", width="100%"),
+            rx.grid(
+                rx.foreach(P.objectives, objective_card),
+                columns=rx.breakpoints(initial="1", md="2"),
+                spacing="4",
+                width="100%",
+            ),
             spacing="3",
             width="100%",
             id="objectives",
@@ -272,17 +325,25 @@ def transcript_section() -> rx.Component:
 def cost_section() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.text("Cost of this session", weight="bold"), rx.spacer(),
-                      rx.text(P.cost.total, weight="bold", id="cost-total"), width="100%"),
+            rx.hstack(
+                rx.text("Cost of this session", weight="bold"),
+                rx.spacer(),
+                rx.text(P.cost.total, weight="bold", id="cost-total"),
+                width="100%",
+            ),
             rx.table.root(
                 rx.table.body(
-                    rx.foreach(P.cost.lines, lambda c: rx.table.row(
-                        rx.table.cell(c.item), rx.table.cell(c.usage),
-                        rx.table.cell(c.price, color=rx.cond(c.local, "var(--green-11)", "var(--gray-10)")),
-                        rx.table.cell(c.cost, text_align="right"),
-                        class_name="cost-line",
-                        custom_attrs={"data-local": rx.cond(c.local, "true", "false")},
-                    )),
+                    rx.foreach(
+                        P.cost.lines,
+                        lambda c: rx.table.row(
+                            rx.table.cell(c.item),
+                            rx.table.cell(c.usage),
+                            rx.table.cell(c.price, color=rx.cond(c.local, "var(--green-11)", "var(--gray-10)")),
+                            rx.table.cell(c.cost, text_align="right"),
+                            class_name="cost-line",
+                            custom_attrs={"data-local": rx.cond(c.local, "true", "false")},
+                        ),
+                    ),
                 ),
                 size="1",
                 width="100%",
@@ -313,13 +374,15 @@ def content() -> rx.Component:
     )
 
 
-@rx.page(route="/sessions/[session_id]/feedback", title="Coach - feedback",
-         on_load=[AuthState.require_login, FeedbackState.load])
+@rx.page(
+    route="/sessions/[session_id]/feedback",
+    title="Coach - feedback",
+    on_load=[AuthState.require_login, FeedbackState.load],
+)
 def feedback_page() -> rx.Component:
     return page(
-        rx.cond(
-            S.page_error != "",
-            rx.callout(S.page_error, icon="triangle-alert", color_scheme="red", id="page-error"),
+        error_or(
+            S.page_error,
             rx.cond(S.loaded, content(), rx.center(rx.spinner(size="3"), padding="4em")),
         )
     )

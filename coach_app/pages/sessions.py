@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from coach_app.components.charts import error_or
 from coach_app.components.layout import page
 from coach_app.components.session_table import sessions_table, trend_grid
 from coach_app.state.auth import AuthState
@@ -13,9 +14,8 @@ from coach_app.state.review import MySessionsState as S
 @rx.page(route="/sessions", title="Coach - my sessions", on_load=[AuthState.require_login, S.load])
 def my_sessions() -> rx.Component:
     return page(
-        rx.cond(
-            S.page_error != "",
-            rx.callout(S.page_error, icon="triangle-alert", color_scheme="red", id="page-error"),
+        error_or(
+            S.page_error,
             rx.vstack(
                 rx.hstack(
                     rx.heading("My sessions", size="7", id="my-sessions-title"),
@@ -26,17 +26,21 @@ def my_sessions() -> rx.Component:
                 ),
                 rx.cond(
                     S.loaded & (S.total == 0),
-                    rx.callout("You have no sessions yet: pick a scenario and start a call.", icon="info",
-                               id="no-history"),
+                    rx.callout(
+                        "You have no sessions yet: pick a scenario and start a call.", icon="info", id="no-history"
+                    ),
                 ),
-                rx.cond(S.total > 0, rx.vstack(
-                    rx.heading("History", size="5"),
-                    sessions_table(S, show_trainee=False, trainee_links=False, table_id="my-sessions-table"),
-                    rx.heading("Progress", size="5"),
-                    trend_grid(S),
-                    width="100%",
-                    spacing="4",
-                )),
+                rx.cond(
+                    S.total > 0,
+                    rx.vstack(
+                        rx.heading("History", size="5"),
+                        sessions_table(S, show_trainee=False, trainee_links=False, table_id="my-sessions-table"),
+                        rx.heading("Progress", size="5"),
+                        trend_grid(S),
+                        width="100%",
+                        spacing="4",
+                    ),
+                ),
                 spacing="5",
                 width="100%",
             ),

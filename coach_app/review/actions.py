@@ -52,8 +52,14 @@ def override_score(db: Session, actor: User, ps: PracticeSession, new_score: Any
         text = check_text(comment, COMMENT_MAX, "The reason")
     except TextTooLong as exc:
         raise ReviewInputError(str(exc)) from None
-    ra = ReviewAction(session_id=ps.id, actor_id=actor.id, kind=ReviewKind.override, comment=text,
-                      old_score=current_score(db, ps), new_score=value)
+    ra = ReviewAction(
+        session_id=ps.id,
+        actor_id=actor.id,
+        kind=ReviewKind.override,
+        comment=text,
+        old_score=current_score(db, ps),
+        new_score=value,
+    )
     db.add(ra)
     db.commit()
     db.refresh(ra)

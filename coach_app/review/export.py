@@ -9,8 +9,21 @@ from typing import Any
 from coach_app.feedback.score import score_text
 from coach_app.review.table import SessionRow
 
-CSV_COLUMNS = ["session_id", "trainee", "scenario", "persona", "date_utc", "duration_seconds", "score",
-               "score_overridden", "machine_score", "pass_mark", "result", "status", "evaluation"]
+CSV_COLUMNS = [
+    "session_id",
+    "trainee",
+    "scenario",
+    "persona",
+    "date_utc",
+    "duration_seconds",
+    "score",
+    "score_overridden",
+    "machine_score",
+    "pass_mark",
+    "result",
+    "status",
+    "evaluation",
+]
 
 
 def _csv_cell(value: Any) -> Any:
@@ -25,12 +38,24 @@ def sessions_csv(rows: list[SessionRow]) -> str:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)
     for r in rows:
-        w.writerow([_csv_cell(v) for v in (
-            r.session_id, r.trainee, r.scenario, r.persona_name, r.date,
-            "" if r.duration_seconds is None else round(r.duration_seconds),
-            "" if r.score is None else r.score_label, "yes" if r.overridden else "no",
-            "" if r.machine_score is None else score_text(r.machine_score),
-            "" if r.pass_mark is None else score_text(r.pass_mark),
-            r.result, r.status, r.evaluation,
-        )])
+        w.writerow(
+            [
+                _csv_cell(v)
+                for v in (
+                    r.session_id,
+                    r.trainee,
+                    r.scenario,
+                    r.persona_name,
+                    r.date,
+                    "" if r.duration_seconds is None else round(r.duration_seconds),
+                    "" if r.score is None else r.score_label,
+                    "yes" if r.overridden else "no",
+                    "" if r.machine_score is None else score_text(r.machine_score),
+                    "" if r.pass_mark is None else score_text(r.pass_mark),
+                    r.result,
+                    r.status,
+                    r.evaluation,
+                )
+            ]
+        )
     return buf.getvalue()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_
@@ -85,7 +85,9 @@ def _duration_expr(dialect: str):
 def _latest_ids():
     """Correlated subqueries: the newest evaluation and the newest override of each session."""
     latest_fb = (
-        select(func.max(Feedback.id)).where(Feedback.session_id == PracticeSession.id).correlate(PracticeSession)
+        select(func.max(Feedback.id))
+        .where(Feedback.session_id == PracticeSession.id)
+        .correlate(PracticeSession)
         .scalar_subquery()
     )
     latest_ov = (
@@ -104,10 +106,13 @@ class _Parts:
         self.fb = fb = aliased(Feedback, name="fb")
         self.ov = ov = aliased(ReviewAction, name="ov")
         self.latest_fb, self.latest_ov = _latest_ids()
-        self.override_on = and_(ov.id.is_not(None),
-                                or_(fb.id.is_(None), fb.overall_score.is_(None), ov.created_at >= fb.created_at))
+        self.override_on = and_(
+            ov.id.is_not(None), or_(fb.id.is_(None), fb.overall_score.is_(None), ov.created_at >= fb.created_at)
+        )
         self.score = case((self.override_on, ov.new_score), else_=fb.overall_score)
-        self.passed = case((self.score.is_(None), None), else_=self.score >= func.coalesce(fb.pass_mark, PASS_MARK_DEFAULT))
+        self.passed = case(
+            (self.score.is_(None), None), else_=self.score >= func.coalesce(fb.pass_mark, PASS_MARK_DEFAULT)
+        )
         self.trainee = func.coalesce(func.nullif(User.display_name, ""), User.username, "")
         self.duration = _duration_expr(dialect)
 
@@ -128,9 +133,11 @@ def persona_names(db: Session) -> dict[str, tuple[str, str]]:
     if not newest:
         return {}
     rows = db.exec(
-        select(PracticeSession.persona_id, PracticeSession.persona_snapshot["name"].as_string(),
-               PracticeSession.persona_snapshot["scenario"]["name"].as_string())
-        .where(PracticeSession.id.in_(list(newest)))
+        select(
+            PracticeSession.persona_id,
+            PracticeSession.persona_snapshot["name"].as_string(),
+            PracticeSession.persona_snapshot["scenario"]["name"].as_string(),
+        ).where(PracticeSession.id.in_(list(newest)))
     ).all()
     return {pid: (name or pid, scenario or pid) for pid, name, scenario in rows}
 
@@ -154,8 +161,14 @@ def _ids_query(db: Session, user: User | None, filters: SessionFilters, sort: st
     if term:
         like = f"%{term}%"
         matching = [pid for pid, (name, scenario) in names.items() if term in name.lower() or term in scenario.lower()]
-        q = q.where(or_(func.lower(p.trainee).like(like), func.lower(User.username).like(like),
-                        func.lower(PracticeSession.persona_id).like(like), PracticeSession.persona_id.in_(matching)))
+        q = q.where(
+            or_(
+                func.lower(p.trainee).like(like),
+                func.lower(User.username).like(like),
+                func.lower(PracticeSession.persona_id).like(like),
+                PracticeSession.persona_id.in_(matching),
+            )
+        )
     if f.persona_id:
         q = q.where(PracticeSession.persona_id == f.persona_id)
     if f.status:
@@ -163,9 +176,9 @@ def _ids_query(db: Session, user: User | None, filters: SessionFilters, sort: st
     if f.trainee_id:
         q = q.where(PracticeSession.user_id == f.trainee_id)
     if f.date_from:
-        q = q.where(PracticeSession.created_at >= datetime.combine(f.date_from, time.min, timezone.utc))
+        q = q.where(PracticeSession.created_at >= datetime.combine(f.date_from, time.min, UTC))
     if f.date_to:
-        q = q.where(PracticeSession.created_at < datetime.combine(f.date_to + timedelta(days=1), time.min, timezone.utc))
+        q = q.where(PracticeSession.created_at < datetime.combine(f.date_to + timedelta(days=1), time.min, UTC))
     if f.result == "unscored":
         q = q.where(p.score.is_(None))
     elif f.result in ("passed", "not_passed"):
@@ -175,11 +188,19 @@ def _ids_query(db: Session, user: User | None, filters: SessionFilters, sort: st
         return q
     if sort == "scenario":
         by_name = {pid: scenario.lower() for pid, (_, scenario) in names.items()}
-        expr = case(by_name, value=PracticeSession.persona_id, else_=PracticeSession.persona_id) if by_name \
+        expr = (
+            case(by_name, value=PracticeSession.persona_id, else_=PracticeSession.persona_id)
+            if by_name
             else PracticeSession.persona_id
+        )
     else:
-        expr = {"date": PracticeSession.created_at, "trainee": func.lower(p.trainee), "duration": p.duration,
-                "score": p.score, "status": PracticeSession.status}[sort]
+        expr = {
+            "date": PracticeSession.created_at,
+            "trainee": func.lower(p.trainee),
+            "duration": p.duration,
+            "score": p.score,
+            "status": PracticeSession.status,
+        }[sort]
     tie = PracticeSession.id.desc() if desc else PracticeSession.id.asc()
     return q.order_by(expr.is_(None).asc(), expr.desc() if desc else expr.asc(), tie)  # unknowns last either way
 
@@ -210,7 +231,7 @@ def _rows_for(db: Session, ids: list[int]) -> list[SessionRow]:
     by_id: dict[int, SessionRow] = {}
     for chunk in range(0, len(ids), 2000):
         q = p.join_scores(p.join_user(select(*cols).select_from(PracticeSession)))
-        for r in db.exec(q.where(PracticeSession.id.in_(ids[chunk:chunk + 2000]))).all():
+        for r in db.exec(q.where(PracticeSession.id.in_(ids[chunk : chunk + 2000]))).all():
             by_id[r.session_id] = _row(r)
     return [by_id[i] for i in ids if i in by_id]
 
@@ -277,7 +298,9 @@ class Option:
 def filter_options(db: Session, user: User | None) -> dict[str, list[Option]]:
     """Choices for the review filters: personas and trainees among the sessions `user` may see."""
     seen = db.exec(
-        select(PracticeSession.persona_id).where(access.visible_sessions_clause(user)).distinct()
+        select(PracticeSession.persona_id)
+        .where(access.visible_sessions_clause(user))
+        .distinct()
         .order_by(PracticeSession.persona_id)
     ).all()
     names = persona_names(db)

@@ -27,21 +27,31 @@ class Trend:
 def trends(db: Session, viewer: User | None, trainee_id: int) -> tuple[list[dict[str, Any]], list[Trend]]:
     """(overall points, one Trend per objective) over the trainee's newest evaluated sessions, oldest first."""
     fb = aliased(Feedback)
-    latest_fb = select(func.max(Feedback.id)).where(Feedback.session_id == PracticeSession.id).correlate(
-        PracticeSession).scalar_subquery()
+    latest_fb = (
+        select(func.max(Feedback.id))
+        .where(Feedback.session_id == PracticeSession.id)
+        .correlate(PracticeSession)
+        .scalar_subquery()
+    )
     rows = db.exec(
         select(PracticeSession.id, PracticeSession.created_at, fb)
         .join(fb, fb.id == latest_fb)
-        .where(access.visible_sessions_clause(viewer), PracticeSession.user_id == trainee_id, fb.status == FeedbackStatus.done)
+        .where(
+            access.visible_sessions_clause(viewer),
+            PracticeSession.user_id == trainee_id,
+            fb.status == FeedbackStatus.done,
+        )
         .order_by(PracticeSession.created_at.desc(), PracticeSession.id.desc())
         .limit(TREND_SESSIONS)
     ).all()
     rows = list(reversed(rows))
     overrides: dict[int, ReviewAction] = {}
     if rows:
-        for ra in db.exec(select(ReviewAction).where(
-                ReviewAction.session_id.in_([r[0] for r in rows]), ReviewAction.kind == ReviewKind.override)
-                .order_by(ReviewAction.id)).all():
+        for ra in db.exec(
+            select(ReviewAction)
+            .where(ReviewAction.session_id.in_([r[0] for r in rows]), ReviewAction.kind == ReviewKind.override)
+            .order_by(ReviewAction.id)
+        ).all():
             overrides[ra.session_id] = ra
     overall: list[dict[str, Any]] = []
     by_obj: dict[str, Trend] = {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import reflex as rx
@@ -38,7 +38,7 @@ WATCHED = (CALL_OPEN, WAITING, FeedbackStatus.running)
 
 def _signature(ps: PracticeSession | None, fb) -> tuple:
     """What the page shows that the agent or an evaluation can change (compared on every poll)."""
-    call = (None if ps is None else (str(ps.status), ps.ended_at is not None))
+    call = None if ps is None else (str(ps.status), ps.ended_at is not None)
     evaluation = None if fb is None else (fb.id, fb.status, bool(fb.analytics))
     return call, evaluation
 
@@ -158,7 +158,7 @@ class FeedbackState(rx.State):
                 start_auto = False
                 if fb is None and ps is not None and ps.status in ENDED_STATUSES:
                     ended = utc(ps.ended_at) or utc(ps.created_at)
-                    start_auto = ended < datetime.now(timezone.utc) - AUTO_EVALUATE_AFTER
+                    start_auto = ended < datetime.now(UTC) - AUTO_EVALUATE_AFTER
             if start_auto:
                 # The agent did not evaluate this call (it may have crashed): do it here.
                 asyncio.create_task(evaluate_session(sid))
@@ -223,7 +223,8 @@ class FeedbackState(rx.State):
     @rx.event
     async def submit_override(self):
         done = await self._manager_action(
-            lambda db, user, ps: override_score(db, user, ps, self.override_draft, self.override_reason))
+            lambda db, user, ps: override_score(db, user, ps, self.override_draft, self.override_reason)
+        )
         if done is None:
             return
         user, ra = done
@@ -249,11 +250,13 @@ class FeedbackState(rx.State):
             user_id = user.id
         try:
             await evaluate_session(sid, requested_by=user_id)
-        except Exception as exc:  # noqa: BLE001 - shown to the manager
+        except Exception as exc:
             logger.exception("re-run of session %s failed", sid)
             async with self:
                 self.action_error = f"The evaluation could not run: {exc}"
         async with self:
             if self.session_id == sid:
                 self._refresh(await self._user())
-                self.action_message = "Evaluation finished." if self.page["evaluation"]["status"] == FeedbackStatus.done else ""
+                self.action_message = (
+                    "Evaluation finished." if self.page["evaluation"]["status"] == FeedbackStatus.done else ""
+                )

@@ -196,8 +196,16 @@ class ReviewState(SessionTableState, rx.State):
 
     @rx.event
     async def reset_filters(self):
-        await self._set_and_query(search="", persona=ALL, status=ALL, result=ALL, trainee_filter=ALL,
-                                  date_from="", date_to="", filter_error="")
+        await self._set_and_query(
+            search="",
+            persona=ALL,
+            status=ALL,
+            result=ALL,
+            trainee_filter=ALL,
+            date_from="",
+            date_to="",
+            filter_error="",
+        )
 
     @rx.event
     async def export_csv(self):
@@ -238,8 +246,9 @@ class TraineeReviewState(SessionTableState, rx.State):
             return
         tid = trainee_id_from_path(self.router.url.path)
         with session_scope() as db:
-            trainee = db.exec(select(User).where(User.id == tid, access.visible_users_clause(user))).first() \
-                if tid else None
+            trainee = (
+                db.exec(select(User).where(User.id == tid, access.visible_users_clause(user))).first() if tid else None
+            )
             if trainee is None:
                 self.page_error = f"There is no trainee {tid or ''} that you can review.".replace("  ", " ")
                 return
@@ -284,4 +293,3 @@ class MySessionsState(SessionTableState, rx.State):
         self.trends = trends
         self._query(user)
         self.loaded = True
-

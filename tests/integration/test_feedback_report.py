@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
@@ -18,7 +18,7 @@ from coach_app.settings import Settings, get_settings
 from tests.support.auth import make_user
 from tests.support.feedback_seed import PERSONAS, seed_feedback, seed_many, seed_session
 
-START = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +109,7 @@ def test_filters(world):
     users, ids = world
     mona = users["mona"]
     with db() as s:
+
         def total(**kw):
             return table.list_sessions(s, mona, SessionFilters(**kw)).total
 
@@ -133,7 +134,12 @@ def test_override_is_recorded_with_old_and_new_and_becomes_the_score(small):
         ps = s.get(PracticeSession, sid)
         ra = actions.override_score(s, mona, ps, "82.5", "Judge missed the refund.")
         assert (ra.kind, ra.old_score, ra.new_score, ra.actor_id, ra.comment) == (
-            "override", 37.0, 82.5, mona.id, "Judge missed the refund.")
+            "override",
+            37.0,
+            82.5,
+            mona.id,
+            "Judge missed the refund.",
+        )
         assert ra.created_at is not None
         [row] = table.all_sessions(s, mona)
         assert (row.score, row.overridden, row.machine_score, row.passed) == (82.5, True, 37.0, True)
@@ -150,16 +156,24 @@ def test_a_newer_evaluation_replaces_an_older_override(small):
         ps = s.get(PracticeSession, sid)
         actions.override_score(s, mona, ps, 90)
         assert score.current_score(s, ps) == 90.0
-        seed_feedback(s, ps, None, created_at=datetime.now(timezone.utc) + timedelta(seconds=5))
+        seed_feedback(s, ps, None, created_at=datetime.now(UTC) + timedelta(seconds=5))
         assert score.current_score(s, ps) == 90.0  # an unscored (or failed) re-run keeps the manager's score
-        seed_feedback(s, ps, 55.0, created_at=datetime.now(timezone.utc) + timedelta(seconds=10))
+        seed_feedback(s, ps, 55.0, created_at=datetime.now(UTC) + timedelta(seconds=10))
         assert score.current_score(s, ps) == 55.0
         [row] = table.all_sessions(s, mona)
         assert (row.score, row.overridden) == (55.0, False)
 
 
-@pytest.mark.parametrize(("raw", "message"), [("", "Enter a score"), ("abc", "'abc' is not a number"),
-                                              ("101", "outside 0-100"), ("-3", "outside 0-100"), ("nan", "outside")])
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("", "Enter a score"),
+        ("abc", "'abc' is not a number"),
+        ("101", "outside 0-100"),
+        ("-3", "outside 0-100"),
+        ("nan", "outside"),
+    ],
+)
 def test_bad_override_values_are_refused(small, raw, message):
     mona, tina, sid = small
     with db() as s, pytest.raises(ReviewInputError, match=message):
@@ -181,7 +195,9 @@ def test_comments_are_required_and_limited(small):
 def test_csv_has_the_filtered_rows_and_neutralises_formulas(world):
     users, ids = world
     with db() as s:
-        rows = table.all_sessions(s, users["mona"], SessionFilters(trainee_id=users["tina"].id), sort="date", desc=False)
+        rows = table.all_sessions(
+            s, users["mona"], SessionFilters(trainee_id=users["tina"].id), sort="date", desc=False
+        )
     text = export.sessions_csv(rows)
     parsed = list(csv.DictReader(io.StringIO(text)))
     assert [int(r["session_id"]) for r in parsed] == [ids[i] for i in range(0, 30, 3)]
@@ -207,8 +223,16 @@ def test_trends_per_objective_oldest_first(world):
 def test_feedback_page_data_with_cost_quotes_and_history(small):
     mona, tina, _ = small
     with db() as s:
-        ps = seed_session(s, tina.id, usage=dict(stt_audio_seconds=1800.0, llm_prompt_tokens=2_000_000,
-                                                          llm_completion_tokens=1_000_000, tts_characters=10_000))
+        ps = seed_session(
+            s,
+            tina.id,
+            usage=dict(
+                stt_audio_seconds=1800.0,
+                llm_prompt_tokens=2_000_000,
+                llm_completion_tokens=1_000_000,
+                tts_characters=10_000,
+            ),
+        )
         fb = seed_feedback(s, ps, 80.0)
         fb.objectives[0]["quotes"] = [{"text": "That's our mistake", "seq": 1, "speaker": "trainee"}]
         fb.judge_prompt_tokens, fb.judge_completion_tokens = 1_000_000, 0
@@ -218,14 +242,19 @@ def test_feedback_page_data_with_cost_quotes_and_history(small):
         flag_modified(fb, "objectives")
         s.commit()
         actions.add_comment(s, mona, ps, "Well done.")
-        settings = Settings(price_stt_per_audio_hour=0.04, price_llm_per_million_input_tokens=0.5,
-                            price_llm_per_million_output_tokens=1.0, price_tts_per_thousand_characters=0.1)
+        settings = Settings(
+            price_stt_per_audio_hour=0.04,
+            price_llm_per_million_input_tokens=0.5,
+            price_llm_per_million_output_tokens=1.0,
+            price_tts_per_thousand_characters=0.1,
+        )
         data = page_data.feedback_page_data(s, s.get(PracticeSession, ps.id), settings, viewer_id=mona.id)
         mine = page_data.feedback_page_data(s, s.get(PracticeSession, ps.id), settings, viewer_id=tina.id)
     assert data["session"]["trainee"] == "Tina" and data["session"]["duration"] == "0:57"
     assert data["evaluation"]["score"] == "80" and data["evaluation"]["passed"] is True
-    assert data["objectives"][0]["quotes"] == [{"text": "That's our mistake", "seq": 1, "href": "#turn-1",
-                                                "speaker": "trainee"}]
+    assert data["objectives"][0]["quotes"] == [
+        {"text": "That's our mistake", "seq": 1, "href": "#turn-1", "speaker": "trainee"}
+    ]
     assert data["transcript"][1]["anchor"] == "turn-1" and data["transcript"][1]["quoted"] is True
     assert [t["speaker"] for t in data["transcript"]][:2] == ["persona", "trainee"]
     assert [t["who"] for t in data["transcript"]][:2] == ["Margaret Doyle", "Tina"]  # a manager reads the name

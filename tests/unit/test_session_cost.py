@@ -7,10 +7,15 @@ from coach_app.feedback.cost import session_cost
 from coach_app.models import PracticeSession
 from coach_app.settings import Settings
 
-PRICES = dict(price_stt_per_audio_hour=0.04, price_llm_per_million_input_tokens=0.5,
-              price_llm_per_million_output_tokens=1.0, price_tts_per_thousand_characters=0.1)
-USAGE = dict(stt_audio_seconds=1800.0, llm_prompt_tokens=2_000_000, llm_completion_tokens=1_000_000,
-             tts_characters=10_000)
+PRICES = dict(
+    price_stt_per_audio_hour=0.04,
+    price_llm_per_million_input_tokens=0.5,
+    price_llm_per_million_output_tokens=1.0,
+    price_tts_per_thousand_characters=0.1,
+)
+USAGE = dict(
+    stt_audio_seconds=1800.0, llm_prompt_tokens=2_000_000, llm_completion_tokens=1_000_000, tts_characters=10_000
+)
 JUDGE = (1_000_000, 0)
 
 
@@ -38,9 +43,11 @@ def test_a_local_mode_session_costs_nothing_and_says_where_it_ran():
 
 
 def test_a_cloud_session_is_priced_by_usage():
-    providers = {"stt": {"mode": "cloud", "provider": "groq", "model": "whisper-large-v3-turbo"},
-                 "llm": {"mode": "cloud", "provider": "groq", "model": "llama"},
-                 "tts": {"mode": "cloud", "provider": "elevenlabs", "model": "eleven_flash_v2_5"}}
+    providers = {
+        "stt": {"mode": "cloud", "provider": "groq", "model": "whisper-large-v3-turbo"},
+        "llm": {"mode": "cloud", "provider": "groq", "model": "llama"},
+        "tts": {"mode": "cloud", "provider": "elevenlabs", "model": "eleven_flash_v2_5"},
+    }
     cost = session_cost(session(providers), JUDGE, Settings(_env_file=None, **PRICES))
     # 0.5 h * 0.04 + 2 * 0.5 + 1 * 1.0 + 10 * 0.1 + judge 1 * 0.5
     assert [line["cost"] for line in cost["lines"]] == ["$0.0200", "$2.0000", "$1.0000", "$0.5000"]
@@ -50,9 +57,11 @@ def test_a_cloud_session_is_priced_by_usage():
 
 def test_a_mixed_session_prices_only_its_cloud_components():
     # local speech recognition and voice, Groq for the persona's replies (and so for the judge)
-    providers = {"stt": {"mode": "local", "provider": "faster-whisper", "model": "base.en"},
-                 "llm": {"mode": "cloud", "provider": "groq", "model": "llama"},
-                 "tts": {"mode": "local", "provider": "piper", "model": "en_US-joe-medium"}}
+    providers = {
+        "stt": {"mode": "local", "provider": "faster-whisper", "model": "base.en"},
+        "llm": {"mode": "cloud", "provider": "groq", "model": "llama"},
+        "tts": {"mode": "local", "provider": "piper", "model": "en_US-joe-medium"},
+    }
     cost = session_cost(session(providers), JUDGE, Settings(_env_file=None, **PRICES))
     lines = by_item(cost)
     assert lines["Speech-to-text"]["cost"] == "$0" and lines["Text-to-speech"]["price"] == "local (piper), $0"
