@@ -27,9 +27,11 @@ from tests.support.feedback_seed import BILLING_CALL, seed_session
 
 pytestmark = pytest.mark.e2e
 
-LOCAL_PROVIDERS = {"stt": {"mode": "local", "provider": "faster-whisper", "model": "tiny.en"},
-                   "llm": {"mode": "local", "provider": "scripted", "model": "persona script"},
-                   "tts": {"mode": "local", "provider": "flite", "model": "slt"}}
+LOCAL_PROVIDERS = {
+    "stt": {"mode": "local", "provider": "faster-whisper", "model": "tiny.en"},
+    "llm": {"mode": "local", "provider": "scripted", "model": "persona script"},
+    "tts": {"mode": "local", "provider": "flite", "model": "slt"},
+}
 
 
 def run_async(coro) -> threading.Thread:
@@ -58,8 +60,9 @@ def finish(thread: threading.Thread, timeout: float = 90) -> None:
 def live_session(db_url: str, user_id: int) -> int:
     """A call the agent has taken live (the recorder's own write), with its turns recorded."""
     with Session(make_engine(db_url), expire_on_commit=False) as db:
-        ps = seed_session(db, user_id, status=SessionStatus.created,
-                          usage=dict(stt_audio_seconds=56.0, tts_characters=640))
+        ps = seed_session(
+            db, user_id, status=SessionStatus.created, usage=dict(stt_audio_seconds=56.0, tts_characters=640)
+        )
         ps.started_at = ps.ended_at = None
         ps.end_reason = None
         db.add(ps)
@@ -146,4 +149,3 @@ def test_live_call_page_shows_evaluation_progress_then_scores(app_server, page, 
     expect(page.locator("#overall-score")).to_have_text("80")
     assert page.locator("#evaluation-progress").count() == 0
     assert_not_reloaded(page)
-

@@ -6,7 +6,8 @@ import asyncio
 import csv
 import io
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -25,12 +26,21 @@ pytestmark = pytest.mark.e2e
 
 N = 60  # sessions for the review table: i % 3 -> fbr_tina, fbr_ted (team fbr), fbr_bob (another team)
 JUDGE = {
-    "acknowledge-and-own": (90, "She apologised and owned the error at once.",
-                            ["i'm so sorry about the DOUBLE charge", "That's our mistake"]),
-    "resolve-on-call": (80, "She refunded the charge and the fee during the call.",
-                        ["The refund of 89 dollars goes back to your card within three business days"]),
-    "discover-impact": (70, "She asked what the bounce cost.",
-                        ["what did the bounced payment cost you?", "I have lost my job because of you"]),
+    "acknowledge-and-own": (
+        90,
+        "She apologised and owned the error at once.",
+        ["i'm so sorry about the DOUBLE charge", "That's our mistake"],
+    ),
+    "resolve-on-call": (
+        80,
+        "She refunded the charge and the fee during the call.",
+        ["The refund of 89 dollars goes back to your card within three business days"],
+    ),
+    "discover-impact": (
+        70,
+        "She asked what the bounce cost.",
+        ["what did the bounced payment cost you?", "I have lost my job because of you"],
+    ),
     "clear-next-steps": (60, "She gave a date but not every detail.", ["You'll get an email confirmation today"]),
     "respect-time": (100, "The call was short.", []),
 }
@@ -54,15 +64,22 @@ def seeded(db_url):
     engine = make_engine(db_url)
     with Session(engine, expire_on_commit=False) as db:
         ids = seed_many(db, [users["tina"].id, users["ted"].id, users["bob"].id], N)
-        judged = seed_session(db, users["tia"].id, usage=dict(stt_audio_seconds=56.0, llm_prompt_tokens=5400,
-                                                               llm_completion_tokens=420, tts_characters=640))
+        judged = seed_session(
+            db,
+            users["tia"].id,
+            usage=dict(stt_audio_seconds=56.0, llm_prompt_tokens=5400, llm_completion_tokens=420, tts_characters=640),
+        )
         running = seed_session(db, users["tia"].id)
         db.add(Feedback(session_id=running.id, status="running"))
         db.commit()
     with ChatStandin() as llm:
         llm.reply = judge_reply(JUDGE)
-        settings = Settings(database_url=db_url, groq_api_key=llm.api_key, groq_base_url=llm.base_url,
-                            feedback_judge_model="judge-standin")
+        settings = Settings(
+            database_url=db_url,
+            groq_api_key=llm.api_key,
+            groq_base_url=llm.base_url,
+            feedback_judge_model="judge-standin",
+        )
         fb = asyncio.run(evaluate_session(judged.id, settings=settings))
     assert fb.status == "done", fb.error
     return {"users": users, "ids": ids, "judged": judged.id, "running": running.id, "engine": engine}
@@ -92,7 +109,9 @@ def test_feedback_page_shows_scores_quotes_charts_and_transcript(app_server, pag
     assert own.locator(".objective-score").inner_text() == "90"
     assert "owned the error at once" in own.locator(".objective-rationale").inner_text()
     quotes = own.locator(".quote-link")
-    assert quotes.count() == 2 and quotes.first.get_attribute("href").endswith(f"/sessions/{seeded['judged']}/feedback#turn-1")
+    assert quotes.count() == 2 and quotes.first.get_attribute("href").endswith(
+        f"/sessions/{seeded['judged']}/feedback#turn-1"
+    )
     impact = page.locator('.objective-card[data-objective="discover-impact"]')
     assert impact.locator(".invented-quote").inner_text() == "\u201cI have lost my job because of you\u201d"
     assert "not in the transcript" in page.locator("#evaluation-note").inner_text()
@@ -135,7 +154,7 @@ def test_progress_is_shown_while_evaluating_and_the_result_replaces_it(app_serve
     with Session(seeded["engine"], expire_on_commit=False) as db:
         fb = db.exec(select(Feedback).where(Feedback.session_id == seeded["running"])).one()
         fb.status, fb.overall_score, fb.pass_mark, fb.passed = "done", 64.0, 70.0, False
-        fb.finished_at = datetime.now(timezone.utc)
+        fb.finished_at = datetime.now(UTC)
         db.add(fb)
         db.commit()
     page.locator("#overall-score").wait_for(state="visible", timeout=15_000)  # no reload: the page polls
@@ -148,8 +167,9 @@ def test_a_call_the_agent_did_not_evaluate_is_evaluated_by_the_page(app_server, 
     from datetime import timedelta
 
     with Session(seeded["engine"], expire_on_commit=False) as db:
-        ps = seed_session(db, seeded["users"]["tia"].id,
-                          created_at=datetime.now(timezone.utc) - timedelta(minutes=10))  # ended 9 minutes ago
+        ps = seed_session(
+            db, seeded["users"]["tia"].id, created_at=datetime.now(UTC) - timedelta(minutes=10)
+        )  # ended 9 minutes ago
     login(page, app_server, "fbf_tia")
     page.goto(f"{app_server}/sessions/{ps.id}/feedback")
     # no evaluation yet: the page says it is coming, starts one itself, and shows it when done
@@ -216,8 +236,7 @@ def test_trainee_sees_comment_in_their_feedback(app_server, page, seeded):
     with Session(seeded["engine"], expire_on_commit=False) as db:
         ps = seed_session(db, seeded["users"]["tia"].id)
         seed_feedback(db, ps, 72.0)
-        db.add(ReviewAction(session_id=ps.id, actor_id=seeded["users"]["max"].id, kind="comment",
-                            comment="Nice pace."))
+        db.add(ReviewAction(session_id=ps.id, actor_id=seeded["users"]["max"].id, kind="comment", comment="Nice pace."))
         db.commit()
     login(page, app_server, "fbf_tia")
     page.goto(f"{app_server}/sessions/{ps.id}/feedback")
@@ -235,8 +254,9 @@ def test_my_sessions_lists_history_and_trends(app_server, page, seeded):
     mine = [i for i in range(N) if i % 3 == 0]
     expect(page.locator("#page-info")).to_have_text(f"Page 1 of 1 \u00b7 {len(mine)} sessions")
     rows = page.locator("#my-sessions-table .session-row")
-    assert [int(rows.nth(k).get_attribute("data-session")) for k in range(rows.count())] == \
-        [ids[i] for i in reversed(mine)]
+    assert [int(rows.nth(k).get_attribute("data-session")) for k in range(rows.count())] == [
+        ids[i] for i in reversed(mine)
+    ]
     assert rows.first.locator(".cell-score").inner_text().strip() == score_text(expected_score(mine[-1]))
     assert page.locator("#my-sessions-table .cell-trainee").count() == 0
     assert page.locator("#trend-overall .recharts-surface").count() == 1
@@ -255,15 +275,19 @@ def test_review_table_sorts_filters_and_pages(app_server, page, seeded):
     page.goto(f"{app_server}/review")
     expect(page.locator("#page-info")).to_have_text(f"Page 1 of 2 \u00b7 {len(team)} sessions")
     newest = sorted(team, reverse=True)
-    first_page = [int(x) for x in page.locator("#sessions-table .session-row").evaluate_all(
-        "els => els.map(e => e.dataset.session)")]
+    first_page = [
+        int(x)
+        for x in page.locator("#sessions-table .session-row").evaluate_all("els => els.map(e => e.dataset.session)")
+    ]
     assert first_page == [ids[i] for i in newest[:25]]
     assert "Bob Elsewhere" not in page.locator("#sessions-table").inner_text()
 
     page.locator("#page-next").click()
     page.locator("#page-info").filter(has_text="Page 2 of 2").wait_for()
-    second = [int(x) for x in page.locator("#sessions-table .session-row").evaluate_all(
-        "els => els.map(e => e.dataset.session)")]
+    second = [
+        int(x)
+        for x in page.locator("#sessions-table .session-row").evaluate_all("els => els.map(e => e.dataset.session)")
+    ]
     assert second == [ids[i] for i in newest[25:]]
     assert page.locator("#page-next").is_disabled()
 
@@ -314,7 +338,9 @@ def test_csv_export_downloads_the_filtered_table(app_server, page, seeded):
     ids = seeded["ids"]
     login(page, app_server, "fbr_mona")
     page.goto(f"{app_server}/review")
-    expect(page.locator("#page-info")).to_have_text(f"Page 1 of 2 \u00b7 {len([i for i in range(N) if visible(i)])} sessions")
+    expect(page.locator("#page-info")).to_have_text(
+        f"Page 1 of 2 \u00b7 {len([i for i in range(N) if visible(i)])} sessions"
+    )
     page.locator("#filter-trainee").click()
     page.get_by_role("option", name="Ted Trainee").click()
     ted = [i for i in range(N) if i % 3 == 1]
@@ -323,7 +349,7 @@ def test_csv_export_downloads_the_filtered_table(app_server, page, seeded):
         page.locator("#export-csv").click()
     download = info.value
     assert download.suggested_filename == "coach-sessions.csv"
-    text = open(download.path(), encoding="utf-8").read()
+    text = Path(download.path()).read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [int(r["session_id"]) for r in rows] == [ids[i] for i in reversed(ted)]  # newest first, all pages
     assert {r["trainee"] for r in rows} == {"Ted Trainee"}

@@ -55,13 +55,15 @@ def test_rubric_is_scored_when_a_provider_is_configured(tmp_path, capsys, monkey
         for k, v in llm.env().items():
             monkeypatch.setenv(k, v)
         get_settings.cache_clear()
-        llm.reply = judge_reply({
-            "acknowledge-and-own": (90, "Owned it.", ["that's our mistake", "we are sorry for the outage"]),
-            "resolve-on-call": (80, "Refunded.", []),
-            "discover-impact": (70, "Asked.", []),
-            "clear-next-steps": (60, "Some.", []),
-            "respect-time": (100, "Short.", []),
-        })
+        llm.reply = judge_reply(
+            {
+                "acknowledge-and-own": (90, "Owned it.", ["that's our mistake", "we are sorry for the outage"]),
+                "resolve-on-call": (80, "Refunded.", []),
+                "discover-impact": (70, "Asked.", []),
+                "clear-next-steps": (60, "Some.", []),
+                "respect-time": (100, "Short.", []),
+            }
+        )
         try:
             code, out, err = run(capsys, write(tmp_path, {"persona_id": "billing-dispute-gold", "turns": TURNS}))
         finally:
@@ -79,17 +81,34 @@ def test_rubric_is_scored_when_a_provider_is_configured(tmp_path, capsys, monkey
         ("{not json", "not valid JSON (Expecting property name enclosed in double quotes at line 1, column 2)"),
         ("[1, 2]", 'must hold a JSON object with "persona_id" and "turns"'),
         ({"turns": TURNS}, '"persona_id" is missing'),
-        ({"persona_id": "no-such-persona", "turns": TURNS}, "no persona with id 'no-such-persona' (known: billing-dispute-gold"),
+        (
+            {"persona_id": "no-such-persona", "turns": TURNS},
+            "no persona with id 'no-such-persona' (known: billing-dispute-gold",
+        ),
         ({"persona_id": "billing-dispute-gold"}, '"turns" is missing'),
         ({"persona_id": "billing-dispute-gold", "turns": []}, '"turns" is empty'),
-        ({"persona_id": "billing-dispute-gold", "turns": [{"speaker": "agent", "text": "hi", "start": 0, "end": 1}]},
-         'turns[0].speaker is "agent": it must be "trainee" or "persona"'),
-        ({"persona_id": "billing-dispute-gold", "turns": [{"speaker": "trainee", "text": "hi", "start": 5, "end": 2}]},
-         "turns[0].end (2) is before its start (5)"),
-        ({"persona_id": "billing-dispute-gold", "turns": [TURNS[0], {"speaker": "trainee", "start": 5}]},
-         "turns[1] is missing 'text', 'end'"),
-        ({"persona_id": "billing-dispute-gold", "turns": [{"speaker": "trainee", "text": "hi", "start": "0:05", "end": 9}]},
-         'turns[0].start must be a number of seconds, not "0:05"'),
+        (
+            {"persona_id": "billing-dispute-gold", "turns": [{"speaker": "agent", "text": "hi", "start": 0, "end": 1}]},
+            'turns[0].speaker is "agent": it must be "trainee" or "persona"',
+        ),
+        (
+            {
+                "persona_id": "billing-dispute-gold",
+                "turns": [{"speaker": "trainee", "text": "hi", "start": 5, "end": 2}],
+            },
+            "turns[0].end (2) is before its start (5)",
+        ),
+        (
+            {"persona_id": "billing-dispute-gold", "turns": [TURNS[0], {"speaker": "trainee", "start": 5}]},
+            "turns[1] is missing 'text', 'end'",
+        ),
+        (
+            {
+                "persona_id": "billing-dispute-gold",
+                "turns": [{"speaker": "trainee", "text": "hi", "start": "0:05", "end": 9}],
+            },
+            'turns[0].start must be a number of seconds, not "0:05"',
+        ),
     ],
 )
 def test_bad_files_get_a_clear_error(tmp_path, capsys, content, message):
@@ -112,13 +131,25 @@ def test_missing_file(tmp_path, capsys):
 
 
 def test_the_installed_command_runs(tmp_path):
-    path = write(tmp_path, {"persona_id": "billing-dispute-gold-th", "turns": [
-        {"speaker": "persona", "text": "สวัสดีครับ", "start": 0, "end": 3},
-        {"speaker": "trainee", "text": "เอ่อ คุณได้รับบิลเมื่อไหร่ครับ", "start": 4, "end": 8},
-    ]})
+    path = write(
+        tmp_path,
+        {
+            "persona_id": "billing-dispute-gold-th",
+            "turns": [
+                {"speaker": "persona", "text": "สวัสดีครับ", "start": 0, "end": 3},
+                {"speaker": "trainee", "text": "เอ่อ คุณได้รับบิลเมื่อไหร่ครับ", "start": 4, "end": 8},
+            ],
+        },
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("GROQ_")}
-    proc = subprocess.run([sys.executable, "-m", "coach_app.cli", "feedback", "analyze", path, "--no-judge"],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "coach_app.cli", "feedback", "analyze", path, "--no-judge"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Pace                  90.0 words/min" in proc.stdout  # 6 Thai words in 4 s
     assert "Filler words          1" in proc.stdout

@@ -17,12 +17,21 @@ from tests.support.auth import make_user
 from tests.support.feedback_seed import T, seed_session
 
 GOOD = {
-    "acknowledge-and-own": (90, "She apologised and owned the error at once.",
-                            ["i'm so sorry about the DOUBLE charge", "That's our mistake"]),
-    "resolve-on-call": (80, "She refunded the charge and the fee during the call.",
-                        ["The refund of 89 dollars goes back to your card within three business days"]),
-    "discover-impact": (70, "She asked what the bounce cost.",
-                        ["what did the bounced payment cost you?", "I have lost my job because of you"]),
+    "acknowledge-and-own": (
+        90,
+        "She apologised and owned the error at once.",
+        ["i'm so sorry about the DOUBLE charge", "That's our mistake"],
+    ),
+    "resolve-on-call": (
+        80,
+        "She refunded the charge and the fee during the call.",
+        ["The refund of 89 dollars goes back to your card within three business days"],
+    ),
+    "discover-impact": (
+        70,
+        "She asked what the bounce cost.",
+        ["what did the bounced payment cost you?", "I have lost my job because of you"],
+    ),
     "clear-next-steps": (60, "She gave a date but not every detail.", ["You'll get an email confirmation today"]),
     "respect-time": (100, "The call was short.", []),
 }
@@ -71,7 +80,8 @@ async def test_scores_are_weighted_and_invented_quotes_dropped_and_flagged(llm, 
     by_id = {o["id"]: o for o in fb.objectives}
     assert [q["seq"] for q in by_id["acknowledge-and-own"]["quotes"]] == [1, 1]
     assert by_id["discover-impact"]["quotes"] == [
-        {"text": "what did the bounced payment cost you?", "seq": 3, "speaker": "trainee"}]
+        {"text": "what did the bounced payment cost you?", "seq": 3, "speaker": "trainee"}
+    ]
     assert by_id["discover-impact"]["invented_quotes"] == ["I have lost my job because of you"]
     assert by_id["resolve-on-call"]["rationale"] == "She refunded the charge and the fee during the call."
     assert "1 quote that is not in the transcript" in fb.note
@@ -82,8 +92,10 @@ async def test_scores_are_weighted_and_invented_quotes_dropped_and_flagged(llm, 
     assert body["response_format"] == {"type": "json_object"}
     assert body["model"] == "judge-standin"
     prompt = body["messages"][-1]["content"]
-    assert ('{"n": 3, "t": "00:21", "speaker": "trainee", "text": "Um, what did the bounced payment cost you? '
-            'I can cover the bank fee as well."}') in prompt
+    assert (
+        '{"n": 3, "t": "00:21", "speaker": "trainee", "text": "Um, what did the bounced payment cost you? '
+        'I can cover the bank fee as well."}'
+    ) in prompt
     assert 'id "resolve-on-call" (weight 30)' in prompt
 
 
@@ -104,9 +116,18 @@ async def test_pass_mark_comes_from_the_persona(llm, judge_settings, trainee):
     [
         ("Sure! Here are the scores: great job", "the judge's answer is not valid JSON"),
         (json.dumps({"scores": []}), 'no "objectives" list'),
-        (judge_reply({k: v for k, v in GOOD.items() if k != "respect-time"}), "no score for objective(s): 'respect-time'"),
-        (judge_reply({**GOOD, "resolve-on-call": (140, "Wow.", [])}), "score for objective 'resolve-on-call' is 140, outside 0-100"),
-        (judge_reply({**GOOD, "resolve-on-call": ("high", "Wow.", [])}), "score for objective 'resolve-on-call' is not a number"),
+        (
+            judge_reply({k: v for k, v in GOOD.items() if k != "respect-time"}),
+            "no score for objective(s): 'respect-time'",
+        ),
+        (
+            judge_reply({**GOOD, "resolve-on-call": (140, "Wow.", [])}),
+            "score for objective 'resolve-on-call' is 140, outside 0-100",
+        ),
+        (
+            judge_reply({**GOOD, "resolve-on-call": ("high", "Wow.", [])}),
+            "score for objective 'resolve-on-call' is not a number",
+        ),
     ],
 )
 async def test_malformed_judge_output_fails_clearly_and_keeps_analytics(llm, judge_settings, trainee, reply, error):
@@ -185,8 +206,9 @@ async def test_unknown_session_raises(fresh_db):
 
 
 def test_quote_matching_ignores_case_punctuation_and_spacing_but_not_words():
-    turns = turn_data([T(0, "trainee", 0, 1, "I'm  so sorry -- that's OUR mistake!"),
-                       T(1, "persona", 2, 3, "We were refunded.")])
+    turns = turn_data(
+        [T(0, "trainee", 0, 1, "I'm  so sorry -- that's OUR mistake!"), T(1, "persona", 2, 3, "We were refunded.")]
+    )
     assert find_quote("i'm so sorry, that's our mistake", turns).seq == 0
     assert find_quote("sorry that's our", turns).seq == 0
     assert find_quote("we were refund", turns) is None  # whole words only

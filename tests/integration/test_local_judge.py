@@ -31,8 +31,14 @@ def test_judge_follows_the_calls_llm_choice():
     local = judge_config(s(local_llm_base_url="http://127.0.0.1:11434/v1/", local_llm_model="qwen2.5:3b"))
     assert (local.base_url, local.model) == ("http://127.0.0.1:11434/v1", "qwen2.5:3b")
     # A Groq key, but the team keeps the LLM local:
-    mixed = judge_config(s(groq_api_key="gsk_x", llm_provider="local", local_llm_base_url="http://127.0.0.1:8080/v1",
-                           local_llm_model="m"))
+    mixed = judge_config(
+        s(
+            groq_api_key="gsk_x",
+            llm_provider="local",
+            local_llm_base_url="http://127.0.0.1:8080/v1",
+            local_llm_model="m",
+        )
+    )
     assert mixed.base_url == "http://127.0.0.1:8080/v1" and mixed.api_key == "local"
     assert judge_config(s(groq_api_key="gsk_x", llm_provider="local")) is None
 
@@ -50,8 +56,12 @@ async def test_local_mode_scores_the_rubric_with_the_local_server(fresh_db):
         sid = seed_session(db, trainee.id).id
     with ChatStandin() as server:
         server.reply = judge_reply(SCORES)
-        settings = s(database_url=fresh_db, local_llm_base_url=server.base_url, local_llm_model="llama3.2:3b",
-                     local_llm_api_key=server.api_key)
+        settings = s(
+            database_url=fresh_db,
+            local_llm_base_url=server.base_url,
+            local_llm_model="llama3.2:3b",
+            local_llm_api_key=server.api_key,
+        )
         fb = await evaluate_session(sid, settings=settings)
         assert server.requests and server.requests[-1]["model"] == "llama3.2:3b"
     assert fb.status == "done" and fb.judge_model == "llama3.2:3b"

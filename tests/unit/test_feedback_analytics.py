@@ -78,7 +78,12 @@ def test_filler_list_is_configurable_and_never_matches_inside_words():
 
 def test_longest_monologue_joins_consecutive_trainee_turns(call):
     assert a.longest_monologue(call) == {
-        "seconds": 22.0, "words": 20, "start": 18.0, "end": 40.0, "first_seq": 3, "last_seq": 4,
+        "seconds": 22.0,
+        "words": 20,
+        "start": 18.0,
+        "end": 40.0,
+        "first_seq": 3,
+        "last_seq": 4,
     }
     assert a.longest_monologue(turn_data([T(0, "persona", 0, 5, "hi")])) is None
 
@@ -166,9 +171,9 @@ def test_empty_call_gives_empty_analytics():
 
 # A Thai call. Thai has no spaces between words: they are segmented with a dictionary.
 THAI_CALL = [
-    T(0, "persona", 0.0, 3.0, "สวัสดีครับ"),                                # สวัสดี|ครับ = 2
-    T(1, "trainee", 4.0, 8.0, "เอ่อ คุณได้รับบิลเมื่อไหร่ครับ"),                 # เอ่อ|คุณ|ได้รับ|บิล|เมื่อไหร่|ครับ = 6
-    T(2, "persona", 9.0, 12.0, "ขอบคุณครับ", e2e=1.1),                        # 2
+    T(0, "persona", 0.0, 3.0, "สวัสดีครับ"),  # สวัสดี|ครับ = 2
+    T(1, "trainee", 4.0, 8.0, "เอ่อ คุณได้รับบิลเมื่อไหร่ครับ"),  # เอ่อ|คุณ|ได้รับ|บิล|เมื่อไหร่|ครับ = 6
+    T(2, "persona", 9.0, 12.0, "ขอบคุณครับ", e2e=1.1),  # 2
     # อืม|ผม|อ่าน|แล้ว|แบบ|ว่า|ไม่|เข้าใจ|ได้รับ|บิล|แล้ว|ใช่ไหม|ครับ = 13
     T(3, "trainee", 13.0, 19.0, "อืม ผมอ่านแล้ว แบบว่าไม่เข้าใจ ได้รับบิลแล้วใช่ไหมครับ"),
 ]
