@@ -14,8 +14,7 @@ from coach_app.settings import get_settings
 # ports are final only after rxconfig.py ran, and rx.App reloads the config, reading REFLEX_*
 # variables: set Reflex's for that moment only (child processes compute their own).
 _config, _settings = rx.config.get_config(), get_settings()
-_own = origins.own_origins([_config.deploy_url, _config.api_url, _settings.app_api_url],
-                           _settings.app_extra_origins)
+_own = origins.own_origins([_config.deploy_url, _config.api_url, _settings.app_api_url], _settings.app_extra_origins)
 _before = os.environ.get("REFLEX_CORS_ALLOWED_ORIGINS")
 os.environ["REFLEX_CORS_ALLOWED_ORIGINS"] = ",".join(_own)
 try:

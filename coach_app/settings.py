@@ -137,8 +137,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _livekit_credentials_with_url(self) -> Settings:
-        if self.livekit_url and not (self.livekit_api_key and self.livekit_api_secret
-                                     and self.livekit_api_secret.get_secret_value()):
+        if self.livekit_url and not (
+            self.livekit_api_key and self.livekit_api_secret and self.livekit_api_secret.get_secret_value()
+        ):
             raise ValueError(
                 f"LIVEKIT_URL is set ({self.livekit_url}) but LIVEKIT_API_KEY and/or LIVEKIT_API_SECRET "
                 "are not: set both to that server's key and secret (or unset LIVEKIT_URL to use the "
@@ -163,7 +164,6 @@ class Settings(BaseSettings):
         if self.livekit_api_secret is not None:
             return self.livekit_api_secret.get_secret_value()
         return LOCAL_LIVEKIT_SECRET
-
 
 
 @lru_cache(maxsize=1)

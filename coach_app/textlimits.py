@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import unicodedata
 
-COMMENT_MAX = 4000          # review comments (ReviewAction.comment is 4000 wide)
-MESSAGE_MAX = 2000          # a typed chat message to the persona (the page and the agent enforce it)
-MESSAGES_PER_MINUTE = 12    # typed chat messages one call accepts per minute (the agent enforces it)
-TURN_TEXT_MAX = 4000        # one stored turn (a long spoken monologue fits) and one turn in the judge's prompt
-LOG_TEXT_MAX = 200          # how much of a person's text a log line may carry
+COMMENT_MAX = 4000  # review comments (ReviewAction.comment is 4000 wide)
+MESSAGE_MAX = 2000  # a typed chat message to the persona (the page and the agent enforce it)
+MESSAGES_PER_MINUTE = 12  # typed chat messages one call accepts per minute (the agent enforces it)
+TURN_TEXT_MAX = 4000  # one stored turn (a long spoken monologue fits) and one turn in the judge's prompt
+LOG_TEXT_MAX = 200  # how much of a person's text a log line may carry
 DISPLAY_NAME_MAX = 120
-TOKEN_NAME_MAX = 80         # ApiToken.name
+TOKEN_NAME_MAX = 80  # ApiToken.name
 USERNAME_MAX = 64
 PASSWORD_MAX = 256
 
@@ -30,9 +30,7 @@ def clean_text(value: str | None) -> str:
     """
     if not value:
         return ""
-    return "".join(
-        ch for ch in str(value) if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
-    ).strip()
+    return "".join(ch for ch in str(value) if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")).strip()
 
 
 def check_text(value: str | None, limit: int, field: str, required: bool = False) -> str:

@@ -33,8 +33,15 @@ async def health(request: Request) -> JSONResponse:
 async def me(request: Request) -> JSONResponse:
     """Who the caller is (API token or browser login)."""
     user = await require_api_user(request)
-    return JSONResponse({"id": user.id, "username": user.username, "display_name": user.display_name,
-                         "role": user.role.value, "team": user.team})
+    return JSONResponse(
+        {
+            "id": user.id,
+            "username": user.username,
+            "display_name": user.display_name,
+            "role": user.role.value,
+            "team": user.team,
+        }
+    )
 
 
 async def json_http_error(_request: Request, exc: HTTPException) -> JSONResponse:

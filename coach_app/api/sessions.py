@@ -56,16 +56,13 @@ async def _body(request: Request) -> StartSessionBody | JSONResponse:
     try:
         data = json.loads(raw or b"")
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return _error(422, "request body must be a JSON object like {\"persona_id\": \"...\"}")
+        return _error(422, 'request body must be a JSON object like {"persona_id": "..."}')
     if not isinstance(data, dict):
-        return _error(422, "request body must be a JSON object like {\"persona_id\": \"...\"}")
+        return _error(422, 'request body must be a JSON object like {"persona_id": "..."}')
     try:
         return StartSessionBody.model_validate(data)
     except ValidationError as exc:
-        fields = [
-            {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
-            for e in exc.errors()
-        ]
+        fields = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]} for e in exc.errors()]
         summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
         return _error(422, f"invalid request body: {summary}", fields=fields)
 
@@ -87,8 +84,13 @@ async def create_session(request: Request) -> Response:
         return _error(404, str(exc), persona_id=exc.persona_id)
     except start.TooManyStarts as exc:
         return _error(429, str(exc))
-    logger.info("session %s %s by user %s (persona %s)", info["session_id"], "resumed" if resumed else "started",
-                user.id, log_safe(body.persona_id))
+    logger.info(
+        "session %s %s by user %s (persona %s)",
+        info["session_id"],
+        "resumed" if resumed else "started",
+        user.id,
+        log_safe(body.persona_id),
+    )
     # 201: a new session; 200: the user's open session for this scenario, resumed.
     return JSONResponse({**info, "resumed": resumed}, status_code=200 if resumed else 201)
 

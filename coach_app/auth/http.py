@@ -33,8 +33,9 @@ def _bearer(request: Request) -> str | None:
         return None
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
-        raise HTTPException(401, "Malformed Authorization header: expected 'Bearer <token>'.",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, "Malformed Authorization header: expected 'Bearer <token>'.", headers={"WWW-Authenticate": "Bearer"}
+        )
     return value.strip()
 
 

@@ -54,8 +54,15 @@ def start_login(session: Session, user: User, address: str = "") -> str:
     """Create a browser login for `user`; returns the token for the cookie (never stored)."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(AuthSession(user_id=user.id, token_hash=hash_token(token), created_at=now,
-                            expires_at=_deadline(now, now), address=(address or "")[:64]))
+    session.add(
+        AuthSession(
+            user_id=user.id,
+            token_hash=hash_token(token),
+            created_at=now,
+            expires_at=_deadline(now, now),
+            address=(address or "")[:64],
+        )
+    )
     session.flush()
     return token
 
@@ -106,10 +113,15 @@ def purge_expired(session: Session) -> None:
 
 # --- rate limiting -----------------------------------------------------------------------------
 
+
 def _recent_failures(session: Session, since: datetime, **where: str) -> int:
-    q = select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.success == False,  # noqa: E712
-        LoginAttempt.created_at >= since,
+    q = (
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(
+            LoginAttempt.success == False,  # noqa: E712
+            LoginAttempt.created_at >= since,
+        )
     )
     for col, value in where.items():
         q = q.where(getattr(LoginAttempt, col) == value)
@@ -129,16 +141,13 @@ def is_throttled(session: Session, username: str, address: str) -> bool:
     name = normalize_username(username)[:64]
     if name:
         last_ok = session.exec(
-            select(func.max(LoginAttempt.created_at)).where(
-                LoginAttempt.success == True, LoginAttempt.username == name)  # noqa: E712
+            select(func.max(LoginAttempt.created_at)).where(LoginAttempt.success == True, LoginAttempt.username == name)  # noqa: E712
         ).one()
         since = max(window_start, utc(last_ok)) if last_ok else window_start
         if _recent_failures(session, since, username=name) >= s.login_max_failures_per_account:
             return True
     addr = (address or "")[:64]
-    if addr and _recent_failures(session, window_start, address=addr) >= s.login_max_failures_per_address:
-        return True
-    return False
+    return bool(addr) and _recent_failures(session, window_start, address=addr) >= s.login_max_failures_per_address
 
 
 @dataclass

@@ -66,7 +66,8 @@ class SocketLoginRef:
         # Every websocket (Reflex's event socket is the only one), and the event endpoint over
         # HTTP too in case Reflex is configured for long-polling.
         if scope["type"] == "websocket" or (
-                scope["type"] == "http" and scope.get("path", "").rstrip("/").endswith(EVENT_PATH)):
+            scope["type"] == "http" and scope.get("path", "").rstrip("/").endswith(EVENT_PATH)
+        ):
             scope = {**scope, "headers": socket_headers(list(scope.get("headers") or []))}
         await self.app(scope, receive, send)
 

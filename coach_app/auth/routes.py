@@ -105,10 +105,18 @@ async def login(request: Request) -> Response:
     previous = request.cookies.get(COOKIE_NAME)
     if previous:
         await run_in_threadpool(_end, previous)
-    response = JSONResponse({"ok": True, "next": safe_next(str(data.get("next") or "")),
-                             "username": result.user.username}, headers=NO_STORE)
-    response.set_cookie(COOKIE_NAME, result.token, max_age=cookie_max_age(), path="/", httponly=True,
-                        samesite="lax", secure=cookie_is_secure(request))
+    response = JSONResponse(
+        {"ok": True, "next": safe_next(str(data.get("next") or "")), "username": result.user.username}, headers=NO_STORE
+    )
+    response.set_cookie(
+        COOKIE_NAME,
+        result.token,
+        max_age=cookie_max_age(),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=cookie_is_secure(request),
+    )
     return response
 
 

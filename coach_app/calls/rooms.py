@@ -60,9 +60,7 @@ def parse_dispatch_metadata(metadata: str | None) -> dict[str, Any]:
     return data
 
 
-def mint_trainee_token(
-    practice_session: PracticeSession, user: User, settings: Settings | None = None
-) -> str:
+def mint_trainee_token(practice_session: PracticeSession, user: User, settings: Settings | None = None) -> str:
     """A short-lived token for the trainee: this one room only, microphone + data, and an
     explicit dispatch of the persona agent carrying the session id."""
     settings = settings or get_settings()

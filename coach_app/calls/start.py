@@ -37,6 +37,7 @@ class TooManyStarts(RuntimeError):
 
 logger = logging.getLogger("coach.sessions")
 
+
 def configured_providers(settings: Settings, language: str) -> dict[str, Any]:
     """Which providers and models a call in `language` is planned with (never a key).
 
@@ -84,25 +85,42 @@ def begin_session(db: Session, user: User, persona_id: str) -> tuple[PracticeSes
     persona = get_persona(persona_id)
     if persona is None:
         raise UnknownPersona(persona_id)
-    open_sessions = list(db.exec(
-        select(PracticeSession).where(PracticeSession.user_id == user.id, PracticeSession.status.in_(OPEN_STATUSES))
-        .order_by(PracticeSession.id.desc())
-    ).all())
+    open_sessions = list(
+        db.exec(
+            select(PracticeSession)
+            .where(PracticeSession.user_id == user.id, PracticeSession.status.in_(OPEN_STATUSES))
+            .order_by(PracticeSession.id.desc())
+        ).all()
+    )
     keep = next((ps for ps in open_sessions if ps.persona_id == persona.id), None)
     if keep is None:
         limit = get_settings().session_starts_per_hour
-        started = db.exec(select(func.count()).select_from(PracticeSession).where(
-            PracticeSession.user_id == user.id, PracticeSession.created_at >= utcnow() - timedelta(hours=1))).one()
+        started = db.exec(
+            select(func.count())
+            .select_from(PracticeSession)
+            .where(PracticeSession.user_id == user.id, PracticeSession.created_at >= utcnow() - timedelta(hours=1))
+        ).one()
         if started >= limit:
-            raise TooManyStarts(f"You have started {started} practice sessions in the last hour, the limit is "
-                                f"{limit}. Try again later.")
+            raise TooManyStarts(
+                f"You have started {started} practice sessions in the last hour, the limit is {limit}. Try again later."
+            )
     _close(db, [ps for ps in open_sessions if ps is not keep])
     if keep is not None:
         return keep, True
     new = start_session(db, user, persona.id)
     # Two Starts at the same moment: the newest session wins, so at most one stays open.
-    _close(db, list(db.exec(select(PracticeSession).where(
-        PracticeSession.user_id == user.id, PracticeSession.status.in_(OPEN_STATUSES), PracticeSession.id < new.id)).all()))
+    _close(
+        db,
+        list(
+            db.exec(
+                select(PracticeSession).where(
+                    PracticeSession.user_id == user.id,
+                    PracticeSession.status.in_(OPEN_STATUSES),
+                    PracticeSession.id < new.id,
+                )
+            ).all()
+        ),
+    )
     return new, False
 
 

@@ -40,5 +40,7 @@ class OrphanSweeper:
                     closed.append(ps.id)
         self._suspects = roomless - set(closed)
         for sid in closed:
-            logger.warning("session %s was still live but its room is gone: closed as failed (%s)", sid, EndReason.agent_lost)
+            logger.warning(
+                "session %s was still live but its room is gone: closed as failed (%s)", sid, EndReason.agent_lost
+            )
         return closed

@@ -35,9 +35,7 @@ def forget(worker_id: str) -> None:
 def agent_worker_status() -> dict[str, Any]:
     try:
         with Session(get_engine()) as s:
-            fresh = s.exec(
-                select(WorkerHeartbeat).where(WorkerHeartbeat.last_seen >= utcnow() - STALE_AFTER)
-            ).all()
+            fresh = s.exec(select(WorkerHeartbeat).where(WorkerHeartbeat.last_seen >= utcnow() - STALE_AFTER)).all()
     except Exception as exc:  # noqa: BLE001
         return {"registered": None, "error": type(exc).__name__}
     return {"registered": bool(fresh), "workers": len(fresh)}

@@ -6,6 +6,7 @@ Each child's output is prefixed with its name; Ctrl-C (or any child exiting) sto
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -13,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 from coach_app.settings import REPO_ROOT, get_settings
 
@@ -41,7 +41,11 @@ def _pump(name: str, proc: subprocess.Popen) -> None:
 
 def _start(name: str, cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
     proc = subprocess.Popen(
-        cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cmd,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     threading.Thread(target=_pump, args=(name, proc), daemon=True).start()
@@ -51,10 +55,8 @@ def _start(name: str, cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
 def _stop_all(procs: dict[str, subprocess.Popen]) -> None:
     for proc in procs.values():
         if proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGINT)
-            except ProcessLookupError:
-                pass
     deadline = time.monotonic() + 10
     for proc in procs.values():
         try:
@@ -67,8 +69,20 @@ def reflex_command(args: argparse.Namespace) -> list[str]:
     """The web app's command. Loopback unless asked (--host): the demo accounts must not be
     reachable from the network."""
     settings = get_settings()
-    cmd = [sys.executable, "-m", "reflex", "run", "--loglevel", "info", "--backend-host", args.host,
-           "--frontend-port", str(settings.dev_frontend_port), "--backend-port", str(settings.dev_backend_port)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "reflex",
+        "run",
+        "--loglevel",
+        "info",
+        "--backend-host",
+        args.host,
+        "--frontend-port",
+        str(settings.dev_frontend_port),
+        "--backend-port",
+        str(settings.dev_backend_port),
+    ]
     if args.prod:
         cmd += ["--env", "prod"]
     return cmd
@@ -91,10 +105,20 @@ def run(args: argparse.Namespace) -> int:
             return 1
         # --dev logs at DEBUG (thousands of SDP/ICE lines a call) and every API call at INFO (the
         # workers' sweeps, every 10 s): info, with API calls only when they fail, is what a person follows.
-        procs["livekit"] = _start("livekit", [
-            binary, "--dev", "--bind", "127.0.0.1", "--port", str(settings.dev_livekit_port),
-            "--config-body", "logging:\n  level: info\n  component_levels:\n    api: warn",
-        ], env)
+        procs["livekit"] = _start(
+            "livekit",
+            [
+                binary,
+                "--dev",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(settings.dev_livekit_port),
+                "--config-body",
+                "logging:\n  level: info\n  component_levels:\n    api: warn",
+            ],
+            env,
+        )
         time.sleep(1.0)
 
     procs["agent"] = _start("agent", [sys.executable, "-m", "agent.worker", "start", "--log-format", "human"], env)
@@ -126,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("dev", help="run local LiveKit, the agent worker and the web app")
     p.add_argument("--prod", action="store_true", help="serve the optimised production build")
-    p.add_argument("--host", default=DEV_HOST,
-                   help=f"address the app listens on (default {DEV_HOST}; 0.0.0.0 = every interface)")
+    p.add_argument(
+        "--host", default=DEV_HOST, help=f"address the app listens on (default {DEV_HOST}; 0.0.0.0 = every interface)"
+    )
     p.set_defaults(func=run)

@@ -43,7 +43,9 @@ def load_transcript(path: Path) -> tuple[Any, list[dict[str, Any]]]:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise TranscriptFileError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+        raise TranscriptFileError(
+            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        ) from None
     if not isinstance(data, dict):
         raise TranscriptFileError(f'{path}: the file must hold a JSON object with "persona_id" and "turns"')
 
@@ -59,7 +61,7 @@ def load_transcript(path: Path) -> tuple[Any, list[dict[str, Any]]]:
         persona = catalogue.personas.get(persona_id)
         if persona is None:
             known = ", ".join(sorted(catalogue.personas)) or "none"
-            errors.append(f'"persona_id": no persona with id \'{persona_id}\' (known: {known})')
+            errors.append(f"\"persona_id\": no persona with id '{persona_id}' (known: {known})")
 
     turns_in = data.get("turns")
     turns: list[dict[str, Any]] = []
@@ -97,8 +99,16 @@ def load_transcript(path: Path) -> tuple[Any, list[dict[str, Any]]]:
                 errors.append(f"{where}.end ({t['end']}) is before its start ({t['start']})")
                 ok = False
             if ok:
-                turns.append({"seq": i, "speaker": t["speaker"], "text": t["text"], "start": float(t["start"]),
-                              "end": float(t["end"]), "e2e_latency": t.get("e2e_latency") if _is_number(t.get("e2e_latency")) else None})
+                turns.append(
+                    {
+                        "seq": i,
+                        "speaker": t["speaker"],
+                        "text": t["text"],
+                        "start": float(t["start"]),
+                        "end": float(t["end"]),
+                        "e2e_latency": t.get("e2e_latency") if _is_number(t.get("e2e_latency")) else None,
+                    }
+                )
     if errors:
         shown = errors[:MAX_ERRORS_SHOWN]
         more = f"\n  ... and {len(errors) - len(shown)} more" if len(errors) > len(shown) else ""
@@ -119,20 +129,37 @@ def format_analytics(a: dict[str, Any]) -> str:
     pace = "  ".join(f"{p['minute']}: {_num(p['wpm'])}" for p in a["pace"])
     fillers = ", ".join(f"{k} {v}" for k, v in f["counts"].items())
     rows = [
-        ("Call length", f"{duration_text(a['call_seconds'])} ({a['turns']['trainee']} trainee turns, {a['turns']['persona']} persona turns)"),
+        (
+            "Call length",
+            f"{duration_text(a['call_seconds'])} "
+            f"({a['turns']['trainee']} trainee turns, {a['turns']['persona']} persona turns)",
+        ),
         ("Talk ratio (trainee)", _num(None if a["talk_ratio"] is None else a["talk_ratio"] * 100, "{:.1f} %")),
         ("Pace", f"{_num(a['wpm'])} words/min (persona {_num(a['persona_wpm'])})"),
         ("Pace by minute", pace or "-"),
-        ("Filler words", f"{f['total']}" + (f" ({_num(f['per_100_words'])} per 100 words): {fillers}" if f["total"] else "")),
-        ("Longest monologue", "-" if mono is None else
-         f"{mono['seconds']:.1f} s ({mono['words']} words, "
-         + (f"turn {mono['first_seq']})" if mono["first_seq"] == mono["last_seq"]
-            else f"turns {mono['first_seq']}-{mono['last_seq']})")),
+        (
+            "Filler words",
+            f"{f['total']}" + (f" ({_num(f['per_100_words'])} per 100 words): {fillers}" if f["total"] else ""),
+        ),
+        (
+            "Longest monologue",
+            "-"
+            if mono is None
+            else f"{mono['seconds']:.1f} s ({mono['words']} words, "
+            + (
+                f"turn {mono['first_seq']})"
+                if mono["first_seq"] == mono["last_seq"]
+                else f"turns {mono['first_seq']}-{mono['last_seq']})"
+            ),
+        ),
         ("Questions", f"{q['total']} ({q['open']} open, {q['closed']} closed)"),
         ("Interruptions", str(a["interruptions"]["count"])),
         ("Avg response time", _num(a["response_time_avg"], "{:.2f} s")),
-        ("Persona latency", _num(a["persona_latency_avg"], "{:.2f} s voice-to-voice", "no metrics")
-         + f" (observed gap {_num(a['persona_gap_avg'], '{:.2f} s')})"),
+        (
+            "Persona latency",
+            _num(a["persona_latency_avg"], "{:.2f} s voice-to-voice", "no metrics")
+            + f" (observed gap {_num(a['persona_gap_avg'], '{:.2f} s')})",
+        ),
     ]
     return "\n".join(f"{k:<22}{v}" for k, v in rows)
 
@@ -164,22 +191,32 @@ def _analyze(args: argparse.Namespace) -> int:
         return 2
     settings = get_settings()
     ts = turn_data(turns)
-    analytics = compute_analytics(ts, persona.language, settings.feedback_filler_words.get(base_language(persona.language)))
+    analytics = compute_analytics(
+        ts, persona.language, settings.feedback_filler_words.get(base_language(persona.language))
+    )
     config = None if args.no_judge else judge_config(settings)
     result, judge_error = None, None
     if config is not None:
         try:
-            result = asyncio.run(judge_transcript(config, persona.model_dump(mode="json"), persona.rubric(), ts,
-                                                  float(persona.pass_mark)))
+            result = asyncio.run(
+                judge_transcript(
+                    config, persona.model_dump(mode="json"), persona.rubric(), ts, float(persona.pass_mark)
+                )
+            )
         except JudgeError as exc:
             judge_error = str(exc)
 
     if args.json:
         out: dict[str, Any] = {"persona_id": persona.id, "analytics": analytics}
         if result is not None:
-            out["rubric"] = {"objectives": [o.as_dict() for o in result.objectives], "overall_score": result.overall_score,
-                             "pass_mark": result.pass_mark, "passed": result.passed, "judge_model": result.model,
-                             "prompt_version": result.prompt_version}
+            out["rubric"] = {
+                "objectives": [o.as_dict() for o in result.objectives],
+                "overall_score": result.overall_score,
+                "pass_mark": result.pass_mark,
+                "passed": result.passed,
+                "judge_model": result.model,
+                "prompt_version": result.prompt_version,
+            }
         elif judge_error:
             out["rubric_error"] = judge_error
         elif not args.no_judge:
@@ -210,7 +247,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    a.add_argument("file", metavar="FILE.json", help='{"persona_id": ..., "turns": [{"speaker", "text", "start", "end"}, ...]}')
+    a.add_argument(
+        "file", metavar="FILE.json", help='{"persona_id": ..., "turns": [{"speaker", "text", "start", "end"}, ...]}'
+    )
     a.add_argument("--json", action="store_true", help="print JSON instead of text")
     a.add_argument("--no-judge", action="store_true", help="analytics only, even when an LLM is configured")
     a.set_defaults(func=_analyze)

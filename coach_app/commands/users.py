@@ -27,8 +27,7 @@ def _read_password(args: argparse.Namespace) -> str | None:
         line = sys.stdin.readline()
         return line.rstrip("\r\n")
     if not sys.stdin.isatty():
-        print("error: no terminal to prompt for the password; pipe it in with --password-stdin",
-              file=sys.stderr)
+        print("error: no terminal to prompt for the password; pipe it in with --password-stdin", file=sys.stderr)
         return None
     first = getpass.getpass("Password: ")
     second = getpass.getpass("Repeat password: ")
@@ -79,7 +78,7 @@ def _list(_args: argparse.Namespace) -> int:
         ]
         widths = [max(len(r[i]) for r in table) for i in range(len(header))]
         for r in table:
-            print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+            print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
 
     return _run(go)
 
@@ -140,8 +139,10 @@ def _seed_demo(_args: argparse.Namespace) -> int:
         if s.exec(select(func.count()).select_from(User)).one() > 0:
             names = set(s.exec(select(User.username)).all())
             if {n for n, _, _ in DEMO_USERS} <= names:
-                print("Demo users exist: demo-trainee, demo-manager "
-                      "(forgot a password? `coach users set-password demo-trainee`).")
+                print(
+                    "Demo users exist: demo-trainee, demo-manager "
+                    "(forgot a password? `coach users set-password demo-trainee`)."
+                )
             return
         lines = []
         for name, role, display in DEMO_USERS:

@@ -70,14 +70,35 @@ def connection_badge() -> rx.Component:
 def mic_badge() -> rx.Component:
     return rx.cond(
         CallState.muted,
-        rx.badge(rx.icon("mic-off", size=14), "Muted", color_scheme="amber", variant="soft", size="2", id="mic-state",
-                 custom_attrs={"data-state": "muted"}),
+        rx.badge(
+            rx.icon("mic-off", size=14),
+            "Muted",
+            color_scheme="amber",
+            variant="soft",
+            size="2",
+            id="mic-state",
+            custom_attrs={"data-state": "muted"},
+        ),
         rx.cond(
             CallState.mic_enabled,
-            rx.badge(rx.icon("mic", size=14), "Mic on", color_scheme="green", variant="soft", size="2", id="mic-state",
-                     custom_attrs={"data-state": "on"}),
-            rx.badge(rx.icon("mic-off", size=14), "Mic off", color_scheme="gray", variant="soft", size="2",
-                     id="mic-state", custom_attrs={"data-state": "off"}),
+            rx.badge(
+                rx.icon("mic", size=14),
+                "Mic on",
+                color_scheme="green",
+                variant="soft",
+                size="2",
+                id="mic-state",
+                custom_attrs={"data-state": "on"},
+            ),
+            rx.badge(
+                rx.icon("mic-off", size=14),
+                "Mic off",
+                color_scheme="gray",
+                variant="soft",
+                size="2",
+                id="mic-state",
+                custom_attrs={"data-state": "off"},
+            ),
         ),
     )
 
@@ -107,8 +128,13 @@ def agent_panel() -> rx.Component:
             rx.flex(
                 rx.hstack(
                     rx.icon("timer", size=16, color="var(--gray-11)"),
-                    rx.text(call_timer(limit_seconds=CallState.limit_seconds, id="call-timer"), size="3",
-                            weight="medium", white_space="nowrap", style={"font_variant_numeric": "tabular-nums"}),
+                    rx.text(
+                        call_timer(limit_seconds=CallState.limit_seconds, id="call-timer"),
+                        size="3",
+                        weight="medium",
+                        white_space="nowrap",
+                        style={"font_variant_numeric": "tabular-nums"},
+                    ),
                     rx.text("elapsed / limit", size="1", color_scheme="gray", white_space="nowrap"),
                     align="center",
                     spacing="2",
@@ -166,8 +192,9 @@ def error_callout() -> rx.Component:
                     rx.button(rx.icon("rotate-ccw", size=14), "Retry", on_click=CallState.retry, size="2", id="retry"),
                     rx.cond(
                         CallState.error_kind == "agent_left",
-                        rx.button("End call", on_click=CallState.end_call, size="2", variant="soft",
-                                  color_scheme="red"),
+                        rx.button(
+                            "End call", on_click=CallState.end_call, size="2", variant="soft", color_scheme="red"
+                        ),
                     ),
                     spacing="2",
                 ),
@@ -225,8 +252,12 @@ def transcript_panel() -> rx.Component:
                 rx.cond(
                     CallState.transcript.length() > 0,
                     rx.vstack(rx.foreach(CallState.transcript, transcript_line), spacing="2", width="100%"),
-                    rx.text("The conversation will appear here as you speak.", color_scheme="gray", size="2",
-                            id="transcript-empty"),
+                    rx.text(
+                        "The conversation will appear here as you speak.",
+                        color_scheme="gray",
+                        size="2",
+                        id="transcript-empty",
+                    ),
                 ),
                 height=rx.breakpoints(initial="16em", md="22em"),
                 width="100%",
@@ -245,8 +276,14 @@ def transcript_panel() -> rx.Component:
                         name="message",
                         disabled=CallState.ending,
                     ),
-                    rx.button(rx.icon("send", size=16), "Send", type="submit", size="3", id="send-message",
-                              disabled=CallState.ending),
+                    rx.button(
+                        rx.icon("send", size=16),
+                        "Send",
+                        type="submit",
+                        size="3",
+                        id="send-message",
+                        disabled=CallState.ending,
+                    ),
                     width="100%",
                 ),
                 on_submit=CallState.send_message,
@@ -325,8 +362,11 @@ def _unavailable_callout() -> rx.Component:
             rx.hstack(
                 rx.cond(
                     CallState.session_over,
-                    rx.link(rx.button("See feedback", size="2", color_scheme="teal"), href=CallState.feedback_href,
-                            id="see-feedback"),
+                    rx.link(
+                        rx.button("See feedback", size="2", color_scheme="teal"),
+                        href=CallState.feedback_href,
+                        id="see-feedback",
+                    ),
                 ),
                 rx.link(rx.button("Scenarios", size="2", variant="soft"), href="/scenarios"),
                 spacing="2",

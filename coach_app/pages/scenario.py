@@ -26,8 +26,9 @@ def section(title: str, *children: rx.Component, **props) -> rx.Component:
 
 def objective_row(obj: ObjectiveRow) -> rx.Component:
     return rx.hstack(
-        rx.badge(obj.weight.to_string() + "%", variant="surface", size="2", min_width="3.2em",
-                 justify_content="center"),
+        rx.badge(
+            obj.weight.to_string() + "%", variant="surface", size="2", min_width="3.2em", justify_content="center"
+        ),
         rx.text(obj.description, size="2"),
         spacing="3",
         align="start",
@@ -77,20 +78,24 @@ def scoring_card() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading("You will be scored on", size="4"),
-            rx.vstack(rx.foreach(ScenarioState.objectives, objective_row), spacing="3", width="100%",
-                      id="objectives"),
-            rx.text("Pass mark: " + ScenarioState.pass_mark.to_string() + "%", size="2", color_scheme="gray",
-                    id="pass-mark"),
+            rx.vstack(rx.foreach(ScenarioState.objectives, objective_row), spacing="3", width="100%", id="objectives"),
+            rx.text(
+                "Pass mark: " + ScenarioState.pass_mark.to_string() + "%", size="2", color_scheme="gray", id="pass-mark"
+            ),
             rx.separator(size="4"),
             rx.button(
-                rx.icon("phone", size=18), "Start the call",
+                rx.icon("phone", size=18),
+                "Start the call",
                 on_click=ScenarioState.start_call,
                 id="start-call",
                 size="3",
                 width="100%",
             ),
-            rx.text("Speak as you would on a real call. Headphones help the persona hear you clearly.",
-                    size="1", color_scheme="gray"),
+            rx.text(
+                "Speak as you would on a real call. Headphones help the persona hear you clearly.",
+                size="1",
+                color_scheme="gray",
+            ),
             spacing="4",
             width="100%",
         ),
@@ -106,12 +111,13 @@ def not_found() -> rx.Component:
                 rx.icon("map-pin-off", size=32, color="var(--gray-9)"),
                 rx.heading("Scenario not found", size="6"),
                 rx.text(
-                    "There is no scenario called \u201c", ScenarioState.requested_id,
+                    "There is no scenario called \u201c",
+                    ScenarioState.requested_id,
                     "\u201d. It may have been renamed or removed, or its file may have an error.",
-                    color_scheme="gray", align="center",
+                    color_scheme="gray",
+                    align="center",
                 ),
-                rx.link(rx.button("Back to all scenarios", variant="soft"), href="/scenarios",
-                        id="back-to-scenarios"),
+                rx.link(rx.button("Back to all scenarios", variant="soft"), href="/scenarios", id="back-to-scenarios"),
                 align="center",
                 spacing="3",
             ),
@@ -140,8 +146,11 @@ def brief() -> rx.Component:
     )
 
 
-@rx.page(route="/scenarios/[persona_id]", title="Scenario brief - Coach",
-         on_load=[AuthState.require_login, ScenarioState.load])
+@rx.page(
+    route="/scenarios/[persona_id]",
+    title="Scenario brief - Coach",
+    on_load=[AuthState.require_login, ScenarioState.load],
+)
 def scenario_page() -> rx.Component:
     return page(
         rx.cond(

@@ -15,8 +15,9 @@ def scenario_card(card: ScenarioCard) -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.hstack(
-                    rx.text(card.scenario, size="2", weight="medium", color="var(--accent-11)",
-                            class_name="card-scenario"),
+                    rx.text(
+                        card.scenario, size="2", weight="medium", color="var(--accent-11)", class_name="card-scenario"
+                    ),
                     rx.spacer(),
                     difficulty_badge(card.difficulty),
                     width="100%",
@@ -95,14 +96,12 @@ def unavailable_callout() -> rx.Component:
                 rx.cond(
                     CatalogueState.error_lines.length() > 0,
                     rx.vstack(
-                        rx.foreach(CatalogueState.error_lines,
-                                   lambda line: rx.code(line, variant="ghost", size="1")),
+                        rx.foreach(CatalogueState.error_lines, lambda line: rx.code(line, variant="ghost", size="1")),
                         rx.text("Run `coach personas check` to see every problem.", size="1"),
                         spacing="1",
                         id="unavailable-details",
                     ),
-                    rx.text("The other scenarios work normally; your manager has been told how to fix it.",
-                            size="1"),
+                    rx.text("The other scenarios work normally; your manager has been told how to fix it.", size="1"),
                 ),
                 spacing="1",
             ),
@@ -134,8 +133,11 @@ def scenarios_page() -> rx.Component:
         rx.vstack(
             rx.vstack(
                 rx.heading("Scenarios", size="7"),
-                rx.text("Pick a customer and a situation. Read the brief, then call when you are ready.",
-                        color_scheme="gray", size="3"),
+                rx.text(
+                    "Pick a customer and a situation. Read the brief, then call when you are ready.",
+                    color_scheme="gray",
+                    size="3",
+                ),
                 spacing="1",
             ),
             unavailable_callout(),

@@ -19,10 +19,26 @@ DIFFICULTIES: tuple[str, ...] = get_args(Difficulty)
 # BCP-47 as personas use it: language, optional script, optional region (en-US, th-TH, zh-Hant-TW).
 _BCP47 = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
 LANGUAGE_NAMES = {
-    "en": "English", "th": "Thai", "es": "Spanish", "fr": "French", "de": "German", "it": "Italian",
-    "pt": "Portuguese", "nl": "Dutch", "ja": "Japanese", "ko": "Korean", "zh": "Chinese",
-    "vi": "Vietnamese", "id": "Indonesian", "ms": "Malay", "hi": "Hindi", "ar": "Arabic",
-    "pl": "Polish", "sv": "Swedish", "tr": "Turkish", "fil": "Filipino",
+    "en": "English",
+    "th": "Thai",
+    "es": "Spanish",
+    "fr": "French",
+    "de": "German",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "zh": "Chinese",
+    "vi": "Vietnamese",
+    "id": "Indonesian",
+    "ms": "Malay",
+    "hi": "Hindi",
+    "ar": "Arabic",
+    "pl": "Polish",
+    "sv": "Swedish",
+    "tr": "Turkish",
+    "fil": "Filipino",
 }
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -62,7 +78,9 @@ class Voice(_Strict):
     @classmethod
     def _voice_id(cls, value: str) -> str:
         if not re.fullmatch(r"[A-Za-z0-9]{8,40}", value):
-            raise ValueError(f"'{value}' is not an ElevenLabs voice id (8-40 letters and digits, e.g. 21m00Tcm4TlvDq8ikWAM)")
+            raise ValueError(
+                f"'{value}' is not an ElevenLabs voice id (8-40 letters and digits, e.g. 21m00Tcm4TlvDq8ikWAM)"
+            )
         return value
 
 
@@ -136,9 +154,7 @@ class Persona(_Strict):
     @classmethod
     def _bcp47(cls, value: str) -> str:
         if not _BCP47.match(value):
-            raise ValueError(
-                f"'{value}' is not a BCP-47 language tag; write language-REGION, e.g. en-US or th-TH"
-            )
+            raise ValueError(f"'{value}' is not a BCP-47 language tag; write language-REGION, e.g. en-US or th-TH")
         return value
 
     @field_validator("objectives")

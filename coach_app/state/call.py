@@ -259,8 +259,9 @@ class CallState(rx.State):
                 "busy). The call starts as soon as one is free; Retry starts over."
             )
         # kind and message come from the browser: logged with CR/LF escaped (no forged log lines)
-        logger.info("call %s: %s error: %s", self.session_id, log_safe(self.error_kind, 40),
-                    log_safe(self.error_message))
+        logger.info(
+            "call %s: %s error: %s", self.session_id, log_safe(self.error_kind, 40), log_safe(self.error_message)
+        )
 
     @rx.event
     def on_disconnected(self, info: dict):
@@ -279,9 +280,10 @@ class CallState(rx.State):
             self.page_error = f"The call with {self.persona_name or 'the persona'} has ended."
             return
         self.error_kind = "connection"
-        self.error_message = _DISCONNECT_MESSAGES.get(
-            reason, "The connection to the call was lost (network or server problem)."
-        ) + " Press Retry to reconnect."
+        self.error_message = (
+            _DISCONNECT_MESSAGES.get(reason, "The connection to the call was lost (network or server problem).")
+            + " Press Retry to reconnect."
+        )
 
     @rx.event
     def on_message_sent(self, result: dict):
@@ -290,7 +292,9 @@ class CallState(rx.State):
         if result.get("ok"):
             self.transcript = [
                 *self.transcript,
-                TranscriptLine(id=f"typed-{result['id']}", speaker="trainee", text=self.outgoing.get("text", ""), final=True),
+                TranscriptLine(
+                    id=f"typed-{result['id']}", speaker="trainee", text=self.outgoing.get("text", ""), final=True
+                ),
             ]
             self.draft = ""
             self.message_error = ""
@@ -362,7 +366,7 @@ class CallState(rx.State):
             # The agent is dispatched when the room is created: start from a fresh room.
             try:
                 await control.reset_room_without_agent(access.session.room_name)
-            except Exception:  # noqa: BLE001 - a retry must still reconnect
+            except Exception:  # a retry must still reconnect
                 logger.exception("could not reset room %s", access.session.room_name)
         info = control.join_credentials(access.session, user)
         self.livekit_url = info["livekit_url"]
@@ -372,4 +376,3 @@ class CallState(rx.State):
         self.agent_state = "connecting"
         self.connection = "connecting"
         self.attempt += 1
-

@@ -43,9 +43,16 @@ class ObjectiveRow:
 def card_for(p: Persona) -> ScenarioCard:
     text = " ".join([p.name, p.role, p.scenario.name, p.brief, p.language_name, p.language]).lower()
     return ScenarioCard(
-        id=p.id, name=p.name, role=p.role, scenario=p.scenario.name, difficulty=p.difficulty,
-        language=p.language, language_name=p.language_name, minutes=p.time_limit_minutes,
-        brief=p.brief, search_text=text,
+        id=p.id,
+        name=p.name,
+        role=p.role,
+        scenario=p.scenario.name,
+        difficulty=p.difficulty,
+        language=p.language,
+        language_name=p.language_name,
+        minutes=p.time_limit_minutes,
+        brief=p.brief,
+        search_text=text,
     )
 
 
@@ -105,7 +112,8 @@ class CatalogueState(rx.State):
     def visible(self) -> list[ScenarioCard]:
         words = self.query.lower().split()
         return [
-            c for c in self.cards
+            c
+            for c in self.cards
             if self.difficulty in (ALL, c.difficulty)
             and self.language in (ALL, c.language_name)
             and all(w in c.search_text for w in words)
@@ -162,7 +170,11 @@ class ScenarioState(rx.State):
         self.found = True
         self.persona_id = p.id
         self.name, self.role, self.brief = p.name, p.role, p.brief
-        self.scenario, self.situation, self.trainee_role = p.scenario.name, p.scenario.description, p.scenario.trainee_role
+        self.scenario, self.situation, self.trainee_role = (
+            p.scenario.name,
+            p.scenario.description,
+            p.scenario.trainee_role,
+        )
         self.difficulty, self.language, self.language_name = p.difficulty, p.language, p.language_name
         self.minutes, self.pass_mark = p.time_limit_minutes, p.pass_mark
         self.trainee_knows = list(p.context.trainee_knows)
