@@ -28,8 +28,9 @@ def open_catalogue(page, base):
 
 
 def card_ids(page) -> list[str]:
-    return sorted(el.get_attribute("id").removeprefix("scenario-card-")
-                  for el in page.locator("#scenario-grid > a").all())
+    return sorted(
+        el.get_attribute("id").removeprefix("scenario-card-") for el in page.locator("#scenario-grid > a").all()
+    )
 
 
 def expect_cards(page, ids: list[str]) -> None:
@@ -51,8 +52,13 @@ def test_catalogue_shows_every_persona_as_a_card(app_server, trainee_page, tmp_p
     assert card_ids(page) == sorted(SHIPPED)
     expect(page.locator("#result-count")).to_have_text(f"{len(SHIPPED)} scenarios")
     card = page.locator("#scenario-card-billing-dispute-gold")
-    for text in ("Billing dispute", "Margaret Doyle", SHIPPED["billing-dispute-gold"].brief,
-                 "English · en-US", "8 min"):
+    for text in (
+        "Billing dispute",
+        "Margaret Doyle",
+        SHIPPED["billing-dispute-gold"].brief,
+        "English · en-US",
+        "8 min",
+    ):
         expect(card).to_contain_text(text)
     expect(card.locator(".difficulty-badge")).to_have_text("hard")
     expect(page.locator("#scenario-card-billing-dispute-gold-th")).to_contain_text("Thai · th-TH")
@@ -136,7 +142,8 @@ def test_broken_file_makes_one_scenario_unavailable_and_new_files_appear(app_ser
         login(page, app_server, "scenario-trainee")
         page.goto(app_server + "/scenarios")
         expect(page.locator("#unavailable-note")).to_have_text(
-            "1 scenario is unavailable because of errors in the scenario files.")
+            "1 scenario is unavailable because of errors in the scenario files."
+        )
         expect(page.locator(".scenario-card")).to_have_count(len(SHIPPED) + 1)
         expect(page.locator("#scenario-card-returns-added")).to_contain_text("Added While Running")
         expect(page.locator("#unavailable-details")).to_have_count(0)  # trainees see the count only
@@ -146,11 +153,11 @@ def test_broken_file_makes_one_scenario_unavailable_and_new_files_appear(app_ser
         login(page, app_server, "scenario-manager")
         page.goto(app_server + "/scenarios")
         expect(page.locator("#unavailable-details")).to_contain_text(
-            "zz-broken.yaml: difficulty: Input should be 'easy', 'medium' or 'hard'")
+            "zz-broken.yaml: difficulty: Input should be 'easy', 'medium' or 'hard'"
+        )
     finally:
         (personas_dir / "zz-broken.yaml").unlink()
         (personas_dir / "zz-added.yaml").unlink()
     page.goto(app_server + "/scenarios")
     expect(page.locator(".scenario-card")).to_have_count(len(SHIPPED))
     expect(page.locator("#unavailable-note")).to_have_count(0)
-

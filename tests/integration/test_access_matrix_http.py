@@ -33,7 +33,7 @@ PEOPLE = {
 
 
 def _row(anonymous, trainee_a, trainee_b, manager_a, manager_b, admin) -> dict[str, int]:
-    return dict(zip(WHO, (anonymous, trainee_a, trainee_b, manager_a, manager_b, admin)))
+    return dict(zip(WHO, (anonymous, trainee_a, trainee_b, manager_a, manager_b, admin), strict=True))
 
 
 # (method, path template, expected status per identity). {a} = trainee A's live session,
@@ -74,11 +74,16 @@ def world(fresh_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     with Session(make_engine(fresh_db), expire_on_commit=False) as s:
         for key in PEOPLE:
             _, token = create_api_token(s, users[key], "matrix")
-            creds[key] = {"bearer": {"Authorization": f"Bearer {token}"}, "cookie": {COOKIE_NAME: start_login(s, users[key])}}
-        live = PracticeSession(user_id=users["trainee_a"].id, persona_id=PERSONA, room_name="r-live",
-                               status=SessionStatus.live)
-        done = PracticeSession(user_id=users["trainee_a"].id, persona_id=PERSONA, room_name="r-done",
-                               status=SessionStatus.completed)
+            creds[key] = {
+                "bearer": {"Authorization": f"Bearer {token}"},
+                "cookie": {COOKIE_NAME: start_login(s, users[key])},
+            }
+        live = PracticeSession(
+            user_id=users["trainee_a"].id, persona_id=PERSONA, room_name="r-live", status=SessionStatus.live
+        )
+        done = PracticeSession(
+            user_id=users["trainee_a"].id, persona_id=PERSONA, room_name="r-done", status=SessionStatus.completed
+        )
         s.add(live)
         s.add(done)
         s.commit()
@@ -107,7 +112,9 @@ def test_access_matrix(world, mode):
         for who in WHO:
             r = _call(client, method, path, creds[who][mode], mode)
             if r.status_code != expected[who]:
-                failures.append(f"{method} {template} as {who}: {r.status_code} (expected {expected[who]}) {r.text[:120]}")
+                failures.append(
+                    f"{method} {template} as {who}: {r.status_code} (expected {expected[who]}) {r.text[:120]}"
+                )
             if r.status_code in (401, 403, 404):
                 assert r.headers["content-type"].startswith("application/json"), (method, template, who)
                 assert r.json().get("error"), (method, template, who)

@@ -34,8 +34,12 @@ async def test_worker_started_after_the_trainee_joined_takes_the_call(livekit, d
     engine = make_engine(db_url)
     with Session(engine, expire_on_commit=False) as db:
         ps = start_session(db, user, "billing-dispute-gold")
-    settings = Settings(livekit_url=livekit.url, livekit_api_key=livekit.api_key,
-                        livekit_api_secret=livekit.api_secret, agent_name=LATE_AGENT)
+    settings = Settings(
+        livekit_url=livekit.url,
+        livekit_api_key=livekit.api_key,
+        livekit_api_secret=livekit.api_secret,
+        agent_name=LATE_AGENT,
+    )
     room = rtc.Room()
     joined = asyncio.Event()
     room.on("participant_connected", lambda p: joined.set() if _is_agent(p) else None)

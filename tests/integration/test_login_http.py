@@ -91,8 +91,10 @@ def test_configured_origins_compare_scheme_host_and_port(client):
     try:
         for bad in ("http://app.example:3001", "https://app.example:3000", "http://sub.app.example:3000"):
             assert client.post("/api/tokens", json={"name": "x"}, headers={"Origin": bad}).status_code == 403, bad
-        assert client.post("/api/tokens", json={"name": "x"},
-                           headers={"Origin": "http://app.example:3000"}).status_code == 201
+        assert (
+            client.post("/api/tokens", json={"name": "x"}, headers={"Origin": "http://app.example:3000"}).status_code
+            == 201
+        )
     finally:
         origins.configure([])
 
@@ -134,11 +136,15 @@ def test_every_response_carries_the_security_headers(client):
 
 def test_the_websocket_gets_only_the_hash_of_the_login_cookie():
     token = "T" * 43
-    out = dict(socket_headers([
-        (b"cookie", f"theme=dark; {COOKIE_NAME}={token}; other=1".encode()),
-        (LOGIN_REF_HEADER.encode(), b"f" * 64),  # a client cannot send its own
-        (b"origin", b"http://127.0.0.1:3000"),
-    ]))
+    out = dict(
+        socket_headers(
+            [
+                (b"cookie", f"theme=dark; {COOKIE_NAME}={token}; other=1".encode()),
+                (LOGIN_REF_HEADER.encode(), b"f" * 64),  # a client cannot send its own
+                (b"origin", b"http://127.0.0.1:3000"),
+            ]
+        )
+    )
     assert out[b"cookie"] == b"theme=dark; other=1"
     assert out[LOGIN_REF_HEADER.encode()] == hashlib.sha256(token.encode()).hexdigest().encode()
     assert token.encode() not in b"".join(out.values())
@@ -176,8 +182,10 @@ def test_the_event_endpoint_never_sees_the_raw_login_cookie(client):
 
     wrapped = SocketLoginRef(app)
     cookie = [(b"cookie", f"{COOKIE_NAME}=secret-token-value".encode())]
-    for scope in ({"type": "websocket", "path": "/_event/", "headers": cookie},
-                  {"type": "http", "path": "/_event", "headers": cookie}):
+    for scope in (
+        {"type": "websocket", "path": "/_event/", "headers": cookie},
+        {"type": "http", "path": "/_event", "headers": cookie},
+    ):
         asyncio.run(wrapped(scope, None, None))
     assert all(b"cookie" not in h and LOGIN_REF_HEADER.encode() in h for h in seen) and len(seen) == 2
     asyncio.run(wrapped({"type": "http", "path": "/api/me", "headers": cookie}, None, None))

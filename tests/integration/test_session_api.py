@@ -72,8 +72,12 @@ def test_unknown_persona_is_a_clear_404(client: TestClient, fresh_db: str):
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({}, "persona_id"), ({"persona_id": ""}, "persona_id"), ({"persona_id": 7}, "persona_id"),
-     ({"persona_id": PERSONA, "colour": "red"}, "colour")],
+    [
+        ({}, "persona_id"),
+        ({"persona_id": ""}, "persona_id"),
+        ({"persona_id": 7}, "persona_id"),
+        ({"persona_id": PERSONA, "colour": "red"}, "colour"),
+    ],
 )
 def test_bad_body_names_the_field(client: TestClient, fresh_db: str, body, field):
     r = client.post("/api/sessions", json=body, headers=bearer(fresh_db, "tina"))
@@ -93,15 +97,28 @@ def test_session_and_transcript_are_visible_to_owner_and_team_manager_only(clien
     sid = client.post("/api/sessions", json={"persona_id": PERSONA}, headers=owner).json()["session_id"]
     with Session(make_engine(fresh_db)) as db:
         db.add(Turn(session_id=sid, seq=1, speaker=Speaker.persona, text="Third time calling.", start=0.4, end=2.1))
-        db.add(Turn(session_id=sid, seq=2, speaker=Speaker.trainee, text="I am sorry.", start=3.0, end=4.0,
-                    end_of_turn_delay=0.6, transcription_delay=0.2))
+        db.add(
+            Turn(
+                session_id=sid,
+                seq=2,
+                speaker=Speaker.trainee,
+                text="I am sorry.",
+                start=3.0,
+                end=4.0,
+                end_of_turn_delay=0.6,
+                transcription_delay=0.2,
+            )
+        )
         db.commit()
 
     r = client.get(f"/api/sessions/{sid}", headers=owner)
     assert r.status_code == 200
     assert r.json()["status"] == "created" and r.json()["persona_name"]
     t = client.get(f"/api/sessions/{sid}/transcript", headers=owner).json()
-    assert [(x["speaker"], x["text"]) for x in t["turns"]] == [("persona", "Third time calling."), ("trainee", "I am sorry.")]
+    assert [(x["speaker"], x["text"]) for x in t["turns"]] == [
+        ("persona", "Third time calling."),
+        ("trainee", "I am sorry."),
+    ]
     assert t["turns"][1]["metrics"]["end_of_turn_delay"] == 0.6
 
     manager = bearer(fresh_db, "mo", role="manager", team="red")

@@ -76,8 +76,10 @@ def test_managers_manage_their_teams_trainees_and_admins_manage_managers(client,
     mo, manager = person(fresh_db, "mo", role="manager")
     meg, peer = person(fresh_db, "meg", role="manager")
     ada, admin = person(fresh_db, "ada", role="admin", team=None)
-    sessions = {who: client.post("/api/sessions", json={"persona_id": PERSONA}, headers=h).json()["session_id"]
-                for who, h in (("tina", trainee), ("mo", manager), ("meg", peer))}
+    sessions = {
+        who: client.post("/api/sessions", json={"persona_id": PERSONA}, headers=h).json()["session_id"]
+        for who, h in (("tina", trainee), ("mo", manager), ("meg", peer))
+    }
     ps = {who: _get(fresh_db, sid) for who, sid in sessions.items()}
 
     assert access.can_manage_session(mo, ps["tina"]) and access.can_manage_session(ada, ps["tina"])
@@ -119,8 +121,10 @@ def test_one_open_session_per_trainee(client, fresh_db):
 def test_starts_are_rate_limited_per_user(client, fresh_db):
     _, trainee = person(fresh_db, "tina")
     _, other = person(fresh_db, "olly")
-    codes = [client.post("/api/sessions", json={"persona_id": (PERSONA, OTHER)[i % 2]}, headers=trainee).status_code
-             for i in range(5)]
+    codes = [
+        client.post("/api/sessions", json={"persona_id": (PERSONA, OTHER)[i % 2]}, headers=trainee).status_code
+        for i in range(5)
+    ]
     assert codes == [201, 201, 201, 201, 429]
     r = client.post("/api/sessions", json={"persona_id": PERSONA}, headers=trainee)
     assert r.status_code == 429 and "the limit is 4" in r.json()["error"]
@@ -154,6 +158,7 @@ def test_concurrent_starts_leave_one_open_session(client, fresh_db):
         t.join(30)
     assert errors == []
     with Session(make_engine(fresh_db)) as db:
-        still_open = db.exec(select(PracticeSession).where(PracticeSession.user_id == user.id,
-                                                           PracticeSession.status.in_(OPEN_STATUSES))).all()
+        still_open = db.exec(
+            select(PracticeSession).where(PracticeSession.user_id == user.id, PracticeSession.status.in_(OPEN_STATUSES))
+        ).all()
     assert len(still_open) == 1

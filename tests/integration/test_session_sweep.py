@@ -13,8 +13,9 @@ from coach_app.models import EndReason, PracticeSession, SessionStatus, utcnow
 
 
 def _session(db: Session, room: str, status: SessionStatus) -> int:
-    ps = PracticeSession(persona_id="billing-dispute-gold", room_name=room, status=status,
-                         started_at=utcnow() - timedelta(minutes=3))
+    ps = PracticeSession(
+        persona_id="billing-dispute-gold", room_name=room, status=status, started_at=utcnow() - timedelta(minutes=3)
+    )
     db.add(ps)
     db.commit()
     return ps.id

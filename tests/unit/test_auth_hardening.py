@@ -114,8 +114,7 @@ def test_expired_logins_and_old_attempts_are_purged_at_login(db):
     row = _row(db, old)
     row.expires_at = utcnow() - timedelta(minutes=1)
     db.add(row)
-    db.add(LoginAttempt(username="sam", address="10.5.0.1", success=False,
-                        created_at=utcnow() - timedelta(days=2)))
+    db.add(LoginAttempt(username="sam", address="10.5.0.1", success=False, created_at=utcnow() - timedelta(days=2)))
     db.commit()
     logins.attempt_login(db, "sam", "password-1", "10.5.0.2")
     db.commit()

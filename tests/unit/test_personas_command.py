@@ -40,8 +40,12 @@ def test_check_fails_on_a_folder_without_personas(tmp_path, capsys):
 
 def test_the_installed_command_exits_non_zero_on_error(tmp_path):
     (tmp_path / "bad.yaml").write_text("id: [\n")
-    proc = subprocess.run([sys.executable, "-m", "coach_app.cli", "personas", "check", str(tmp_path)],
-                          capture_output=True, text=True, cwd=REPO_ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "coach_app.cli", "personas", "check", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+    )
     assert proc.returncode == 1
     assert "bad.yaml: invalid YAML at line" in proc.stderr
 

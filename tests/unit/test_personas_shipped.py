@@ -60,8 +60,14 @@ def test_personas_are_distinct():
 def test_thai_version_is_written_in_thai():
     thai = CATALOGUE.personas["billing-dispute-gold-th"]
     thai_chars = re.compile(r"[\u0E00-\u0E7F]")
-    for text in [thai.name, thai.brief, thai.scenario.description, thai.context.what_happened,
-                 *thai.phases.opening.lines, *(o.description for o in thai.objectives)]:
+    for text in [
+        thai.name,
+        thai.brief,
+        thai.scenario.description,
+        thai.context.what_happened,
+        *thai.phases.opening.lines,
+        *(o.description for o in thai.objectives),
+    ]:
         assert thai_chars.search(text), text
     english = CATALOGUE.personas["billing-dispute-gold"]
     assert [o.id for o in thai.objectives] == [o.id for o in english.objectives]

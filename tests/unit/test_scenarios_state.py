@@ -17,7 +17,13 @@ def test_card_carries_what_the_catalogue_shows_and_nothing_secret():
     persona = CATALOGUE.personas["fraud-alert-card-scam"]
     card = card_for(persona)
     assert (card.name, card.scenario, card.difficulty, card.language, card.language_name, card.minutes) == (
-        "Sofia Marquez", "Fraud alert", "hard", "en-US", "English", 8)
+        "Sofia Marquez",
+        "Fraud alert",
+        "hard",
+        "en-US",
+        "English",
+        8,
+    )
     assert "fraud alert" in card.search_text and "sofia" in card.search_text
     for fact in persona.context.hidden_facts:
         assert fact.lower() not in card.search_text

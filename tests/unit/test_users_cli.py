@@ -10,7 +10,8 @@ import subprocess
 import sys
 import time
 
-from sqlmodel import Session, select as sql_select
+from sqlmodel import Session
+from sqlmodel import select as sql_select
 
 from coach_app.auth.users import authenticate
 from coach_app.db import make_engine
@@ -30,12 +31,32 @@ def _user(db_url: str, name: str) -> User | None:
 
 
 def test_create_list_set_role_deactivate(fresh_db):
-    r = coach(fresh_db, "users", "create", "--role", "admin", "--display-name", "Olive Ops", "olive",
-              "--password-stdin", stdin="olive-secret-pw\n")
+    r = coach(
+        fresh_db,
+        "users",
+        "create",
+        "--role",
+        "admin",
+        "--display-name",
+        "Olive Ops",
+        "olive",
+        "--password-stdin",
+        stdin="olive-secret-pw\n",
+    )
     assert r.returncode == 0, r.stderr
     assert "olive-secret-pw" not in r.stdout + r.stderr
-    r = coach(fresh_db, "users", "create", "--role", "trainee", "--team", "blue", "tom", "--password-stdin",
-              stdin="tom-secret-pw\n")
+    r = coach(
+        fresh_db,
+        "users",
+        "create",
+        "--role",
+        "trainee",
+        "--team",
+        "blue",
+        "tom",
+        "--password-stdin",
+        stdin="tom-secret-pw\n",
+    )
     assert r.returncode == 0, r.stderr
 
     listing = coach(fresh_db, "users", "list").stdout
