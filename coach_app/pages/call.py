@@ -67,38 +67,26 @@ def connection_badge() -> rx.Component:
     )
 
 
+def _mic_badge(icon: str, label: str, color: str, state: str) -> rx.Component:
+    return rx.badge(
+        rx.icon(icon, size=14),
+        label,
+        color_scheme=color,
+        variant="soft",
+        size="2",
+        id="mic-state",
+        custom_attrs={"data-state": state},
+    )
+
+
 def mic_badge() -> rx.Component:
     return rx.cond(
         CallState.muted,
-        rx.badge(
-            rx.icon("mic-off", size=14),
-            "Muted",
-            color_scheme="amber",
-            variant="soft",
-            size="2",
-            id="mic-state",
-            custom_attrs={"data-state": "muted"},
-        ),
+        _mic_badge("mic-off", "Muted", "amber", "muted"),
         rx.cond(
             CallState.mic_enabled,
-            rx.badge(
-                rx.icon("mic", size=14),
-                "Mic on",
-                color_scheme="green",
-                variant="soft",
-                size="2",
-                id="mic-state",
-                custom_attrs={"data-state": "on"},
-            ),
-            rx.badge(
-                rx.icon("mic-off", size=14),
-                "Mic off",
-                color_scheme="gray",
-                variant="soft",
-                size="2",
-                id="mic-state",
-                custom_attrs={"data-state": "off"},
-            ),
+            _mic_badge("mic", "Mic on", "green", "on"),
+            _mic_badge("mic-off", "Mic off", "gray", "off"),
         ),
     )
 

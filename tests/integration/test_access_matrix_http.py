@@ -6,7 +6,6 @@ Adding a route to `coach_app.api.routes` without a row here fails `test_every_ro
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,9 @@ from coach_app.auth.logins import COOKIE_NAME, start_login
 from coach_app.auth.tokens import create_api_token, revoke_api_token
 from coach_app.db import make_engine
 from coach_app.models import PracticeSession, SessionStatus, User
-from coach_app.settings import REPO_ROOT, get_settings
+from coach_app.settings import get_settings
 from tests.support.auth import make_user
+from tests.support.personas import use_personas
 
 PERSONA = "billing-dispute-gold"
 WHO = ["anonymous", "trainee_a", "trainee_b", "manager_a", "manager_b", "admin"]
@@ -60,11 +60,7 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
 
 @pytest.fixture
 def world(fresh_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    d = tmp_path / "personas"
-    d.mkdir()
-    shutil.copy(REPO_ROOT / "personas" / f"{PERSONA}.yaml", d)
-    monkeypatch.setenv("PERSONAS_DIR", str(d))
-    get_settings.cache_clear()
+    use_personas(tmp_path, monkeypatch, PERSONA)
     from coach_app.api.routes import api
 
     creds: dict[str, dict[str, dict[str, str]]] = {"anonymous": {"bearer": {}, "cookie": {}}}

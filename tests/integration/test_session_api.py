@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,19 +12,16 @@ from starlette.testclient import TestClient
 from coach_app.auth.tokens import create_api_token
 from coach_app.db import make_engine
 from coach_app.models import PracticeSession, Speaker, Turn
-from coach_app.settings import REPO_ROOT, get_settings
+from coach_app.settings import get_settings
 from tests.support.auth import make_user
+from tests.support.personas import use_personas
 
 PERSONA = "billing-dispute-gold"
 
 
 @pytest.fixture
 def client(fresh_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    d = tmp_path / "personas"
-    d.mkdir()
-    shutil.copy(REPO_ROOT / "personas" / f"{PERSONA}.yaml", d)
-    monkeypatch.setenv("PERSONAS_DIR", str(d))
-    get_settings.cache_clear()
+    use_personas(tmp_path, monkeypatch, PERSONA)
     from coach_app.api.routes import api
 
     with TestClient(api) as c:

@@ -3,7 +3,6 @@ who manages whose sessions, one open session per trainee and a rate limit on sta
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,9 @@ from coach_app.auth import access
 from coach_app.auth.tokens import create_api_token
 from coach_app.db import make_engine
 from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus
-from coach_app.settings import REPO_ROOT, get_settings
+from coach_app.settings import get_settings
 from tests.support.auth import make_user
+from tests.support.personas import use_personas
 
 PERSONA = "billing-dispute-gold"
 OTHER = "retention-gym-cancel"
@@ -23,13 +23,8 @@ OTHER = "retention-gym-cancel"
 
 @pytest.fixture
 def client(fresh_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    d = tmp_path / "personas"
-    d.mkdir()
-    for p in (PERSONA, OTHER):
-        shutil.copy(REPO_ROOT / "personas" / f"{p}.yaml", d)
-    monkeypatch.setenv("PERSONAS_DIR", str(d))
     monkeypatch.setenv("SESSION_STARTS_PER_HOUR", "4")
-    get_settings.cache_clear()
+    use_personas(tmp_path, monkeypatch, PERSONA, OTHER)
     from coach_app.api.routes import api
 
     with TestClient(api) as c:

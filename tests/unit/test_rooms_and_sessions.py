@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -17,18 +16,15 @@ from coach_app.calls.start import SessionNotJoinable, UnknownPersona, join_info,
 from coach_app.db import make_engine
 from coach_app.models import PracticeSession, SessionStatus, User
 from coach_app.personas.catalogue import get_persona
-from coach_app.settings import REPO_ROOT, get_settings
+from coach_app.settings import get_settings
+from tests.support.personas import use_personas
 
 PERSONA = "billing-dispute-gold"
 
 
 @pytest.fixture
 def personas_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    d = tmp_path / "personas"
-    d.mkdir()
-    shutil.copy(REPO_ROOT / "personas" / f"{PERSONA}.yaml", d)
-    monkeypatch.setenv("PERSONAS_DIR", str(d))
-    get_settings.cache_clear()
+    d = use_personas(tmp_path, monkeypatch, PERSONA)
     yield d
     get_settings.cache_clear()
 
