@@ -12,7 +12,7 @@ SCRIPTED_NOTICE = (
 
 
 def providers_note(lines: rx.Var, scripted: rx.Var) -> rx.Component:
-    """`lines`: list[str] from `provider_choice.describe`; `scripted`: bool from `is_scripted`."""
+    """`lines`: list[str] from `calls.providers.describe`; `scripted`: bool from `is_scripted`."""
     return rx.vstack(
         rx.cond(
             scripted,

@@ -183,7 +183,7 @@ class ScenarioState(rx.State):
     @rx.event
     async def start_call(self):
         """Start button: create the practice session (persona and rubric frozen), or resume the
-        user's open one of this scenario (`sessions.begin_session`), and go to its call."""
+        user's open one of this scenario (`calls.start.begin_session`), and go to its call."""
         from coach_app.calls.start import TooManyStarts, UnknownPersona, begin_session
         from coach_app.db import session_scope
 
