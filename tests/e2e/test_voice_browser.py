@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from coach_app.db import make_engine
-from coach_app.models import PracticeSession, SessionStatus, Speaker, Turn
+from coach_app.models import OPEN_STATUSES, PracticeSession, SessionStatus, Speaker, Turn
 from coach_app.personas.catalogue import get_persona
 from tests.conftest import launch_chromium
 from tests.support.auth import login, make_user
@@ -117,7 +117,7 @@ def _wait_closed(db_url: str, session_id: int, timeout: float = 30) -> tuple[Pra
     deadline = time.monotonic() + timeout
     while True:
         ps, turns = _session(db_url, session_id)
-        if ps.status not in (SessionStatus.created, SessionStatus.live) or time.monotonic() > deadline:
+        if ps.status not in OPEN_STATUSES or time.monotonic() > deadline:
             return ps, turns
         time.sleep(0.5)
 
@@ -416,7 +416,7 @@ def test_call_closed_by_the_server_ends_the_page(
     expect(page.locator("#see-feedback")).to_have_attribute("href", f"/sessions/{session_id}/feedback")
     page.screenshot(path=str(tmp_path / "call-ended-by-server.png"))
     ps, _ = _wait_closed(db_url, session_id)
-    assert ps.status not in (SessionStatus.created, SessionStatus.live)
+    assert ps.status not in OPEN_STATUSES
 
 
 def _script():
