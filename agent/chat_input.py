@@ -55,8 +55,11 @@ class ChatGate:
         while self._accepted and self._accepted[0] <= now - _WINDOW_S:
             self._accepted.popleft()
         if len(self._accepted) >= self.per_minute:
-            return Verdict(None, f"Message not delivered: at most {self.per_minute} messages a minute. "
-                                 "Wait a moment, then send it again.")
+            return Verdict(
+                None,
+                f"Message not delivered: at most {self.per_minute} messages a minute. "
+                "Wait a moment, then send it again.",
+            )
         self._accepted.append(now)
         return Verdict(text)
 
@@ -77,8 +80,13 @@ class ChatInput:
             return
         self.refused += 1
         sender = ev.participant.identity if ev.participant else ""
-        logger.warning("session %s: refused a typed message from %s (%d characters): %s", self.session_id,
-                       log_safe(sender), len(ev.text or ""), verdict.notice)
+        logger.warning(
+            "session %s: refused a typed message from %s (%d characters): %s",
+            self.session_id,
+            log_safe(sender),
+            len(ev.text or ""),
+            verdict.notice,
+        )
         now = time.monotonic()
         if not sender or now - self._last_notice < NOTICE_MIN_INTERVAL_S:
             return

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from livekit.agents import llm
@@ -30,6 +30,7 @@ ERROR_TEXT_MAX = 4000
 
 
 # --- pure helpers (unit-tested) ------------------------------------------------------------------
+
 
 def turn_fields(msg: llm.ChatMessage, t0: float) -> dict[str, Any] | None:
     """The Turn columns for a final chat message, or None when it is not a spoken turn."""
@@ -59,8 +60,12 @@ def turn_fields(msg: llm.ChatMessage, t0: float) -> dict[str, Any] | None:
 
 def usage_totals(usage: AgentSessionUsage) -> dict[str, float | int]:
     """Cost-relevant totals over every model the call used."""
-    out: dict[str, float | int] = {"stt_audio_seconds": 0.0, "llm_prompt_tokens": 0,
-                                   "llm_completion_tokens": 0, "tts_characters": 0}
+    out: dict[str, float | int] = {
+        "stt_audio_seconds": 0.0,
+        "llm_prompt_tokens": 0,
+        "llm_completion_tokens": 0,
+        "tts_characters": 0,
+    }
     for u in usage.model_usage:
         if isinstance(u, STTModelUsage):
             out["stt_audio_seconds"] += u.audio_duration
@@ -94,6 +99,7 @@ def outcome(requested_end: str | None, close_reason: CloseReason | None) -> tupl
 
 # --- the recorder ----------------------------------------------------------------------------------
 
+
 class CallRecorder:
     def __init__(self, session_id: int, *, last_seq: int = 0, t0: float | None = None) -> None:
         """`last_seq`/`t0` continue a call that was already live (an agent that rejoined)."""
@@ -111,7 +117,7 @@ class CallRecorder:
         while (job := await self._queue.get()) is not None:
             try:
                 await asyncio.to_thread(job)
-            except Exception:  # noqa: BLE001 - a lost write is logged, the call goes on
+            except Exception:
                 logger.exception("session %s: a recording write failed", self.session_id)
 
     def _submit(self, job: Callable[[], None]) -> None:
@@ -127,6 +133,7 @@ class CallRecorder:
                     setattr(ps, k, v)
                 db.add(ps)
                 db.commit()
+
         return job
 
     def background(self, coro) -> asyncio.Task:
@@ -148,7 +155,7 @@ class CallRecorder:
         if self.t0 is not None:
             return  # a rejoin: the call started earlier
         self.t0 = time.time()
-        started = datetime.fromtimestamp(self.t0, timezone.utc)
+        started = datetime.fromtimestamp(self.t0, UTC)
 
         def job() -> None:
             with Session(get_engine()) as db:
@@ -160,6 +167,7 @@ class CallRecorder:
                 ps.providers = providers
                 db.add(ps)
                 db.commit()
+
         self._submit(job)
 
     def add_message(self, msg: llm.ChatMessage) -> None:
@@ -175,19 +183,26 @@ class CallRecorder:
             with Session(get_engine()) as db:
                 db.add(Turn(session_id=self.session_id, seq=seq, **fields))
                 db.commit()
+
         self._submit(job)
         # One readable line per turn at INFO (no words: what people said stays out of ordinary
         # logs); the text itself only at DEBUG.
         latency = fields.get("e2e_latency")
-        logger.info("session %s turn %s: %s, %s words%s", self.session_id, seq, fields["speaker"].value,
-                    len(fields["text"].split()), f", answered in {latency:.2f} s" if latency else "")
+        logger.info(
+            "session %s turn %s: %s, %s words%s",
+            self.session_id,
+            seq,
+            fields["speaker"].value,
+            len(fields["text"].split()),
+            f", answered in {latency:.2f} s" if latency else "",
+        )
         logger.debug("session %s turn %s text: %r", self.session_id, seq, fields["text"])
 
     def update_usage(self, usage: AgentSessionUsage) -> None:
         self._submit(self._update_session(**usage_totals(usage)))
 
     def record_error(self, where: str, message: str) -> None:
-        line = f"{datetime.now(timezone.utc):%H:%M:%S} {where}: {message}"
+        line = f"{datetime.now(UTC):%H:%M:%S} {where}: {message}"
 
         def job() -> None:
             with Session(get_engine()) as db:
@@ -198,6 +213,7 @@ class CallRecorder:
                 ps.error = text[-ERROR_TEXT_MAX:]
                 db.add(ps)
                 db.commit()
+
         self._submit(job)
 
     def request_end(self, reason: str) -> None:
@@ -205,8 +221,9 @@ class CallRecorder:
         if self.requested_end is None:
             self.requested_end = reason
 
-    def finish(self, close_reason: CloseReason | None, *, status: SessionStatus | None = None,
-               end_reason: str | None = None) -> None:
+    def finish(
+        self, close_reason: CloseReason | None, *, status: SessionStatus | None = None, end_reason: str | None = None
+    ) -> None:
         """Close the session once (the first call wins): status, end reason, end time."""
         if self.final_status is not None:
             return
@@ -214,7 +231,7 @@ class CallRecorder:
         status = status or decided_status
         end_reason = end_reason or decided_reason
         self.final_status = status
-        ended = datetime.now(timezone.utc)
+        ended = datetime.now(UTC)
 
         def job() -> None:
             with Session(get_engine()) as db:
@@ -226,5 +243,6 @@ class CallRecorder:
                 ps.ended_at = ended
                 db.add(ps)
                 db.commit()
+
         self._submit(job)
         logger.info("session %s closed: %s (%s)", self.session_id, status.value, end_reason)

@@ -27,14 +27,14 @@ from agent.chat_input import ChatInput
 from agent.persona_agent import TIME_UP_INSTRUCTIONS, PersonaAgent, breaking_up_line
 from agent.providers.registry import build_components, connect_options
 from agent.recorder import CallRecorder
-from coach_app.db import get_engine
 from coach_app.calls.control import time_limit_seconds
-from coach_app.clock import utc
-from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus, Turn, User
-from coach_app.personas.schema import Persona
-from coach_app.personas.catalogue import get_persona
 from coach_app.calls.providers import ProviderConfigError
 from coach_app.calls.rooms import END_CALL_RPC, parse_dispatch_metadata, trainee_identity
+from coach_app.clock import utc
+from coach_app.db import get_engine
+from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus, Turn, User
+from coach_app.personas.catalogue import get_persona
+from coach_app.personas.schema import Persona
 from coach_app.settings import Settings, get_settings
 from coach_app.textlimits import log_safe
 
@@ -110,8 +110,11 @@ async def run_session(ctx: JobContext) -> None:
         """The trainee pressed End: the call is over on purpose (completed). Only the session's
         trainee may end it (anyone else in the room gets an RPC error and the call goes on)."""
         if data.caller_identity != trainee:
-            logger.warning("session %s: end-call request from %s refused (not the session's trainee)",
-                           session_id, log_safe(data.caller_identity))
+            logger.warning(
+                "session %s: end-call request from %s refused (not the session's trainee)",
+                session_id,
+                log_safe(data.caller_identity),
+            )
             raise rtc.RpcError(rtc.RpcError.ErrorCode.APPLICATION_ERROR, "only the session's trainee can end this call")
         logger.info("session %s: the trainee pressed End", session_id)
         recorder.request_end(EndReason.trainee_ended)
@@ -144,8 +147,13 @@ async def run_session(ctx: JobContext) -> None:
     limit = time_limit_seconds(persona, settings)
     recorder.background(breaking_up.prepare(components.tts))
     recorder.background(_end_at_time_limit(ctx, session, recorder, limit - _elapsed(recorder)))
-    logger.info("session %s live in room %s with %s (time limit %ss)", session_id, ctx.room.name,
-                components.plan.summary(), limit)
+    logger.info(
+        "session %s live in room %s with %s (time limit %ss)",
+        session_id,
+        ctx.room.name,
+        components.plan.summary(),
+        limit,
+    )
 
 
 def turn_handling(settings: Settings) -> TurnHandlingOptions:
@@ -193,7 +201,7 @@ async def _end_at_time_limit(ctx: JobContext, session: AgentSession, recorder: C
     try:
         handle = session.generate_reply(instructions=TIME_UP_INSTRUCTIONS, allow_interruptions=False)
         await asyncio.wait_for(handle.wait_for_playout(), GOODBYE_TIMEOUT_S)
-    except Exception:  # noqa: BLE001 - the call ends anyway
+    except Exception:
         logger.exception("session %s: the goodbye at the time limit failed", recorder.session_id)
     # Deleting the room disconnects the trainee too (the page shows that the call has ended)
     # and the agent, which ends the job; the session closes as completed (time limit).
@@ -210,7 +218,7 @@ async def _after_call(recorder: CallRecorder) -> None:
         return
     try:
         await evaluate_session(recorder.session_id)
-    except Exception:  # noqa: BLE001 - evaluation problems never touch the recorded call
+    except Exception:
         logger.exception("session %s: evaluation failed", recorder.session_id)
 
 

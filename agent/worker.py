@@ -18,10 +18,11 @@ from livekit import api
 from livekit.agents import AgentServer, JobContext, JobProcess, cli
 from livekit.plugins import silero
 
+from agent.logs import use_human_logs
+
 # Imported here, not in the job: job processes are forked warm with it (the plugins and their
 # OpenAI client take seconds to import, which would delay the persona's first words).
 from agent.providers.local import build as local
-from agent.logs import use_human_logs
 from agent.session_runner import run_session
 from coach_app.calls import workers
 from coach_app.calls.dispatch import redispatch_waiting

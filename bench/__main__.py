@@ -14,7 +14,7 @@ import platform
 import sqlite3
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -38,7 +38,7 @@ def main(argv: list[str]) -> int:
         out = importlib.import_module(f"bench.{name}").run()
         print(f"  done in {time.perf_counter() - t0:.1f} s", flush=True)
         machine = (
-            f"Run on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC: {platform.machine()}, {os.cpu_count()} CPU(s), "
+            f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {platform.machine()}, {os.cpu_count()} CPU(s), "
             f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}."
         )
         (out_dir / f"{name}.md").write_text(

@@ -41,11 +41,17 @@ LINES = [
     "I have refunded the duplicate charge and waived the late fee right now. Your reference number is R F 1 2 3 4.",
     "The money will be back in your account by tomorrow, and I will send you an email confirmation.",
 ]
+
+
 async def _run_call(turns: int, out: Path, tts_engine: str = "auto") -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="coach-bench-local-"))
     db_url = f"sqlite:///{workdir / 'bench.db'}"
-    for var in [v for v in os.environ if v.startswith(("GROQ_", "ELEVEN", "LOCAL_", "LIVEKIT_"))
-                or v in ("STT_PROVIDER", "LLM_PROVIDER", "TTS_PROVIDER")]:
+    for var in [
+        v
+        for v in os.environ
+        if v.startswith(("GROQ_", "ELEVEN", "LOCAL_", "LIVEKIT_"))
+        or v in ("STT_PROVIDER", "LLM_PROVIDER", "TTS_PROVIDER")
+    ]:
         del os.environ[var]  # no account at all
     os.environ.update(COACH_ENV_FILE="", DATABASE_URL=db_url, LOCAL_TTS_ENGINE=tts_engine)
     from coach_app.settings import get_settings
@@ -65,8 +71,14 @@ async def _run_call(turns: int, out: Path, tts_engine: str = "auto") -> dict:
 
     migrate(db_url)
     lk = start_livekit(workdir)
-    env = dict(os.environ, AGENT_NAME=AGENT, LIVEKIT_URL=lk.url, LIVEKIT_API_KEY=lk.api_key,
-               LIVEKIT_API_SECRET=lk.api_secret, PYTHONUNBUFFERED="1")
+    env = dict(
+        os.environ,
+        AGENT_NAME=AGENT,
+        LIVEKIT_URL=lk.url,
+        LIVEKIT_API_KEY=lk.api_key,
+        LIVEKIT_API_SECRET=lk.api_secret,
+        PYTHONUNBUFFERED="1",
+    )
     worker = Proc("agent", [sys.executable, "-m", "agent.worker", "start"], env=env, log_dir=workdir)
     try:
         wait_for(lambda: "registered with LiveKit" in worker.log_text(), 90, "the agent worker", worker)
@@ -76,11 +88,15 @@ async def _run_call(turns: int, out: Path, tts_engine: str = "auto") -> dict:
             db.add(user)
             db.commit()
             ps = start_session(db, user, PERSONA)
-        token = (api.AccessToken(lk.api_key, lk.api_secret).with_identity("bench-trainee")
-                 .with_grants(api.VideoGrants(room_join=True, room=room_name_for(ps)))
-                 .with_room_config(api.RoomConfiguration(agents=[
-                     api.RoomAgentDispatch(agent_name=AGENT, metadata=dispatch_metadata(ps))]))
-                 .to_jwt())
+        token = (
+            api.AccessToken(lk.api_key, lk.api_secret)
+            .with_identity("bench-trainee")
+            .with_grants(api.VideoGrants(room_join=True, room=room_name_for(ps)))
+            .with_room_config(
+                api.RoomConfiguration(agents=[api.RoomAgentDispatch(agent_name=AGENT, metadata=dispatch_metadata(ps))])
+            )
+            .to_jwt()
+        )
         speech = [trim_silence(speech_pcm(line, MIC_RATE), MIC_RATE) for line in LINES[:turns]]
 
         cpu0 = {"worker": cpu_seconds(worker.popen.pid), "livekit": cpu_seconds(lk.proc.popen.pid)}
@@ -93,7 +109,9 @@ async def _run_call(turns: int, out: Path, tts_engine: str = "auto") -> dict:
             for pcm in speech:
                 await wait_until(lambda: trainee.quiet_since(1.5), 60, "the persona to finish", interval=0.05)
                 ended = await trainee.say(pcm)
-                first = await wait_until(lambda ended=ended: trainee.first_audible_after(ended), 60, "the reply", interval=0.05)
+                first = await wait_until(
+                    lambda ended=ended: trainee.first_audible_after(ended), 60, "the reply", interval=0.05
+                )
                 heard.append(round(first - ended, 3))
             await wait_until(lambda: trainee.quiet_since(1.5), 60, "the last reply to finish", interval=0.05)
         finally:
@@ -109,12 +127,23 @@ async def _run_call(turns: int, out: Path, tts_engine: str = "auto") -> dict:
         result = {
             "machine": {"cpus": os.cpu_count()},
             "providers": providers,
-            "turns": [{"speaker": t.speaker.value, "text": t.text, "end_of_turn_delay": t.end_of_turn_delay,
-                       "transcription_delay": t.transcription_delay, "llm_ttft": t.llm_ttft,
-                       "tts_ttfb": t.tts_ttfb, "e2e_latency": t.e2e_latency} for t in rows],
+            "turns": [
+                {
+                    "speaker": t.speaker.value,
+                    "text": t.text,
+                    "end_of_turn_delay": t.end_of_turn_delay,
+                    "transcription_delay": t.transcription_delay,
+                    "llm_ttft": t.llm_ttft,
+                    "tts_ttfb": t.tts_ttfb,
+                    "e2e_latency": t.e2e_latency,
+                }
+                for t in rows
+            ],
             "heard_latency_s": heard,
             "heard_latency_median_s": statistics.median(heard) if heard else None,
-            "agent_e2e_latency_median_s": statistics.median([t.e2e_latency for t in persona_turns]) if persona_turns else None,
+            "agent_e2e_latency_median_s": statistics.median([t.e2e_latency for t in persona_turns])
+            if persona_turns
+            else None,
             "call_seconds": round(elapsed, 1),
             "cpu_cores_avg": {k: round((cpu1[k] - cpu0[k]) / elapsed, 3) for k in cpu0},
             "machine_busy_pct": round(100 * (busy1 - busy0) / max(total1 - total0, 1), 1),
@@ -148,9 +177,9 @@ def run() -> dict[str, str]:
     r = calls[0]
     method = f"""
 Its own livekit-server and an agent worker with no keys at all (local mode: faster-whisper
-`{r['providers']['stt']['model']}` on the CPU, the scripted persona), and a Python `livekit.rtc` trainee that
+`{r["providers"]["stt"]["model"]}` on the CPU, the scripted persona), and a Python `livekit.rtc` trainee that
 speaks {len(LINES)} flite lines to the English billing-dispute persona, each after the previous reply has
-finished. The call runs once per persona voice: {', '.join(_voice(c) for c in calls)}, one after the other.
+finished. The call runs once per persona voice: {", ".join(_voice(c) for c in calls)}, one after the other.
 *Heard latency*: end of the trainee's speech to the first audible persona audio at the
 client. The per-turn columns are the agent's own metrics as recorded on the turns. CPU: user+system
 time of the worker process group (worker and job process) and of livekit-server over the call.
@@ -167,7 +196,7 @@ time of the worker process group (worker and job process) and of livekit-server 
 {summary}
 
 "Machine busy" includes other work on the machine during the call. livekit-server CPU (cores):
-{', '.join(f"{_voice(c)} {c['cpu_cores_avg']['livekit']}" for c in calls)}.
+{", ".join(f"{_voice(c)} {c['cpu_cores_avg']['livekit']}" for c in calls)}.
 
 {sections}
 """
@@ -182,10 +211,13 @@ def _turn_table(r: dict) -> str:
     rows = "\n".join(
         f"| {t['text'][:60]} | {_fmt(t['transcription_delay'])} | {_fmt(t['llm_ttft'])} | {_fmt(t['tts_ttfb'])} "
         f"| {_fmt(t['e2e_latency'])} |"
-        for t in r["turns"] if t["speaker"] == "trainee" or t["e2e_latency"] is not None
+        for t in r["turns"]
+        if t["speaker"] == "trainee" or t["e2e_latency"] is not None
     )
-    return ("| trainee said / persona replied | transcription (s) | LLM TTFT (s) | TTS TTFB (s) | e2e (s) |\n"
-            f"| --- | --- | --- | --- | --- |\n{rows}")
+    return (
+        "| trainee said / persona replied | transcription (s) | LLM TTFT (s) | TTS TTFB (s) | e2e (s) |\n"
+        f"| --- | --- | --- | --- | --- |\n{rows}"
+    )
 
 
 def _fmt(v) -> str:
@@ -199,8 +231,22 @@ def main() -> None:
     parser.add_argument("--tts-engine", default="auto", choices=["auto", "piper", "flite", "espeak-ng"])
     args = parser.parse_args()
     r = asyncio.run(_run_call(min(args.turns, len(LINES)), args.out, args.tts_engine))
-    print(json.dumps({k: r[k] for k in ("heard_latency_s", "heard_latency_median_s", "agent_e2e_latency_median_s",
-                                        "call_seconds", "cpu_cores_avg", "machine_busy_pct")}, indent=2))
+    print(
+        json.dumps(
+            {
+                k: r[k]
+                for k in (
+                    "heard_latency_s",
+                    "heard_latency_median_s",
+                    "agent_e2e_latency_median_s",
+                    "call_seconds",
+                    "cpu_cores_avg",
+                    "machine_busy_pct",
+                )
+            },
+            indent=2,
+        )
+    )
     for t in r["turns"]:
         print(f"  {t['speaker']:>7}: {t['text']}")
     print(f"written to {args.out}")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -144,8 +145,15 @@ class Gate:
 
 # --- one call ------------------------------------------------------------------------------------
 
-async def run_call(api_base: str, headers: dict[str, str], speech: list[tuple[int, np.ndarray]],
-                   all_greeted: Gate | None = None, talked: asyncio.Event | None = None, who: int = 0) -> Call:
+
+async def run_call(
+    api_base: str,
+    headers: dict[str, str],
+    speech: list[tuple[int, np.ndarray]],
+    all_greeted: Gate | None = None,
+    talked: asyncio.Event | None = None,
+    who: int = 0,
+) -> Call:
     from tests.support.rtc_trainee import (
         MIC_RATE,
         Trainee,
@@ -172,14 +180,18 @@ async def run_call(api_base: str, headers: dict[str, str], speech: list[tuple[in
             end = await trainee.say(pcm)
             start = end - len(pcm) / MIC_RATE
             try:
-                heard = await wait_until(lambda start=start: trainee.first_audible_after(start), REPLY_TIMEOUT_S, "a reply",
-                                         interval=0.02)
+                heard = await wait_until(
+                    lambda start=start: trainee.first_audible_after(start), REPLY_TIMEOUT_S, "a reply", interval=0.02
+                )
             except AssertionError:
                 heard = None
             await wait_until(lambda: trainee.quiet_since(QUIET_S), 60, "the reply to finish", interval=0.05)
             try:
-                stored = await wait_until(lambda before=before: _trainee_turns(transcript(api_base, headers, sid)) - before, 5,
-                                          "the trainee's turn to be stored")
+                stored = await wait_until(
+                    lambda before=before: _trainee_turns(transcript(api_base, headers, sid)) - before,
+                    5,
+                    "the trainee's turn to be stored",
+                )
             except AssertionError:
                 stored = 0
             call.utterances.append(Utterance(pause_ms, start, end, heard, stored))
@@ -190,8 +202,11 @@ async def run_call(api_base: str, headers: dict[str, str], speech: list[tuple[in
     finally:
         await trainee.leave()
     try:
-        await wait_until(lambda: session_view(api_base, headers, sid)["status"] not in ("created", "live"), 90,
-                         "the session to close")
+        await wait_until(
+            lambda: session_view(api_base, headers, sid)["status"] not in ("created", "live"),
+            90,
+            "the session to close",
+        )
     except AssertionError:
         call.closed = False
     call.turns = transcript(api_base, headers, sid)
@@ -218,6 +233,7 @@ def paused(first: str, second: str, pause_ms: int, rate: int) -> np.ndarray:
 
 # --- the servers and the phases --------------------------------------------------------------------
 
+
 async def bench(sizes: Sizes, workdir: Path) -> dict:
     from sqlmodel import Session
 
@@ -237,9 +253,19 @@ async def bench(sizes: Sizes, workdir: Path) -> dict:
     slots = max(sizes.levels, default=1)
     with running_standin(script) as standin:
         lk = start_livekit(workdir)
-        env = dict(os.environ, **standin.env(), DATABASE_URL=db_url, AGENT_NAME=AGENT, AGENT_HTTP_PORT="0",
-                   AGENT_MAX_CALLS=str(slots + 1), SESSION_STARTS_PER_HOUR="1000", LIVEKIT_URL=lk.url,
-                   LIVEKIT_API_KEY=lk.api_key, LIVEKIT_API_SECRET=lk.api_secret, PYTHONUNBUFFERED="1")
+        env = dict(
+            os.environ,
+            **standin.env(),
+            DATABASE_URL=db_url,
+            AGENT_NAME=AGENT,
+            AGENT_HTTP_PORT="0",
+            AGENT_MAX_CALLS=str(slots + 1),
+            SESSION_STARTS_PER_HOUR="1000",
+            LIVEKIT_URL=lk.url,
+            LIVEKIT_API_KEY=lk.api_key,
+            LIVEKIT_API_SECRET=lk.api_secret,
+            PYTHONUNBUFFERED="1",
+        )
         worker = Proc("agent", [sys.executable, "-m", "agent.worker", "start"], env=env, log_dir=workdir)
         api_proc = None
         try:
@@ -254,8 +280,10 @@ async def bench(sizes: Sizes, workdir: Path) -> dict:
             plain = [spoken(line, MIC_RATE) for line in PLAIN_LINES]
             single = [(0, plain[i % len(plain)]) for i in range(sizes.plain_lines)]
             for pause in PAUSES_MS:
-                single += [(pause, paused(*PAUSED_LINES[i % len(PAUSED_LINES)], pause, MIC_RATE))
-                           for i in range(sizes.lines_per_pause)]
+                single += [
+                    (pause, paused(*PAUSED_LINES[i % len(PAUSED_LINES)], pause, MIC_RATE))
+                    for i in range(sizes.lines_per_pause)
+                ]
 
             servers = {"livekit": lk.proc.popen.pid, "worker": worker.popen.pid}
             idle = await settle(procstats, servers["worker"])
@@ -277,8 +305,14 @@ async def bench(sizes: Sizes, workdir: Path) -> dict:
                 api_proc.stop()
             worker.stop()
             lk.proc.stop()
-    return {"sizes": asdict(sizes), "latency_ms": GROQ_LIKE, "single": _call_dict(main), "starts_s": starts,
-            "levels": levels, "load_average": [load_before, os.getloadavg()[0]]}
+    return {
+        "sizes": asdict(sizes),
+        "latency_ms": GROQ_LIKE,
+        "single": _call_dict(main),
+        "starts_s": starts,
+        "levels": levels,
+        "load_average": [load_before, os.getloadavg()[0]],
+    }
 
 
 async def settle(procstats, worker_pgid: int) -> dict:
@@ -293,8 +327,14 @@ async def settle(procstats, worker_pgid: int) -> dict:
     return asdict(procstats.memory(worker_pgid))
 
 
-async def run_level(procstats, servers: dict[str, int], api_base: str, users: list[dict[str, str]],
-                    speech: list[tuple[int, np.ndarray]], idle: dict) -> dict:
+async def run_level(
+    procstats,
+    servers: dict[str, int],
+    api_base: str,
+    users: list[dict[str, str]],
+    speech: list[tuple[int, np.ndarray]],
+    idle: dict,
+) -> dict:
     """`len(users)` calls at once; CPU and memory of the servers while every call is talking."""
     greeted = Gate(len(users))
     talked = asyncio.Event()
@@ -317,10 +357,8 @@ async def run_level(procstats, servers: dict[str, int], api_base: str, users: li
             m = procstats.memory(pg)
             if m.rss_mb > peak[k].rss_mb:
                 peak[k] = m
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(talked.wait(), 1.0)
-        except TimeoutError:
-            pass
     elapsed = time.monotonic() - t0
     cpu1 = {k: procstats.cpu_seconds(pg) for k, pg in servers.items()}
     me1 = os.times()
@@ -340,8 +378,10 @@ async def run_level(procstats, servers: dict[str, int], api_base: str, users: li
         "window_s": round(elapsed, 1),
         "server_cores": {k: round((cpu1[k] - cpu0[k]) / elapsed, 2) for k in servers},
         "trainees_cores": round((me1.user + me1.system - me0.user - me0.system) / elapsed, 2),
-        "trainee_late_max_s": {"mic": max((c.mic_late_max for c in done), default=0.0),
-                               "ear": max((c.ear_late_max for c in done), default=0.0)},
+        "trainee_late_max_s": {
+            "mic": max((c.mic_late_max for c in done), default=0.0),
+            "ear": max((c.ear_late_max for c in done), default=0.0),
+        },
         "worker_idle": idle,
         "worker_live": asdict(peak["worker"]),
         "livekit_live": asdict(peak["livekit"]),
@@ -350,13 +390,17 @@ async def run_level(procstats, servers: dict[str, int], api_base: str, users: li
 
 
 def _call_dict(call: Call) -> dict:
-    return {"start_to_audio_s": call.start_to_audio, "mic_late_max_s": call.mic_late_max,
-            "ear_late_max_s": call.ear_late_max,
-            "utterances": [{**asdict(u), "premature": u.premature, "heard_v2v": u.heard_v2v} for u in call.utterances],
-            "turns": call.turns}
+    return {
+        "start_to_audio_s": call.start_to_audio,
+        "mic_late_max_s": call.mic_late_max,
+        "ear_late_max_s": call.ear_late_max,
+        "utterances": [{**asdict(u), "premature": u.premature, "heard_v2v": u.heard_v2v} for u in call.utterances],
+        "turns": call.turns,
+    }
 
 
 # --- the report ------------------------------------------------------------------------------------
+
 
 def pct(values: list[float], q: float) -> float | None:
     return float(np.percentile(values, q)) if values else None
@@ -386,20 +430,26 @@ def summarise(r: dict) -> dict:
         if not (base_p95 and lv["heard_v2v_s"] and pct(lv["heard_v2v_s"], 95) <= 1.1 * base_p95 and reliable(lv)):
             break
         ok_levels.append(lv["calls"])
-    per_call = [round((lv["worker_live"]["rss_mb"] - lv["worker_idle"]["rss_mb"]) / lv["calls"], 1)
-                for lv in r["levels"]]
-    per_call_pss = [round((lv["worker_live"]["pss_mb"] - lv["worker_idle"]["pss_mb"]) / lv["calls"], 1)
-                    for lv in r["levels"]]
+    per_call = [
+        round((lv["worker_live"]["rss_mb"] - lv["worker_idle"]["rss_mb"]) / lv["calls"], 1) for lv in r["levels"]
+    ]
+    per_call_pss = [
+        round((lv["worker_live"]["pss_mb"] - lv["worker_idle"]["pss_mb"]) / lv["calls"], 1) for lv in r["levels"]
+    ]
     return {
-        "v2v_p50": pct(v2v, 50), "v2v_p95": pct(v2v, 95),
-        "premature": sum(u["premature"] for u in paused_u), "paused": len(paused_u),
+        "v2v_p50": pct(v2v, 50),
+        "v2v_p95": pct(v2v, 95),
+        "premature": sum(u["premature"] for u in paused_u),
+        "paused": len(paused_u),
         "premature_plain": sum(u["premature"] for u in utts if not u["pause_ms"]),
-        "split": sum(u["stored_turns"] > 1 for u in utts), "lost": sum(u["stored_turns"] == 0 for u in utts),
+        "split": sum(u["stored_turns"] > 1 for u in utts),
+        "lost": sum(u["stored_turns"] == 0 for u in utts),
         "split_paused": sum(u["stored_turns"] > 1 for u in paused_u),
         "start_p50": pct(r["starts_s"], 50),
         "ok_levels": max(ok_levels) if ok_levels else None,
         "unreliable": [lv["calls"] for lv in r["levels"] if not reliable(lv)],
-        "rss_per_call": per_call, "pss_per_call": per_call_pss,
+        "rss_per_call": per_call,
+        "pss_per_call": per_call_pss,
         "metrics": {k: statistics.median(v) for k, v in sorted(metrics.items())},
     }
 
@@ -412,8 +462,8 @@ Its own livekit-server (`--dev`, loopback), the agent worker as in production (`
 start`: process job executor, Silero VAD, fixed endpointing from Settings, the real Groq STT/LLM and
 ElevenLabs TTS plugins) and the HTTP API (granian). The plugins talk to the provider stand-in
 (`coach_app/devtools/standin/`, in the benchmark's process) with cloud-like latencies: STT
-answered after {lat['stt_delay_ms']} ms, LLM first token after {lat['llm_ttft_ms']} ms then {lat['llm_token_ms']} ms per token, TTS first
-audio after {lat['tts_ttfb_ms']} ms; its voice is a 220 Hz tone as long as the words would take (no synthesis CPU).
+answered after {lat["stt_delay_ms"]} ms, LLM first token after {lat["llm_ttft_ms"]} ms then {lat["llm_token_ms"]} ms per token, TTS first
+audio after {lat["tts_ttfb_ms"]} ms; its voice is a 220 Hz tone as long as the words would take (no synthesis CPU).
 Every STT request with speech in it is transcribed as one fixed sentence; every reply is one fixed
 sentence ({len(REPLY)} characters, ~{len(REPLY) * 55 / 1000:.1f} s of audio).
 
@@ -428,10 +478,10 @@ Each line is said once the persona has been quiet for {QUIET_S:.0f} s.
 - **Stored as more than one turn**: trainee turns in `GET /api/sessions/{{id}}/transcript` that
   appeared for one spoken line.
 - **Start -> first audio**: from sending `POST /api/sessions` to the first audible frame of the greeting.
-- **Single call**: {sz['plain_lines']} lines without a pause and {sz['lines_per_pause']} each with a {', '.join(map(str, PAUSES_MS))} ms pause
+- **Single call**: {sz["plain_lines"]} lines without a pause and {sz["lines_per_pause"]} each with a {", ".join(map(str, PAUSES_MS))} ms pause
   after a comma (flite, voice slt, its own leading and trailing silence trimmed, so the pause is
-  exactly that long and a line ends where its speech ends); plus {sz['start_calls']} calls that only hear the greeting.
-- **Concurrency**: {', '.join(map(str, sz['levels']))} calls started at once, {sz['turns_per_call']} lines each without pauses, all lines
+  exactly that long and a line ends where its speech ends); plus {sz["start_calls"]} calls that only hear the greeting.
+- **Concurrency**: {", ".join(map(str, sz["levels"]))} calls started at once, {sz["turns_per_call"]} lines each without pauses, all lines
   started together after every call was greeted. CPU: user+system time of the livekit-server and
   of the worker's process group (worker and its job processes) over the window from "every call
   greeted" to "the first call said its last line", in cores. Memory: the largest RSS (and PSS,
@@ -439,30 +489,57 @@ Each line is said once the persona has been quiet for {QUIET_S:.0f} s.
   The trainees and the stand-in run in the benchmark's own process; their CPU is shown apart.
 """
     rows = [
-        ("heard voice-to-voice p50 / p95, one call", "v2v", f"{s(m['v2v_p50'])} / {s(m['v2v_p95'])}",
-         m["v2v_p50"] is not None and m["v2v_p50"] <= 0.6 and m["v2v_p95"] <= 0.9),
-        ("premature replies on lines with 300-600 ms pauses", "premature",
-         f"{m['premature']} of {m['paused']} ({100 * m['premature'] / max(m['paused'], 1):.0f} %)",
-         m["premature"] <= 0.05 * m["paused"]),
-        ("utterances stored as two (or more) turns", "split",
-         f"{m['split']} of {len(r['single']['utterances'])} ({m['split_paused']} of {m['paused']} paused lines)",
-         m["split"] == 0),
-        ("Start -> first audible persona audio (Python client) p50", "start",
-         f"{s(m['start_p50'])} (of {len(r['starts_s'])}: {', '.join(f'{x:.2f}' for x in r['starts_s'])})",
-         m["start_p50"] is not None and m["start_p50"] <= 1.0),
-        ("concurrent calls before p95 grows > 10 %", "concurrency",
-         f"{m['ok_levels'] if m['ok_levels'] else '< ' + str(r['levels'][1]['calls']) if len(r['levels']) > 1 else '-'} "
-         f"(levels tried: {', '.join(str(lv['calls']) for lv in r['levels'])}"
-        + (f"; not measurable at {', '.join(map(str, m['unreliable']))}: the trainee clients ran late or failed"
-           if m["unreliable"] else "") + ")",
-         bool(m["ok_levels"] and m["ok_levels"] >= 8)),
-        ("RSS per extra live call", "rss",
-         " / ".join(f"{x:.0f} MB" for x in m["rss_per_call"]) + " (PSS "
-         + " / ".join(f"{x:.0f}" for x in m["pss_per_call"]) + " MB) at " + ", ".join(str(lv["calls"]) for lv in r["levels"]),
-         bool(m["rss_per_call"]) and max(m["rss_per_call"]) <= 80),
+        (
+            "heard voice-to-voice p50 / p95, one call",
+            "v2v",
+            f"{s(m['v2v_p50'])} / {s(m['v2v_p95'])}",
+            m["v2v_p50"] is not None and m["v2v_p50"] <= 0.6 and m["v2v_p95"] <= 0.9,
+        ),
+        (
+            "premature replies on lines with 300-600 ms pauses",
+            "premature",
+            f"{m['premature']} of {m['paused']} ({100 * m['premature'] / max(m['paused'], 1):.0f} %)",
+            m["premature"] <= 0.05 * m["paused"],
+        ),
+        (
+            "utterances stored as two (or more) turns",
+            "split",
+            f"{m['split']} of {len(r['single']['utterances'])} ({m['split_paused']} of {m['paused']} paused lines)",
+            m["split"] == 0,
+        ),
+        (
+            "Start -> first audible persona audio (Python client) p50",
+            "start",
+            f"{s(m['start_p50'])} (of {len(r['starts_s'])}: {', '.join(f'{x:.2f}' for x in r['starts_s'])})",
+            m["start_p50"] is not None and m["start_p50"] <= 1.0,
+        ),
+        (
+            "concurrent calls before p95 grows > 10 %",
+            "concurrency",
+            f"{m['ok_levels'] if m['ok_levels'] else '< ' + str(r['levels'][1]['calls']) if len(r['levels']) > 1 else '-'} "
+            f"(levels tried: {', '.join(str(lv['calls']) for lv in r['levels'])}"
+            + (
+                f"; not measurable at {', '.join(map(str, m['unreliable']))}: the trainee clients ran late or failed"
+                if m["unreliable"]
+                else ""
+            )
+            + ")",
+            bool(m["ok_levels"] and m["ok_levels"] >= 8),
+        ),
+        (
+            "RSS per extra live call",
+            "rss",
+            " / ".join(f"{x:.0f} MB" for x in m["rss_per_call"])
+            + " (PSS "
+            + " / ".join(f"{x:.0f}" for x in m["pss_per_call"])
+            + " MB) at "
+            + ", ".join(str(lv["calls"]) for lv in r["levels"]),
+            bool(m["rss_per_call"]) and max(m["rss_per_call"]) <= 80,
+        ),
     ]
-    table = "\n".join(f"| {name} | {TODAY[k]} | **{got}** | {TARGETS[k]} | {'yes' if ok else 'no'} |"
-                      for name, k, got, ok in rows)
+    table = "\n".join(
+        f"| {name} | {TODAY[k]} | **{got}** | {TARGETS[k]} | {'yes' if ok else 'no'} |" for name, k, got, ok in rows
+    )
     lv_rows = "\n".join(
         f"| {lv['calls']} | {s(pct(lv['heard_v2v_s'], 50))} | {s(pct(lv['heard_v2v_s'], 95))} | {len(lv['heard_v2v_s'])} "
         f"| {lv['premature']} | {lv['no_reply']} | {s(pct(lv['starts_s'], 50))} | {lv['server_cores']['livekit']:.2f} "
@@ -470,18 +547,24 @@ Each line is said once the persona has been quiet for {QUIET_S:.0f} s.
         f"| {lv['trainee_late_max_s']['mic']:.2f} s / {lv['trainee_late_max_s']['ear']:.2f} s | {lv['worker_idle']['processes']} -> "
         f"{lv['worker_live']['processes']} | {lv['worker_idle']['rss_mb']:.0f} -> {lv['worker_live']['rss_mb']:.0f} "
         f"| {lv['worker_idle']['pss_mb']:.0f} -> {lv['worker_live']['pss_mb']:.0f} |"
-        for lv in r["levels"])
-    failures = "".join(f"\n- {lv['calls']} calls: {len(lv['failed_calls'])} failed ({'; '.join(lv['failed_calls'])}); "
-                       f"{lv['not_closed']} sessions not closed within 90 s of End"
-                       for lv in r["levels"] if lv["failed_calls"] or lv["not_closed"])
+        for lv in r["levels"]
+    )
+    failures = "".join(
+        f"\n- {lv['calls']} calls: {len(lv['failed_calls'])} failed ({'; '.join(lv['failed_calls'])}); "
+        f"{lv['not_closed']} sessions not closed within 90 s of End"
+        for lv in r["levels"]
+        if lv["failed_calls"] or lv["not_closed"]
+    )
     by_pause = []
     for pause in (0, *PAUSES_MS):
         us = [u for u in r["single"]["utterances"] if u["pause_ms"] == pause]
         v = [u["heard_v2v"] for u in us if u["heard_v2v"] is not None]
         if us:
-            by_pause.append(f"| {pause or 'none'} | {len(us)} | {s(pct(v, 50))} | {s(max(v) if v else None)} "
-                            f"| {sum(u['premature'] for u in us)} | {sum(u['stored_turns'] > 1 for u in us)} "
-                            f"| {sum(u['first_audio'] is None for u in us)} |")
+            by_pause.append(
+                f"| {pause or 'none'} | {len(us)} | {s(pct(v, 50))} | {s(max(v) if v else None)} "
+                f"| {sum(u['premature'] for u in us)} | {sum(u['stored_turns'] > 1 for u in us)} "
+                f"| {sum(u['first_audio'] is None for u in us)} |"
+            )
     agent = m["metrics"]
     eotd = agent.get("trainee.end_of_turn_delay")
     share = f"{100 * eotd / m['v2v_p50']:.0f} %" if eotd and m["v2v_p50"] else "-"
@@ -515,11 +598,11 @@ Rows whose trainee clients ran more than {CLIENT_LATE_LIMIT_S} s late (or had a 
 measurements of the server: those clients talked over replies they had not yet heard (the
 "premature" count) and mis-timed their own speech.
 
-Single call: the trainee's client ran late by at most {r['single']['mic_late_max_s']:.2f} s (microphone) /
-{r['single']['ear_late_max_s']:.2f} s (ear). A client late by more than a few tenths of a second mis-times what
+Single call: the trainee's client ran late by at most {r["single"]["mic_late_max_s"]:.2f} s (microphone) /
+{r["single"]["ear_late_max_s"]:.2f} s (ear). A client late by more than a few tenths of a second mis-times what
 it says (gaps in its microphone) and hears (the persona's audio counted late; "quiet" judged too early,
 so it may talk over the end of a reply: counted as premature).
-Machine load average (1 min) before / after the run: {r['load_average'][0]:.1f} / {r['load_average'][1]:.1f}
+Machine load average (1 min) before / after the run: {r["load_average"][0]:.1f} / {r["load_average"][1]:.1f}
 (other work shares this machine; everything above competes with it). Raw figures:
 `bench/results/voice_loop.json`.
 """
@@ -530,8 +613,12 @@ def run() -> dict[str, str]:
     """For `python -m bench`: sizes from VOICE_BENCH_* (VOICE_BENCH_QUICK=1 for a short run)."""
     saved = dict(os.environ)
     sizes = Sizes.from_env()
-    for var in [v for v in os.environ if v.startswith(("GROQ_", "ELEVEN", "LOCAL_", "LIVEKIT_"))
-                or v in ("STT_PROVIDER", "LLM_PROVIDER", "TTS_PROVIDER", "DATABASE_URL")]:
+    for var in [
+        v
+        for v in os.environ
+        if v.startswith(("GROQ_", "ELEVEN", "LOCAL_", "LIVEKIT_"))
+        or v in ("STT_PROVIDER", "LLM_PROVIDER", "TTS_PROVIDER", "DATABASE_URL")
+    ]:
         del os.environ[var]
     os.environ["COACH_ENV_FILE"] = ""
     workdir = Path(tempfile.mkdtemp(prefix="coach-bench-voice-"))
@@ -544,8 +631,11 @@ def run() -> dict[str, str]:
     RESULTS_JSON.write_text(json.dumps(r, indent=1) + "\n")
     method, results = markdown(r)
     print(results)
-    return {"title": "Voice loop: turn-taking heard by the trainee, one call and concurrent calls",
-            "method": method, "results": results}
+    return {
+        "title": "Voice loop: turn-taking heard by the trainee, one call and concurrent calls",
+        "method": method,
+        "results": results,
+    }
 
 
 def main() -> int:

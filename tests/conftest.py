@@ -20,7 +20,12 @@ _RUN_DIR = Path(tempfile.mkdtemp(prefix="coach-test-"))
 # Isolate from the developer's environment before anything reads Settings.
 for _var in list(os.environ):
     if _var.startswith(("LIVEKIT_", "GROQ_", "ELEVEN", "LOCAL_STT_", "LOCAL_LLM_", "LOCAL_TTS_")) or _var in {
-        "DATABASE_URL", "PERSONAS_DIR", "STT_PROVIDER", "LLM_PROVIDER", "TTS_PROVIDER"}:
+        "DATABASE_URL",
+        "PERSONAS_DIR",
+        "STT_PROVIDER",
+        "LLM_PROVIDER",
+        "TTS_PROVIDER",
+    }:
         del os.environ[_var]
 os.environ["COACH_ENV_FILE"] = ""
 os.environ["DATABASE_URL"] = f"sqlite:///{_RUN_DIR / 'coach-test.db'}"
@@ -44,7 +49,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-def pytest_sessionfinish(session, exitstatus):  # noqa: ARG001
+def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_RUN_DIR, ignore_errors=True)
 
 
@@ -94,8 +99,12 @@ def start_agent_worker(name: str, env: dict[str, str], log_dir: Path) -> Proc:
     """Start `python -m agent.worker start` and wait until it has registered with LiveKit."""
     env = {"AGENT_HTTP_PORT": "0", **env}  # several workers (and engineers) share this host
     proc = Proc(name, [sys.executable, "-m", "agent.worker", "start"], env=env, log_dir=log_dir)
-    wait_for(lambda: "registered worker" in proc.log_text().lower() or "registered with livekit" in proc.log_text(),
-             60, "the agent worker to register", proc)
+    wait_for(
+        lambda: "registered worker" in proc.log_text().lower() or "registered with livekit" in proc.log_text(),
+        60,
+        "the agent worker to register",
+        proc,
+    )
     return proc
 
 
@@ -135,8 +144,21 @@ def start_reflex_app(name: str, env: dict[str, str], log_dir: Path, web_dir: str
     env = {**env, "REFLEX_WEB_WORKDIR": web_dir, "REFLEX_STATES_WORKDIR": f"{web_dir}-states"}
     proc = Proc(
         name,
-        [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port",
-         "--frontend-port", str(port), "--backend-port", str(port), "--loglevel", "info"],
+        [
+            sys.executable,
+            "-m",
+            "reflex",
+            "run",
+            "--env",
+            "prod",
+            "--single-port",
+            "--frontend-port",
+            str(port),
+            "--backend-port",
+            str(port),
+            "--loglevel",
+            "info",
+        ],
         env=env,
         log_dir=log_dir,
     )

@@ -50,8 +50,11 @@ def elevenlabs_tts(provider: CloudProvider, settings: Settings, persona: Persona
         voice_settings = elevenlabs.VoiceSettings(
             stability=vs.stability if vs.stability is not None else 0.5,
             similarity_boost=vs.similarity_boost if vs.similarity_boost is not None else 0.75,
-            **{k: v for k, v in (("style", vs.style), ("speed", vs.speed),
-                                 ("use_speaker_boost", vs.use_speaker_boost)) if v is not None},
+            **{
+                k: v
+                for k, v in (("style", vs.style), ("speed", vs.speed), ("use_speaker_boost", vs.use_speaker_boost))
+                if v is not None
+            },
         )
     kwargs: dict[str, Any] = {"voice_settings": voice_settings} if voice_settings else {}
     return elevenlabs.TTS(

@@ -68,6 +68,7 @@ def build_components(settings: Settings, persona: Persona) -> Components:
         # so the recorded plan says what the call really uses.
         facts = local.local_facts(settings, persona, plan)
         plan = resolve_providers(settings, language=persona.language, strict=True, **facts.plan_kwargs())
+
     def build(choice: ComponentChoice, local_build: Callable[[], Any]) -> Any:
         return local_build() if choice.mode == LOCAL else build_cloud(choice, settings, persona)
 

@@ -39,8 +39,11 @@ def local_llm_key(settings: Settings) -> str:
 def probe_server(base_url: str, api_key: str | None = None, timeout: float = PROBE_TIMEOUT_S) -> ServerProbe:
     """Does an OpenAI-compatible server answer `GET /models` at `base_url`? (blocking, bounded by `timeout`)."""
     try:
-        resp = httpx.get(base_url.rstrip("/") + "/models",
-                         headers={"Authorization": f"Bearer {api_key or LOCAL_KEY}"}, timeout=timeout)
+        resp = httpx.get(
+            base_url.rstrip("/") + "/models",
+            headers={"Authorization": f"Bearer {api_key or LOCAL_KEY}"},
+            timeout=timeout,
+        )
     except httpx.HTTPError as exc:
         return ServerProbe(False, error=f"{type(exc).__name__}: {exc}".strip(": "))
     if resp.status_code != 200:

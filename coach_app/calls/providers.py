@@ -89,7 +89,6 @@ def cloud_provider(settings: Settings, component: str) -> CloudProvider:
     return next((p for p in rows if p.api_key(settings)), rows[0])
 
 
-
 @dataclass(frozen=True)
 class ComponentChoice:
     component: str  # "stt" | "llm" | "tts"
@@ -140,7 +139,6 @@ def effective_mode(choice: str, key_present: bool) -> str:
     if choice in (CLOUD, LOCAL):
         return choice
     raise ProviderConfigError(f"unknown provider choice '{choice}' (use auto, cloud or local)")
-
 
 
 def primary_language(language: str) -> str:
@@ -214,7 +212,9 @@ def choose_local_voice(
     if engine == "flite" and not flite_available:
         raise ProviderConfigError("LOCAL_TTS_ENGINE=flite but flite is not installed (apt-get install flite)")
     if engine == "espeak-ng" and not espeak_available:
-        raise ProviderConfigError("LOCAL_TTS_ENGINE=espeak-ng but espeak-ng is not installed (apt-get install espeak-ng)")
+        raise ProviderConfigError(
+            "LOCAL_TTS_ENGINE=espeak-ng but espeak-ng is not installed (apt-get install espeak-ng)"
+        )
     if engine == "piper" and piper_language is None:
         raise ProviderConfigError(
             f"LOCAL_TTS_ENGINE=piper but the Piper voice {piper_voice} cannot run here (it needs its voice "

@@ -22,12 +22,26 @@ def account_menu() -> rx.Component:
     return rx.cond(
         AuthState.is_logged_in,
         rx.hstack(
-            rx.link(rx.text(AuthState.shown_name, id="account-name", size="2", weight="medium", white_space="nowrap",
-                            overflow="hidden", text_overflow="ellipsis", display="block",
-                            max_width=rx.breakpoints(initial="10em", md="16em")),
-                    href="/account/tokens", color_scheme="gray", high_contrast=True, min_width="0"),
-            rx.button("Log out", on_click=AuthState.logout, id="logout-button", size="1", variant="soft",
-                      flex_shrink="0"),
+            rx.link(
+                rx.text(
+                    AuthState.shown_name,
+                    id="account-name",
+                    size="2",
+                    weight="medium",
+                    white_space="nowrap",
+                    overflow="hidden",
+                    text_overflow="ellipsis",
+                    display="block",
+                    max_width=rx.breakpoints(initial="10em", md="16em"),
+                ),
+                href="/account/tokens",
+                color_scheme="gray",
+                high_contrast=True,
+                min_width="0",
+            ),
+            rx.button(
+                "Log out", on_click=AuthState.logout, id="logout-button", size="1", variant="soft", flex_shrink="0"
+            ),
             spacing="3",
             align="center",
         ),
@@ -59,8 +73,13 @@ def header() -> rx.Component:
             width=rx.breakpoints(initial="100%", md="auto"),
             margin_left=rx.breakpoints(initial="0", md="auto"),
         ),
-        rx.box(account_menu(), id="account-slot", min_width="0",
-               order=rx.breakpoints(initial="2", md="3"), margin_left=rx.breakpoints(initial="auto", md="0")),
+        rx.box(
+            account_menu(),
+            id="account-slot",
+            min_width="0",
+            order=rx.breakpoints(initial="2", md="3"),
+            margin_left=rx.breakpoints(initial="auto", md="0"),
+        ),
         wrap="wrap",
         width="100%",
         padding_x=rx.breakpoints(initial="1em", sm="1.5em"),

@@ -16,8 +16,9 @@ def providers_note(lines: rx.Var, scripted: rx.Var) -> rx.Component:
     return rx.vstack(
         rx.cond(
             scripted,
-            rx.callout(SCRIPTED_NOTICE, icon="info", color_scheme="amber", size="1", width="100%",
-                       id="scripted-notice"),
+            rx.callout(
+                SCRIPTED_NOTICE, icon="info", color_scheme="amber", size="1", width="100%", id="scripted-notice"
+            ),
         ),
         rx.cond(
             lines.length() > 0,

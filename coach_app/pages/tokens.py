@@ -41,8 +41,14 @@ def token_row(row: rx.Var) -> rx.Component:
         rx.table.cell(
             rx.cond(
                 row["status"] == "active",
-                rx.button("Revoke", size="1", color_scheme="red", variant="soft",
-                          on_click=TokensState.revoke(row["id"]), class_name="revoke-token"),
+                rx.button(
+                    "Revoke",
+                    size="1",
+                    color_scheme="red",
+                    variant="soft",
+                    on_click=TokensState.revoke(row["id"]),
+                    class_name="revoke-token",
+                ),
             )
         ),
     )
@@ -61,8 +67,13 @@ def tokens_page() -> rx.Component:
             ),
             rx.form(
                 rx.hstack(
-                    rx.input(name="name", id="token-name", placeholder="What is it for? (e.g. nightly export)",
-                             max_length=TOKEN_NAME_MAX, width="24em"),
+                    rx.input(
+                        name="name",
+                        id="token-name",
+                        placeholder="What is it for? (e.g. nightly export)",
+                        max_length=TOKEN_NAME_MAX,
+                        width="24em",
+                    ),
                     rx.button("Create token", type="submit", id="create-token"),
                     align="center",
                 ),
@@ -78,7 +89,10 @@ def tokens_page() -> rx.Component:
             rx.table.root(
                 rx.table.header(
                     rx.table.row(
-                        *[rx.table.column_header_cell(h) for h in ("Name", "Token", "Created", "Last used", "Status", "")]
+                        *[
+                            rx.table.column_header_cell(h)
+                            for h in ("Name", "Token", "Created", "Last used", "Status", "")
+                        ]
                     )
                 ),
                 rx.table.body(rx.foreach(TokensState.tokens, token_row)),

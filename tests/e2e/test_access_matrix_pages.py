@@ -50,7 +50,7 @@ MAY_SEE_A = {"trainee_a", "manager_a", "admin"}
 
 
 def _row(anonymous, trainee_a, trainee_b, manager_a, manager_b, admin):
-    return dict(zip(WHO, (anonymous, trainee_a, trainee_b, manager_a, manager_b, admin)))
+    return dict(zip(WHO, (anonymous, trainee_a, trainee_b, manager_a, manager_b, admin), strict=True))
 
 
 def ok(selector):
@@ -78,14 +78,26 @@ PAGES = {
     # Only the trainee may join their own call; nobody else, not even their manager or an admin.
     "/call/[session_id]": (
         {"session_id": "{a_live}"},
-        _row(LOGIN, ok("#call-persona"), denied("#call-unavailable"), denied("#call-unavailable"),
-             denied("#call-unavailable"), denied("#call-unavailable")),
+        _row(
+            LOGIN,
+            ok("#call-persona"),
+            denied("#call-unavailable"),
+            denied("#call-unavailable"),
+            denied("#call-unavailable"),
+            denied("#call-unavailable"),
+        ),
     ),
     "/sessions": ({}, _row(LOGIN, *[ok("#my-sessions-title")] * 5)),
     "/sessions/[session_id]/feedback": (
         {"session_id": "{a_done}"},
-        _row(LOGIN, ok("#feedback-title"), denied("#page-error"), ok("#manager-tools"), denied("#page-error"),
-             ok("#manager-tools")),
+        _row(
+            LOGIN,
+            ok("#feedback-title"),
+            denied("#page-error"),
+            ok("#manager-tools"),
+            denied("#page-error"),
+            ok("#manager-tools"),
+        ),
     ),
     "/review": ({}, _row(LOGIN, FORBIDDEN, FORBIDDEN, ok("#review-title"), ok("#review-title"), ok("#review-title"))),
     "/review/trainees/[user_id]": (
@@ -105,6 +117,7 @@ def world(db_url):
     persona_id = sorted(get_catalogue().personas)[0]
     ids = {"persona": persona_id, "a_id": str(users["trainee_a"].id), "b_id": str(users["trainee_b"].id)}
     with Session(_engine(db_url), expire_on_commit=False) as db:
+
         def new(owner: str, status: SessionStatus, key: str, words: str | None = None) -> None:
             ps = practice.start_session(db, users[owner], persona_id)
             ps.status = status
@@ -114,8 +127,16 @@ def world(db_url):
                 ps.ended_at = utcnow() - timedelta(minutes=1)
             db.add(ps)
             if words:
-                db.add(Turn(session_id=ps.id, seq=0, speaker=Speaker.persona, text="How can I help you today?",
-                            start=0.0, end=2.0))
+                db.add(
+                    Turn(
+                        session_id=ps.id,
+                        seq=0,
+                        speaker=Speaker.persona,
+                        text="How can I help you today?",
+                        start=0.0,
+                        end=2.0,
+                    )
+                )
                 db.add(Turn(session_id=ps.id, seq=1, speaker=Speaker.trainee, text=words, start=2.5, end=5.0))
             db.commit()
             ids[key] = str(ps.id)
@@ -195,6 +216,7 @@ def test_page_matrix_and_privacy(app_server, world, browser, who):
 
 # --- handlers -----------------------------------------------------------------------------------
 
+
 def _call_state():
     from coach_app.state.call import CallState
 
@@ -215,6 +237,7 @@ def _review_states():
 
 def _snapshot(db_url, ids):
     with Session(_engine(db_url)) as db:
+
         def status(key):
             return db.get(PracticeSession, int(ids[key])).status.value
 
@@ -235,28 +258,57 @@ def _attacks():
     review, trainee_review = _review_states()
     end = (call, "on_ended", {"result": {"rpc": "unreachable"}})
     comment = [(fb, "set_comment_draft", {"value": "injected comment"}), (fb, "submit_comment", {})]
-    override = [(fb, "set_override_draft", {"value": "100"}), (fb, "set_override_reason", {"value": "injected"}),
-                (fb, "submit_override", {})]
+    override = [
+        (fb, "set_override_draft", {"value": "100"}),
+        (fb, "set_override_reason", {"value": "injected"}),
+        (fb, "submit_override", {}),
+    ]
     return [
         # (what, who tries, page, events)
         ("end another trainee's call", ["trainee_b", "manager_a", "manager_b", "admin"], "/call/{a_live}", [end]),
-        ("get a room token for A's call with Retry", ["trainee_b", "manager_a", "admin"], "/call/{a_live}",
-         [(call, "retry", {})]),
-        ("end A's call from my own call page with a tampered session id", ["trainee_b"], "/call/{b_live}",
-         [(call, "setvar", {"var_name": "session_id", "value": "{a_live}"}), end]),
+        (
+            "get a room token for A's call with Retry",
+            ["trainee_b", "manager_a", "admin"],
+            "/call/{a_live}",
+            [(call, "retry", {})],
+        ),
+        (
+            "end A's call from my own call page with a tampered session id",
+            ["trainee_b"],
+            "/call/{b_live}",
+            [(call, "setvar", {"var_name": "session_id", "value": "{a_live}"}), end],
+        ),
         ("comment on A's session", ["trainee_a", "trainee_b", "manager_b"], "/sessions/{a_done}/feedback", comment),
         ("override A's score", ["trainee_a", "trainee_b", "manager_b"], "/sessions/{a_done}/feedback", override),
-        ("re-run A's evaluation", ["trainee_a", "trainee_b", "manager_b"], "/sessions/{a_done}/feedback",
-         [(fb, "rerun", {})]),
-        ("comment on A's session via a tampered session id", ["trainee_b", "manager_b"], "/sessions/{b_done}/feedback",
-         [(fb, "setvar", {"var_name": "session_id", "value": "{a_done}"}), *comment, *override]),
-        ("list A's sessions via a tampered trainee id", ["manager_b"], "/review/trainees/{b_id}",
-         [(trainee_review, "setvar", {"var_name": "trainee_id", "value": "{a_id}"}),
-          (trainee_review, "go_page", {"delta": 0})]),
+        (
+            "re-run A's evaluation",
+            ["trainee_a", "trainee_b", "manager_b"],
+            "/sessions/{a_done}/feedback",
+            [(fb, "rerun", {})],
+        ),
+        (
+            "comment on A's session via a tampered session id",
+            ["trainee_b", "manager_b"],
+            "/sessions/{b_done}/feedback",
+            [(fb, "setvar", {"var_name": "session_id", "value": "{a_done}"}), *comment, *override],
+        ),
+        (
+            "list A's sessions via a tampered trainee id",
+            ["manager_b"],
+            "/review/trainees/{b_id}",
+            [
+                (trainee_review, "setvar", {"var_name": "trainee_id", "value": "{a_id}"}),
+                (trainee_review, "go_page", {"delta": 0}),
+            ],
+        ),
         ("export the review table as a trainee", ["trainee_b"], "/review", [(review, "export_csv", {})]),
         # A manager's sessions are for admins: not the manager themself, not a peer, not a trainee.
-        ("comment on, override and re-run a manager's own session", ["manager_a", "manager_b", "trainee_a"],
-         "/sessions/{m_done}/feedback", [*comment, *override, (fb, "rerun", {})]),
+        (
+            "comment on, override and re-run a manager's own session",
+            ["manager_a", "manager_b", "trainee_a"],
+            "/sessions/{m_done}/feedback",
+            [*comment, *override, (fb, "rerun", {})],
+        ),
     ]
 
 
@@ -277,8 +329,9 @@ def _rooms_of(db_url, ids, *keys) -> set[str]:
 
 def _inject(tap, page, path, events, ids):
     for state_cls, handler, payload in events:
-        payload = {k: (int(v.format(**ids)) if isinstance(v, str) and v.startswith("{") else v)
-                   for k, v in payload.items()}
+        payload = {
+            k: (int(v.format(**ids)) if isinstance(v, str) and v.startswith("{") else v) for k, v in payload.items()
+        }
         tap.send_and_settle(state_cls, handler, payload, path)
 
 
@@ -320,8 +373,9 @@ def test_the_same_injected_events_work_for_people_with_access(app_server, db_url
         path = f"/sessions/{world['a_done']}/feedback"
         page.goto(app_server + path)
         page.locator("#manager-tools").wait_for()
-        _inject(tap, page, path, [(fb, "set_comment_draft", {"value": "well handled"}), (fb, "submit_comment", {})],
-                world)
+        _inject(
+            tap, page, path, [(fb, "set_comment_draft", {"value": "well handled"}), (fb, "submit_comment", {})], world
+        )
         with Session(_engine(db_url)) as db:
             comments = db.exec(select(ReviewAction).where(ReviewAction.session_id == int(world["a_done"]))).all()
         assert [c.comment for c in comments] == ["well handled"]

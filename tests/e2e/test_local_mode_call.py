@@ -69,7 +69,10 @@ def worker_log_on_failure(request, run_dir: Path):
     yield
     log = run_dir / "agent-local.log"
     if request.session.testsfailed > failed_before and log.exists():
-        print("\n----- agent-local.log (last 120 lines) -----\n" + "\n".join(log.read_text(errors="replace").splitlines()[-120:]))
+        print(
+            "\n----- agent-local.log (last 120 lines) -----\n"
+            + "\n".join(log.read_text(errors="replace").splitlines()[-120:])
+        )
 
 
 @pytest.fixture(scope="module")
@@ -93,13 +96,16 @@ def speech_wav(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def call_page(playwright_instance, speech_wav):
-    browser = launch_chromium(playwright_instance, [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={speech_wav}",
-        "--allow-loopback-in-peer-connection",
-        "--autoplay-policy=no-user-gesture-required",
-    ])
+    browser = launch_chromium(
+        playwright_instance,
+        [
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={speech_wav}",
+            "--allow-loopback-in-peer-connection",
+            "--autoplay-policy=no-user-gesture-required",
+        ],
+    )
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.grant_permissions(["microphone"])
     page = context.new_page()
@@ -132,7 +138,7 @@ def _wait_for_agent_audio(page, timeout: float = 30.0) -> dict:
         time.sleep(0.2)
 
 
-def _line(page, speaker: str, text: "str | re.Pattern[str]"):
+def _line(page, speaker: str, text: str | re.Pattern[str]):
     sel = f"#transcript .transcript-line[data-speaker='{speaker}'][data-final='true']"
     return page.locator(sel).filter(has_text=text)
 
@@ -160,8 +166,12 @@ def test_local_mode_practice_call(app_server, livekit, local_worker, db_url, cal
     expect(page.locator("#call-providers")).to_contain_text("faster-whisper (tiny.en), on this machine")
 
     cpu_before, t_before = _cpu_seconds(local_worker.popen.pid), time.monotonic()
-    _lk(livekit, lambda lk: lk.agent_dispatch.create_dispatch(api.CreateAgentDispatchRequest(
-        agent_name=LOCAL_AGENT, room=room, metadata=dispatch_metadata(ps))))
+    _lk(
+        livekit,
+        lambda lk: lk.agent_dispatch.create_dispatch(
+            api.CreateAgentDispatchRequest(agent_name=LOCAL_AGENT, room=room, metadata=dispatch_metadata(ps))
+        ),
+    )
 
     # --- the persona greets with its opening line, in Piper's voice ------------------------------
     greeting = _line(page, "persona", "third time")
@@ -216,5 +226,7 @@ def test_local_mode_practice_call(app_server, livekit, local_worker, db_url, cal
     cpu = (cpu_after - cpu_before) / max(t_after - t_before, 1e-6)
     record_property("local_voice_to_voice_latency_s", json.dumps(latencies))
     record_property("local_worker_cpu_cores", round(cpu, 2))
-    print(f"\nlocal mode: voice-to-voice latency per persona turn (s): {latencies}; "
-          f"worker CPU {cpu:.2f} cores over {t_after - t_before:.0f}s")
+    print(
+        f"\nlocal mode: voice-to-voice latency per persona turn (s): {latencies}; "
+        f"worker CPU {cpu:.2f} cores over {t_after - t_before:.0f}s"
+    )

@@ -60,8 +60,23 @@ def _mic_wav(folder: Path) -> Path:
     padded = []
     for i, path in enumerate(parts):
         p = folder / f"pad{i}.wav"
-        subprocess.run(["sox", path, "-r", "48000", "-c", "1", "-b", "16", str(p), "pad",
-                        str(FIRST_LINE_AT_S if i == 0 else 0), str(GAP_S)], check=True)
+        subprocess.run(
+            [
+                "sox",
+                path,
+                "-r",
+                "48000",
+                "-c",
+                "1",
+                "-b",
+                "16",
+                str(p),
+                "pad",
+                str(FIRST_LINE_AT_S if i == 0 else 0),
+                str(GAP_S),
+            ],
+            check=True,
+        )
         padded.append(str(p))
     subprocess.run(["sox", *padded, str(out), "pad", "0", "30"], check=True)
     return out
@@ -120,13 +135,16 @@ def test_make_dev_holds_a_whole_call(make_dev, playwright_instance, tmp_path):
     restarts_before = _app_restarts(proc.log_text())
 
     mic = _mic_wav(tmp_path)
-    browser = launch_chromium(playwright_instance, [
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={mic}",
-        "--allow-loopback-in-peer-connection",
-        "--autoplay-policy=no-user-gesture-required",
-    ])
+    browser = launch_chromium(
+        playwright_instance,
+        [
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={mic}",
+            "--allow-loopback-in-peer-connection",
+            "--autoplay-policy=no-user-gesture-required",
+        ],
+    )
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.grant_permissions(["microphone"])
     page = context.new_page()
@@ -185,7 +203,8 @@ def test_make_dev_holds_a_whole_call(make_dev, playwright_instance, tmp_path):
     log = proc.log_text()
     assert _app_restarts(log) == restarts_before, "the app's backend restarted during the call:\n" + log[-4000:]
     assert sockets_at_start >= 1 and not sockets_during_call, (
-        f"the page's websocket to the app closed or was replaced during the call: {sockets_during_call}")
+        f"the page's websocket to the app closed or was replaced during the call: {sockets_during_call}"
+    )
 
     with Session(make_engine(db_url)) as db:
         ps = db.get(PracticeSession, session_id)

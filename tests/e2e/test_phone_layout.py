@@ -44,8 +44,9 @@ OVERFLOW_JS = """
 @pytest.fixture
 def phone(playwright_instance):
     # A fake microphone (silence) granted without a prompt, as a phone user who allowed it.
-    browser = launch_chromium(playwright_instance, ["--use-fake-ui-for-media-stream",
-                                                    "--use-fake-device-for-media-stream"])
+    browser = launch_chromium(
+        playwright_instance, ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+    )
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.set_default_timeout(20_000)

@@ -7,6 +7,7 @@ browser receives while a trainee, a manager and an admin use the app are scanned
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 from pathlib import Path
@@ -56,8 +57,9 @@ rtc:
   node_ip: 127.0.0.1
 """
     )
-    lk = Proc("livekit-secrets", [livekit_binary(), "--config", str(cfg)], env={"PATH": "/usr/bin:/bin"},
-              log_dir=run_dir)
+    lk = Proc(
+        "livekit-secrets", [livekit_binary(), "--config", str(cfg)], env={"PATH": "/usr/bin:/bin"}, log_dir=run_dir
+    )
     db_url = f"sqlite:///{run_dir / 'secrets.db'}"
     migrate(db_url)
     web_dir = os.environ.get("COACH_TEST_WEB_DIR", ".web") + "-secrets"
@@ -121,16 +123,23 @@ def test_no_secret_in_pages_api_or_websocket_traffic(secret_app, browser):
     seen.append(("/api/health", httpx.get(base + "/api/health").content))
     seen.append(("/api/health (admin)", httpx.get(base + "/api/health", headers=as_admin).content))
 
-    for who, password in (("scan-trainee", "scan-trainee-pw"), ("scan-manager", "scan-manager-pw"),
-                          ("scan-admin", "scan-admin-pw")):
+    for who, password in (
+        ("scan-trainee", "scan-trainee-pw"),
+        ("scan-manager", "scan-manager-pw"),
+        ("scan-admin", "scan-admin-pw"),
+    ):
         context = browser.new_context()
         page = context.new_page()
         page.set_default_timeout(20_000)
-        responses = []
-        page.on("response", lambda r: responses.append(r))
-        page.on("websocket", lambda ws: ws.on(
-            "framereceived", lambda payload: seen.append(("ws", payload if isinstance(payload, bytes) else payload.encode()))
-        ))
+        responses: list = []
+        page.on("response", responses.append)
+        page.on(
+            "websocket",
+            lambda ws: ws.on(
+                "framereceived",
+                lambda payload: seen.append(("ws", payload if isinstance(payload, bytes) else payload.encode())),
+            ),
+        )
         login(page, base, who, password)
         started = page.request.post(base + "/api/sessions", data={"persona_id": persona_id})
         assert started.status == 201, started.text()
@@ -145,10 +154,8 @@ def test_no_secret_in_pages_api_or_websocket_traffic(secret_app, browser):
             page.locator("#account-name").wait_for()  # hydrated, logged in
             page.wait_for_timeout(1500)  # let the page's on_load deltas arrive
         for r in responses:
-            try:
+            with contextlib.suppress(Exception):  # redirects and aborted requests have no body
                 seen.append((r.url, r.body()))
-            except Exception:  # noqa: BLE001 - redirects and aborted requests have no body
-                pass
         context.close()
 
     assert sum(1 for where, _ in seen if where == "ws") > 10, "expected websocket state deltas to scan"

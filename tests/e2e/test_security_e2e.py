@@ -54,18 +54,22 @@ def _wait_for_settled_states(folder: Path, must_contain: bytes, timeout: float =
 
 
 def test_no_credential_reaches_the_state_files_and_the_cookie_is_httponly(app_server, db_url, playwright_instance):
-    make_user(db_url, "disk-trainee", "trainee", team="disk", password="disk-trainee-pw",
-              display_name="Dora Diskscan")
-    browser = launch_chromium(playwright_instance, [
-        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-        "--allow-loopback-in-peer-connection"])
+    make_user(db_url, "disk-trainee", "trainee", team="disk", password="disk-trainee-pw", display_name="Dora Diskscan")
+    browser = launch_chromium(
+        playwright_instance,
+        ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", "--allow-loopback-in-peer-connection"],
+    )
     context = browser.new_context()
     context.grant_permissions(["microphone"])
     page = context.new_page()
     page.set_default_timeout(20_000)
     frames: list[str] = []
-    page.on("websocket", lambda ws: ws.on(
-        "framereceived", lambda p: frames.append(p if isinstance(p, str) else p.decode("utf-8", "replace"))))
+    page.on(
+        "websocket",
+        lambda ws: ws.on(
+            "framereceived", lambda p: frames.append(p if isinstance(p, str) else p.decode("utf-8", "replace"))
+        ),
+    )
     try:
         login(page, app_server, "disk-trainee", "disk-trainee-pw", next_path="/account/tokens")
         cookie = next(c for c in context.cookies() if c["name"] == "coach_session")
@@ -86,10 +90,17 @@ def test_no_credential_reaches_the_state_files_and_the_cookie_is_httponly(app_se
         assert join_tokens, "expected the page to receive a LiveKit join token"
 
         files = _wait_for_settled_states(_states_dir(), b"Dora Diskscan")
-        secrets = {"login cookie": cookie["value"], "API token": api_token,
-                   **{f"join token {i}": t for i, t in enumerate(sorted(join_tokens))}}
-        found = {(str(p.relative_to(_states_dir())), what) for p in files
-                 for what, value in secrets.items() if value.encode() in p.read_bytes()}
+        secrets = {
+            "login cookie": cookie["value"],
+            "API token": api_token,
+            **{f"join token {i}": t for i, t in enumerate(sorted(join_tokens))},
+        }
+        found = {
+            (str(p.relative_to(_states_dir())), what)
+            for p in files
+            for what, value in secrets.items()
+            if value.encode() in p.read_bytes()
+        }
         assert found == set()
         # And the tokens still work (so the scan looked for live credentials).
         assert httpx.get(app_server + "/api/me", headers={"Authorization": f"Bearer {api_token}"}).status_code == 200
@@ -102,7 +113,7 @@ def test_no_credential_reaches_the_state_files_and_the_cookie_is_httponly(app_se
 class _Page(BaseHTTPRequestHandler):
     body = b""
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
         self.end_headers()
@@ -124,17 +135,25 @@ def test_a_page_on_another_port_cannot_use_the_victims_login(app_server, db_url,
         # Plain HTTP: no Access-Control-Allow-Origin for the foreign origin, preflight refused...
         r = httpx.get(app_server + "/api/me", cookies={"coach_session": cookie["value"]}, headers={"Origin": foreign})
         assert "access-control-allow-origin" not in r.headers
-        pre = httpx.options(app_server + "/api/me", headers={
-            "Origin": foreign, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "content-type"})
+        pre = httpx.options(
+            app_server + "/api/me",
+            headers={
+                "Origin": foreign,
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "content-type",
+            },
+        )
         assert "access-control-allow-origin" not in pre.headers
         # ...while the app's own origin is allowed (positive control).
-        own = httpx.get(app_server + "/api/me", cookies={"coach_session": cookie["value"]},
-                        headers={"Origin": app_server})
+        own = httpx.get(
+            app_server + "/api/me", cookies={"coach_session": cookie["value"]}, headers={"Origin": app_server}
+        )
         assert own.headers.get("access-control-allow-origin") == app_server
 
         # In the victim's browser: the foreign page cannot read /api/me or open the event socket.
         page.goto(foreign + "/")  # same site as the app (cookies go along), another origin
-        result = page.evaluate("""async ([api, ws]) => {
+        result = page.evaluate(
+            """async ([api, ws]) => {
             const out = {};
             try {
                 const r = await fetch(api + '/api/me', {credentials: 'include'});
@@ -142,7 +161,8 @@ def test_a_page_on_another_port_cannot_use_the_victims_login(app_server, db_url,
             } catch (e) { out.me = 'blocked'; }
             try {
                 const r = await fetch(api + '/api/sessions', {method: 'POST', credentials: 'include',
-                    headers: {'Content-Type': 'application/json'}, body: JSON.stringify({persona_id: 'billing-dispute-gold'})});
+                    headers: {'Content-Type': 'application/json'},
+                    body: JSON.stringify({persona_id: 'billing-dispute-gold'})});
                 out.start = await r.text();
             } catch (e) { out.start = 'blocked'; }
             out.ws = await new Promise((resolve) => {
@@ -152,7 +172,9 @@ def test_a_page_on_another_port_cannot_use_the_victims_login(app_server, db_url,
                 setTimeout(() => resolve('timeout'), 10000);
             });
             return out;
-        }""", [app_server, app_server.replace("http://", "ws://")])
+        }""",
+            [app_server, app_server.replace("http://", "ws://")],
+        )
         assert result == {"me": "blocked", "start": "blocked", "ws": "refused"}
     finally:
         server.shutdown()
@@ -174,9 +196,16 @@ def test_a_flood_of_wrong_logins_does_not_stall_the_backend(app_server, db_url):
     async def flood() -> tuple[int, list[int], int]:
         async with httpx.AsyncClient(base_url=app_server, timeout=120) as client:
             await client.get("/api/health")  # warm up
-            logins = [asyncio.create_task(client.post(
-                "/api/login", json={"username": f"{prefix}{i}", "password": "wrong-password"},
-                headers={"Origin": app_server})) for i in range(logins_n)]
+            logins = [
+                asyncio.create_task(
+                    client.post(
+                        "/api/login",
+                        json={"username": f"{prefix}{i}", "password": "wrong-password"},
+                        headers={"Origin": app_server},
+                    )
+                )
+                for i in range(logins_n)
+            ]
             answered = 0
             while not all(t.done() for t in logins):
                 r = await client.get("/api/health")

@@ -41,7 +41,9 @@ def feedback_path(db_url):
 
 def _no_markup_ran(page):
     assert page.evaluate("window.__xss") is None
-    assert page.locator("#review-actions img, .transcript-turn img, .transcript-turn a[href^='javascript']").count() == 0
+    assert (
+        page.locator("#review-actions img, .transcript-turn img, .transcript-turn a[href^='javascript']").count() == 0
+    )
 
 
 def test_markup_in_a_comment_and_a_transcript_shows_as_text(app_server, feedback_path, browser):

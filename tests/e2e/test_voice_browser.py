@@ -239,7 +239,8 @@ def test_microphone_denied_then_typing_then_retry(
         expect(page.locator("#mic-state")).to_have_attribute("data-state", "off")
         # The call goes on without a microphone: the persona greets, typed replies reach it.
         expect(page.locator("#transcript .transcript-line[data-speaker='persona'][data-final='true']")).to_have_count(
-            1, timeout=30_000)
+            1, timeout=30_000
+        )
         page.screenshot(path=str(tmp_path / "call-mic-denied.png"))
         page.locator("#message-input").fill(TYPED)
         page.locator("#message-input").press("Enter")
@@ -277,7 +278,9 @@ def test_agent_not_joining_then_retry(app_server, agent_worker, provider_standin
         expect(page.locator("#agent-state")).to_have_attribute("data-phase", "waiting")
         error = page.locator("#call-error")
         expect(error).to_have_attribute("data-kind", "agent_timeout", timeout=25_000)
-        expect(error).to_contain_text("Still waiting for Margaret Doyle: no agent worker has taken the call in 15 seconds")
+        expect(error).to_contain_text(
+            "Still waiting for Margaret Doyle: no agent worker has taken the call in 15 seconds"
+        )
         page.screenshot(path=str(tmp_path / "call-agent-timeout.png"))
     finally:
         os.kill(agent_worker.popen.pid, signal.SIGCONT)
@@ -287,7 +290,8 @@ def test_agent_not_joining_then_retry(app_server, agent_worker, provider_standin
     expect(error).to_have_count(0)
     expect(page.locator("#agent-state")).not_to_have_attribute("data-phase", "waiting", timeout=30_000)
     expect(page.locator("#transcript .transcript-line[data-speaker='persona'][data-final='true']")).to_have_count(
-        1, timeout=30_000)
+        1, timeout=30_000
+    )
     expect(page.locator("#agent-state")).to_have_attribute("data-phase", "listening", timeout=30_000)
     page.locator("#end-call").click()
     page.wait_for_url(re.compile(rf"/sessions/{session_id}/feedback$"))
@@ -366,7 +370,8 @@ def test_only_the_owner_can_open_a_call_and_only_while_it_is_open(app_server, db
     login(page, app_server, "voice-other")
     page.goto(f"{app_server}/call/{open_call.id}")
     expect(page.locator("#call-unavailable")).to_have_text(
-        f"There is no call {open_call.id} that you can join: a call belongs to the trainee who started it.")
+        f"There is no call {open_call.id} that you can join: a call belongs to the trainee who started it."
+    )
     expect(page.locator("#end-call")).to_have_count(0)
     assert page.evaluate("() => window.coachCall === undefined")  # no room, no token in this page
 
@@ -399,7 +404,8 @@ def test_call_closed_by_the_server_ends_the_page(
     session_id = _start_call(page, app_server)
     page.locator("#mute").click()
     expect(page.locator("#transcript .transcript-line[data-speaker='persona'][data-final='true']")).to_have_count(
-        1, timeout=30_000)
+        1, timeout=30_000
+    )
     room = _session(db_url, session_id)[0].room_name
 
     async def delete_room() -> None:

@@ -9,6 +9,7 @@ The test reads the result the way a user would: the transcript API and the sessi
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import time
@@ -54,6 +55,7 @@ GOODBYE = "I'm sorry, I have to go now. Goodbye."
 
 # --- servers -------------------------------------------------------------------------------------
 
+
 @pytest.fixture(autouse=True)
 def logs_on_failure(request, run_dir: Path):
     """When a test here fails, show what the agent worker and the API logged (the run dir is removed)."""
@@ -95,6 +97,7 @@ def admin_headers(db_url: str) -> dict[str, str]:
 
 # --- the trainee -----------------------------------------------------------------------------------
 
+
 def speech_pcm(text: str) -> np.ndarray:
     """flite speech (voice slt) at the trainee's microphone rate, as int16 samples."""
     pcm = local_speech.speech_pcm(text, MIC_RATE)
@@ -103,14 +106,15 @@ def speech_pcm(text: str) -> np.ndarray:
 
 
 def turns_with(api_base, headers, sid, n: int):
-    return lambda: (t if len(t := transcript(api_base, headers, sid)) >= n else None)
+    return lambda: t if len(t := transcript(api_base, headers, sid)) >= n else None
 
 
 def closed(api_base, headers, sid):
-    return lambda: (v if (v := session_view(api_base, headers, sid))["status"] not in ("created", "live") else None)
+    return lambda: v if (v := session_view(api_base, headers, sid))["status"] not in ("created", "live") else None
 
 
 # --- tests -----------------------------------------------------------------------------------------
+
 
 async def test_trainee_call_is_recorded_turn_by_turn(
     livekit, agent_worker, api_base, trainee_auth, standin: ProviderStandin, tmp_path: Path, record_property
@@ -146,9 +150,12 @@ async def test_trainee_call_is_recorded_turn_by_turn(
     view = await wait_until(closed(api_base, headers, sid), 30, "the session to close")
     turns = transcript(api_base, headers, sid)
     assert [(t["speaker"], t["text"]) for t in turns] == [
-        ("persona", opening), ("trainee", TRAINEE_LINE), ("persona", PERSONA_REPLY)]
+        ("persona", opening),
+        ("trainee", TRAINEE_LINE),
+        ("persona", PERSONA_REPLY),
+    ]
     assert [t["seq"] for t in turns] == [1, 2, 3]
-    for a, b in zip(turns, turns[1:]):
+    for a, b in itertools.pairwise(turns):
         assert a["start"] <= a["end"] <= b["start"] <= b["end"]
     trainee_turn, reply = turns[1]["metrics"], turns[2]["metrics"]
     assert trainee_turn["end_of_turn_delay"] is not None and trainee_turn["transcription_delay"] is not None
@@ -276,8 +283,12 @@ async def test_time_limit_ends_the_call_politely(
     user, headers = trainee_auth
     with Session(make_engine(db_url), expire_on_commit=False) as db:
         ps: PracticeSession = start_session(db, user, PERSONA)
-    settings = Settings(livekit_url=livekit.url, livekit_api_key=livekit.api_key,
-                        livekit_api_secret=livekit.api_secret, agent_name=TIME_LIMIT_AGENT)
+    settings = Settings(
+        livekit_url=livekit.url,
+        livekit_api_key=livekit.api_key,
+        livekit_api_secret=livekit.api_secret,
+        agent_name=TIME_LIMIT_AGENT,
+    )
     trainee = Trainee(livekit.url, mint_trainee_token(ps, user, settings))
     disconnected = asyncio.Event()
     trainee.room.on("disconnected", lambda *_: disconnected.set())

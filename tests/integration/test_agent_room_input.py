@@ -58,12 +58,16 @@ async def _join(livekit, db_url, username):
     def _on_chat(reader: rtc.TextStreamReader, _identity: str) -> None:
         async def read() -> None:
             notices.append(await reader.read_all())
+
         asyncio.ensure_future(read())
 
     room.register_text_stream_handler("lk.chat", _on_chat)
     await room.connect(livekit.url, mint_trainee_token(ps, user, settings))
-    await _until(lambda: any(p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT
-                             for p in room.remote_participants.values()), 40, "the agent to join")
+    await _until(
+        lambda: any(p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT for p in room.remote_participants.values()),
+        40,
+        "the agent to join",
+    )
     # The call is live once the persona's opening line is recorded.
     await _until(lambda: _turns(db_url, ps.id), 40, "the persona's opening turn")
     return ps, room, notices
@@ -74,8 +78,9 @@ async def test_oversize_chat_message_is_refused_and_the_call_goes_on(livekit, ag
     try:
         await room.local_participant.send_text(BIG, topic="lk.chat")
         await _until(lambda: notices, 30, "the agent's refusal notice")
-        assert notices[0] == ("Message not delivered. Your message is too long: 50000 characters, "
-                              f"the limit is {MESSAGE_MAX}.")
+        assert notices[0] == (
+            f"Message not delivered. Your message is too long: 50000 characters, the limit is {MESSAGE_MAX}."
+        )
 
         await room.local_participant.send_text(NORMAL, topic="lk.chat")
         await _until(lambda: any(t.text == NORMAL for t in _turns(db_url, ps.id)), 30, "the typed turn")
@@ -96,21 +101,28 @@ async def test_oversize_chat_message_is_refused_and_the_call_goes_on(livekit, ag
 async def test_only_the_sessions_trainee_can_end_the_call(livekit, agent_worker, db_url, standin):
     ps, room, _ = await _join(livekit, db_url, "rpc-owner")
     intruder = rtc.Room()
-    token = (api.AccessToken(livekit.api_key, livekit.api_secret).with_identity("intruder")
-             .with_grants(api.VideoGrants(room_join=True, room=ps.room_name)).to_jwt())
+    token = (
+        api.AccessToken(livekit.api_key, livekit.api_secret)
+        .with_identity("intruder")
+        .with_grants(api.VideoGrants(room_join=True, room=ps.room_name))
+        .to_jwt()
+    )
     await intruder.connect(livekit.url, token)
     try:
-        agent = next(p for p in room.remote_participants.values()
-                     if p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT)
+        agent = next(
+            p for p in room.remote_participants.values() if p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT
+        )
         with pytest.raises(rtc.RpcError) as refused:
-            await intruder.local_participant.perform_rpc(destination_identity=agent.identity,
-                                                         method=END_CALL_RPC, payload="")
+            await intruder.local_participant.perform_rpc(
+                destination_identity=agent.identity, method=END_CALL_RPC, payload=""
+            )
         assert "only the session's trainee" in refused.value.message
         await asyncio.sleep(1)
         assert _status(db_url, ps.id) == SessionStatus.live
 
-        answer = await room.local_participant.perform_rpc(destination_identity=agent.identity,
-                                                          method=END_CALL_RPC, payload="")
+        answer = await room.local_participant.perform_rpc(
+            destination_identity=agent.identity, method=END_CALL_RPC, payload=""
+        )
         assert answer == "ok"
         await _until(lambda: _status(db_url, ps.id) == SessionStatus.completed, 30, "the call to close")
     finally:
@@ -128,8 +140,11 @@ async def test_typed_messages_are_rate_limited(livekit, agent_worker, db_url, st
             await room.local_participant.send_text(text, topic="lk.chat")
         await _until(lambda: notices, 30, "the agent's rate-limit notice")
         assert f"at most {MESSAGES_PER_MINUTE} messages a minute" in notices[0]
-        await _until(lambda: any(t.text == sent[MESSAGES_PER_MINUTE - 1] for t in _turns(db_url, ps.id)), 30,
-                     "the last accepted message")
+        await _until(
+            lambda: any(t.text == sent[MESSAGES_PER_MINUTE - 1] for t in _turns(db_url, ps.id)),
+            30,
+            "the last accepted message",
+        )
         await asyncio.sleep(2)
         stored = {t.text for t in _turns(db_url, ps.id) if t.speaker == Speaker.trainee}
         assert stored == set(sent[:MESSAGES_PER_MINUTE])

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from alembic import command
 from sqlalchemy import inspect
 from sqlmodel import Session, select
 
+from alembic import command
 from coach_app.db import alembic_config, make_engine
 from coach_app.models import PracticeSession, Role, SessionStatus, Speaker, Turn, User
 from tests.support.postgres import Postgres
@@ -37,9 +37,13 @@ def test_session_with_json_snapshot_and_turns_round_trips_on_postgres(pg_url):
         user = User(username="pg-trainee", password_hash="x", role=Role.trainee, team="t")
         s.add(user)
         s.commit()
-        ps = PracticeSession(user_id=user.id, persona_id="billing-dispute-gold",
-                             persona_snapshot={"name": "Margaret", "language": "th-TH", "note": "สวัสดี"},
-                             rubric=[{"id": "empathy", "weight": 40}], status=SessionStatus.live)
+        ps = PracticeSession(
+            user_id=user.id,
+            persona_id="billing-dispute-gold",
+            persona_snapshot={"name": "Margaret", "language": "th-TH", "note": "สวัสดี"},
+            rubric=[{"id": "empathy", "weight": 40}],
+            status=SessionStatus.live,
+        )
         s.add(ps)
         s.commit()
         s.add(Turn(session_id=ps.id, seq=0, speaker=Speaker.persona, text="Hello?", start=0.0, end=1.2))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import sys
 import urllib.request
 from pathlib import Path
@@ -116,8 +117,15 @@ async def test_groq_stt_transcribes_speech_and_ignores_silence(standin: Provider
 
 
 async def test_elevenlabs_websocket_streams_pcm_speech_with_alignment(standin: ProviderStandin, http):
-    tts = elevenlabs.TTS(voice_id="XrExE9yKIg1WjnnlVkGX", model="eleven_flash_v2_5", encoding="pcm_24000",
-                         base_url=standin.elevenlabs_base_url, api_key="test", language="en-US", http_session=http)
+    tts = elevenlabs.TTS(
+        voice_id="XrExE9yKIg1WjnnlVkGX",
+        model="eleven_flash_v2_5",
+        encoding="pcm_24000",
+        base_url=standin.elevenlabs_base_url,
+        api_key="test",
+        language="en-US",
+        http_session=http,
+    )
     text = "This is the third time I am calling. Can you fix it?"
     try:
         stream = tts.stream()
@@ -139,14 +147,19 @@ async def test_elevenlabs_websocket_streams_pcm_speech_with_alignment(standin: P
     assert ws["query"]["model_id"] == "eleven_flash_v2_5" and ws["query"]["language_code"] == "en"
     # Alignment arrives as ElevenLabs sends it: the plugin turns it into timed words, in order.
     assert "".join(words).split() == text.split()
-    assert all(a.start_time <= b.start_time for a, b in zip(words, words[1:]))
+    assert all(a.start_time <= b.start_time for a, b in itertools.pairwise(words))
     spoken = "".join(e.detail["text"] for e in standin.entries("tts_chunk"))
     assert spoken.split() == text.split()
 
 
 async def test_elevenlabs_http_stream(standin: ProviderStandin, http):
-    tts = elevenlabs.TTS(voice_id="XrExE9yKIg1WjnnlVkGX", encoding="pcm_24000",
-                         base_url=standin.elevenlabs_base_url, api_key="test", http_session=http)
+    tts = elevenlabs.TTS(
+        voice_id="XrExE9yKIg1WjnnlVkGX",
+        encoding="pcm_24000",
+        base_url=standin.elevenlabs_base_url,
+        api_key="test",
+        http_session=http,
+    )
     try:
         frames = [ev.frame async for ev in tts.synthesize("Hello there.")]
     finally:
@@ -155,8 +168,13 @@ async def test_elevenlabs_http_stream(standin: ProviderStandin, http):
 
 
 async def test_elevenlabs_rejects_formats_it_cannot_produce(standin: ProviderStandin, http):
-    tts = elevenlabs.TTS(voice_id="XrExE9yKIg1WjnnlVkGX", encoding="mp3_22050_32",
-                         base_url=standin.elevenlabs_base_url, api_key="test", http_session=http)
+    tts = elevenlabs.TTS(
+        voice_id="XrExE9yKIg1WjnnlVkGX",
+        encoding="mp3_22050_32",
+        base_url=standin.elevenlabs_base_url,
+        api_key="test",
+        http_session=http,
+    )
     try:
         stream = tts.stream(conn_options=APIConnectOptions(max_retry=0))
         stream.push_text("Hello.")
@@ -176,8 +194,13 @@ async def test_tone_voice_with_cloud_like_latencies(standin: ProviderStandin, ht
         setattr(standin.script, name, ms)
     standin.script.transcripts = ["Hello, Margaret."]
     standin.script.replies = ["Fine. Go on then."]
-    tts = elevenlabs.TTS(voice_id="XrExE9yKIg1WjnnlVkGX", encoding="pcm_24000",
-                         base_url=standin.elevenlabs_base_url, api_key="test", http_session=http)
+    tts = elevenlabs.TTS(
+        voice_id="XrExE9yKIg1WjnnlVkGX",
+        encoding="pcm_24000",
+        base_url=standin.elevenlabs_base_url,
+        api_key="test",
+        http_session=http,
+    )
     stt = groq.STT(model="whisper-large-v3-turbo", base_url=standin.groq_base_url, api_key="test", language="en")
     model = groq.LLM(model="llama-3.3-70b-versatile", base_url=standin.groq_base_url, api_key="test")
     text = "This is the third time I am calling."
@@ -202,22 +225,44 @@ async def test_tone_voice_with_cloud_like_latencies(standin: ProviderStandin, ht
 
 async def test_latency_knobs_from_the_command_line_and_the_control_route(http, tmp_path: Path):
     port = free_port()
-    proc = Proc("standin", [sys.executable, "-m", "coach_app.devtools.standin", "--port", str(port),
-                            "--groq-like", "--stt-delay-ms", "20", "--voice", "tone"],
-                env={"PATH": "/usr/bin:/bin", "PYTHONPATH": "."}, log_dir=tmp_path)
+    proc = Proc(
+        "standin",
+        [
+            sys.executable,
+            "-m",
+            "coach_app.devtools.standin",
+            "--port",
+            str(port),
+            "--groq-like",
+            "--stt-delay-ms",
+            "20",
+            "--voice",
+            "tone",
+        ],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": "."},
+        log_dir=tmp_path,
+    )
     base = f"http://127.0.0.1:{port}/_standin"
     try:
+
         async def script() -> dict:
             async with http.get(f"{base}/script") as r:
                 return await r.json()
 
-        wait_for(lambda: urllib.request.urlopen(f"{base}/script", timeout=2).status == 200, 30,
-                 "the stand-in to start", proc)
+        wait_for(
+            lambda: urllib.request.urlopen(f"{base}/script", timeout=2).status == 200, 30, "the stand-in to start", proc
+        )
         assert {k: v for k, v in (await script()).items() if k in GROQ_LIKE or k == "voice"} == {
-            **GROQ_LIKE, "stt_delay_ms": 20, "voice": "tone"}
+            **GROQ_LIKE,
+            "stt_delay_ms": 20,
+            "voice": "tone",
+        }
         async with http.post(f"{base}/script", json={"llm_ttft_ms": 5, "tts_ttfb_ms": 0}) as r:
             assert r.status == 200
         assert {k: (await script())[k] for k in ("llm_ttft_ms", "tts_ttfb_ms", "stt_delay_ms")} == {
-            "llm_ttft_ms": 5, "tts_ttfb_ms": 0, "stt_delay_ms": 20}
+            "llm_ttft_ms": 5,
+            "tts_ttfb_ms": 0,
+            "stt_delay_ms": 20,
+        }
     finally:
         proc.stop()

@@ -49,7 +49,9 @@ logging:
   level: info
 """
     )
-    proc = Proc("livekit", [livekit_binary(), "--dev", "--config", str(config)], env={"PATH": "/usr/bin:/bin"}, log_dir=log_dir)
+    proc = Proc(
+        "livekit", [livekit_binary(), "--dev", "--config", str(config)], env={"PATH": "/usr/bin:/bin"}, log_dir=log_dir
+    )
     http_url = f"http://127.0.0.1:{port}"
 
     def up() -> bool:

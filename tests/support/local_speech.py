@@ -18,6 +18,7 @@ from coach_app.devtools.standin.speech import flite_wav as flite_wav
 from coach_app.devtools.standin.speech import resample as resample
 from coach_app.devtools.standin.speech import speech_pcm as speech_pcm
 
+
 def silence(seconds: float, sample_rate: int) -> np.ndarray:
     return np.zeros(int(sample_rate * seconds), dtype=np.int16)
 
@@ -28,7 +29,7 @@ def trim_silence(pcm: np.ndarray, sample_rate: int, threshold: float = 300.0) ->
     n = sample_rate // 100
     windows = pcm[: len(pcm) // n * n].astype(np.float64).reshape(-1, n)
     loud = np.flatnonzero(np.sqrt(np.mean(windows**2, axis=1)) > threshold)
-    return pcm[loud[0] * n:(loud[-1] + 1) * n] if len(loud) else pcm[:0]
+    return pcm[loud[0] * n : (loud[-1] + 1) * n] if len(loud) else pcm[:0]
 
 
 def espeak_wav(text: str, path: Path, voice: str, speed: int = 175, rate: int | None = None) -> Path:

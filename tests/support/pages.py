@@ -5,8 +5,9 @@ from __future__ import annotations
 
 def registered_pages() -> dict[str, list]:
     """route -> list of on_load event handlers (names), for every @rx.page of coach_app."""
-    import coach_app.coach_app  # noqa: F401  (registers the pages)
     from reflex_base.registry import RegistrationContext
+
+    import coach_app.coach_app  # noqa: F401  (registers the pages)
 
     pages = RegistrationContext.ensure_context().decorated_pages
     entries = pages.get("coach_app", []) if isinstance(pages, dict) else pages

@@ -34,12 +34,27 @@ class Postgres:
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
         self.port = free_port()
         data = self.dir / "data"
-        subprocess.run(_as_postgres([_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "coach", "-E", "UTF8"]),
-                       check=True, capture_output=True)
         subprocess.run(
-            _as_postgres([_bin("pg_ctl"), "-D", str(data), "-l", str(self.dir / "server.log"), "-w", "start", "-o",
-                          f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"]),
-            check=True, capture_output=True,
+            _as_postgres([_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "coach", "-E", "UTF8"]),
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            _as_postgres(
+                [
+                    _bin("pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(self.dir / "server.log"),
+                    "-w",
+                    "start",
+                    "-o",
+                    f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1",
+                ]
+            ),
+            check=True,
+            capture_output=True,
         )
         self._data = data
         self.url = f"postgresql+psycopg://coach@127.0.0.1:{self.port}/postgres"
@@ -53,6 +68,5 @@ class Postgres:
         wait_for(up, 30, "PostgreSQL to accept connections")
 
     def stop(self) -> None:
-        subprocess.run(_as_postgres([_bin("pg_ctl"), "-D", str(self._data), "-m", "fast", "stop"]),
-                       capture_output=True)
+        subprocess.run(_as_postgres([_bin("pg_ctl"), "-D", str(self._data), "-m", "fast", "stop"]), capture_output=True)
         shutil.rmtree(self.dir, ignore_errors=True)

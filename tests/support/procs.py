@@ -19,11 +19,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(check: Callable[[], bool], timeout: float, what: str, proc: "Proc | None" = None) -> None:
+def wait_for(check: Callable[[], bool], timeout: float, what: str, proc: Proc | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.popen.poll() is not None:
-            raise RuntimeError(f"{proc.name} exited with {proc.popen.returncode} while waiting for {what}:\n{proc.tail()}")
+            raise RuntimeError(
+                f"{proc.name} exited with {proc.popen.returncode} while waiting for {what}:\n{proc.tail()}"
+            )
         try:
             if check():
                 return

@@ -41,11 +41,27 @@ T = TypeVar("T")
 
 # --- the public API ----------------------------------------------------------------------------
 
+
 def start_api_server(env: dict[str, str], log_dir: Path) -> tuple[Proc, str]:
     """`coach_app.api.routes:api` on a free port (granian, as in production); returns (process, base URL)."""
     port = free_port()
-    proc = Proc("api", [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1",
-                        "--port", str(port), "coach_app.api.routes:api"], env=env, log_dir=log_dir)
+    proc = Proc(
+        "api",
+        [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "coach_app.api.routes:api",
+        ],
+        env=env,
+        log_dir=log_dir,
+    )
     base = f"http://127.0.0.1:{port}"
 
     def up() -> bool:
@@ -65,8 +81,9 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def http(method: str, url: str, headers: dict[str, str], body: dict | None = None) -> tuple[int, dict]:
-    req = urllib.request.Request(url, method=method, headers=headers,
-                                 data=json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request(
+        url, method=method, headers=headers, data=json.dumps(body).encode() if body is not None else None
+    )
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
             return r.status, json.loads(r.read())
@@ -104,6 +121,7 @@ async def wait_until(check: Callable[[], T], timeout: float, what: str, interval
 
 # --- the trainee's client --------------------------------------------------------------------------
 
+
 @dataclass
 class Trainee:
     """A trainee's client: a microphone that plays scripted speech (silence otherwise) in real
@@ -122,14 +140,18 @@ class Trainee:
     async def join(self) -> None:
         @self.room.on("track_subscribed")
         def _on_track(track: rtc.Track, _pub: Any, participant: rtc.RemoteParticipant) -> None:
-            if track.kind == rtc.TrackKind.KIND_AUDIO and participant.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT:
+            if (
+                track.kind == rtc.TrackKind.KIND_AUDIO
+                and participant.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT
+            ):
                 self._tasks.append(asyncio.create_task(self._listen(track)))
 
         await self.room.connect(self.url, self.token)
         self.source = rtc.AudioSource(MIC_RATE, 1, queue_size_ms=200)
         track = rtc.LocalAudioTrack.create_audio_track("microphone", self.source)
         await self.room.local_participant.publish_track(
-            track, rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE))
+            track, rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE)
+        )
         self._tasks.append(asyncio.create_task(self._microphone()))
 
     async def _listen(self, track: rtc.Track) -> None:
@@ -140,7 +162,7 @@ class Trainee:
             self.ear_late_max = max(self.ear_late_max, now - received - anchor)
             received += ev.frame.samples_per_channel / ev.frame.sample_rate
             samples = np.frombuffer(bytes(ev.frame.data), dtype=np.int16).astype(np.float64)
-            self.heard.append((now, float(np.sqrt(np.mean(samples ** 2))) if len(samples) else 0.0))
+            self.heard.append((now, float(np.sqrt(np.mean(samples**2))) if len(samples) else 0.0))
 
     async def _microphone(self) -> None:
         n = MIC_RATE * FRAME_MS // 1000
@@ -188,10 +210,12 @@ class Trainee:
 
     async def end_call(self) -> str:
         """Press End: the end-call RPC to the agent; returns its answer ("ok")."""
-        agent = next(p for p in self.room.remote_participants.values()
-                     if p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT)
+        agent = next(
+            p for p in self.room.remote_participants.values() if p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT
+        )
         return await self.room.local_participant.perform_rpc(
-            destination_identity=agent.identity, method=END_CALL_RPC, payload="")
+            destination_identity=agent.identity, method=END_CALL_RPC, payload=""
+        )
 
     async def leave(self) -> None:
         for t in self._tasks:

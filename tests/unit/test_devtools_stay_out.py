@@ -31,8 +31,17 @@ def test_no_app_or_agent_module_imports_the_devtools():
 
 
 def test_the_agent_worker_runs_without_the_standin():
-    code = ("import sys, agent.worker, agent.providers.registry; "
-            "print([m for m in sys.modules if m.startswith('coach_app.devtools')])")
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120,
-                         env={"COACH_ENV_FILE": "", "PATH": "/usr/bin:/bin"}, check=True)
+    code = (
+        "import sys, agent.worker, agent.providers.registry; "
+        "print([m for m in sys.modules if m.startswith('coach_app.devtools')])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"COACH_ENV_FILE": "", "PATH": "/usr/bin:/bin"},
+        check=True,
+    )
     assert out.stdout.strip().splitlines()[-1] == "[]"

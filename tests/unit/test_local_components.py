@@ -47,7 +47,11 @@ def test_local_llm_server_that_answers_is_used_and_recorded(margaret):
     with running_standin() as server:
         c = build_components(settings(local_llm_base_url=server.groq_base_url), margaret)
         assert isinstance(c.llm, lk_openai.LLM) and c.llm.model == "llama-3.3-70b-versatile"
-        assert c.record()["llm"] == {"mode": "local", "provider": "openai-compatible", "model": "llama-3.3-70b-versatile"}
+        assert c.record()["llm"] == {
+            "mode": "local",
+            "provider": "openai-compatible",
+            "model": "llama-3.3-70b-versatile",
+        }
 
 
 def test_local_llm_server_that_is_down_means_scripted_replies_and_the_record_says_why(margaret):
@@ -60,8 +64,11 @@ def test_local_llm_server_that_is_down_means_scripted_replies_and_the_record_say
 def test_mixed_local_speech_recognition_with_cloud_llm(margaret):
     c = build_components(settings(groq_api_key="gsk_test", stt_provider="local"), margaret)
     assert isinstance(c.stt, WhisperSTT) and isinstance(c.llm, groq.LLM) and isinstance(c.tts, LocalTTS)
-    assert c.plan.summary() == {"stt": "local:faster-whisper:tiny.en", "llm": "groq:llama-3.3-70b-versatile",
-                                "tts": "local:piper:en_US-joe-medium"}
+    assert c.plan.summary() == {
+        "stt": "local:faster-whisper:tiny.en",
+        "llm": "groq:llama-3.3-70b-versatile",
+        "tts": "local:piper:en_US-joe-medium",
+    }
 
 
 def test_bad_local_model_path_fails_the_call_with_the_setting_named(margaret, tmp_path):

@@ -56,8 +56,10 @@ async def test_scripted_llm_opens_the_call_when_nothing_was_said_yet(persona):
 
 
 async def test_scripted_llm_replays_the_conversation_state(persona):
-    turns = ["Well, the autopay failed, that's your bank's fault.",
-             "There's nothing I can do today, I'll transfer you to another department."]
+    turns = [
+        "Well, the autopay failed, that's your bank's fault.",
+        "There's nothing I can do today, I'll transfer you to another department.",
+    ]
     reply = await ScriptedPersonaLLM(persona).chat(chat_ctx=ctx(persona, *turns)).collect()
     assert reply.text in ("Then we're done here. Goodbye.", "Forget it. I'm done. Goodbye.")
 
@@ -91,7 +93,11 @@ async def test_reachable_openai_compatible_server_is_used_through_the_openai_plu
         assert probe.reachable and "llama-3.3-70b-versatile" in probe.models
         # LOCAL_LLM_MODEL unset: the first model the server lists.
         call, probe = built(Settings(_env_file=None, local_llm_base_url=server.groq_base_url), persona)
-        assert (call.plan.llm.provider, call.plan.llm.model, probe.reachable) == ("openai-compatible", "llama-3.3-70b-versatile", True)
+        assert (call.plan.llm.provider, call.plan.llm.model, probe.reachable) == (
+            "openai-compatible",
+            "llama-3.3-70b-versatile",
+            True,
+        )
         reply = await call.llm.chat(chat_ctx=ctx(persona, "Hello, billing, how can I help?")).collect()
         assert reply.text == "Finally. Go on, then."
         chats = server.entries("chat")

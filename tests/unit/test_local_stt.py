@@ -86,8 +86,12 @@ def test_multilingual_model_is_assembled_once_from_its_two_packages(models_dir):
     path = resolve_model_path("base", models_dir, allow_download=False)  # no download, ever
     assert path == models_dir / "base-bundled"
     assert {"model.bin", "config.json", "tokenizer.json", "vocabulary.json"} <= {f.name for f in path.iterdir()}
-    parts = [f for m in SPLIT_MODELS["base"] for f in (Path(__import__(m).__file__).parent / "data").iterdir()
-             if f.name.startswith("model.bin.part")]
+    parts = [
+        f
+        for m in SPLIT_MODELS["base"]
+        for f in (Path(__import__(m).__file__).parent / "data").iterdir()
+        if f.name.startswith("model.bin.part")
+    ]
     assert len(parts) == 2 and (path / "model.bin").stat().st_size == sum(p.stat().st_size for p in parts)
     written = (path / "model.bin").stat().st_mtime_ns
     assert assemble_split_model("base", models_dir) == path

@@ -39,12 +39,15 @@ def whisper_en(tmp_path_factory):
     return stt
 
 
-@pytest.mark.parametrize("text, key_words", [
-    ("I want my money back today.", ["money back", "today"]),
-    # Several sentences: Piper speaks them one after the other, none is lost.
-    ("You charged me twice. Third time I'm calling! Can you fix it, or not?", ["twice", "third time", "fix it"]),
-    ("The reference number is on its way by email, and the late fee is waived.", ["reference number", "email"]),
-])
+@pytest.mark.parametrize(
+    "text, key_words",
+    [
+        ("I want my money back today.", ["money back", "today"]),
+        # Several sentences: Piper speaks them one after the other, none is lost.
+        ("You charged me twice. Third time I'm calling! Can you fix it, or not?", ["twice", "third time", "fix it"]),
+        ("The reference number is on its way by email, and the late fee is waived.", ["reference number", "email"]),
+    ],
+)
 async def test_piper_voice_is_understood_by_local_speech_recognition(whisper_en, text, key_words):
     """Round trip through both local engines: what Piper says, Whisper (tiny.en) hears. tiny.en
     itself mishears a word now and then ("late fee is waived" -> "late, fierce waft"), hence the

@@ -1,12 +1,12 @@
 """The Alembic migrations and the SQLModel tables must describe the same schema."""
 
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 import coach_app.models  # noqa: F401
+from alembic import command
 from coach_app.db import alembic_config, make_engine, migrate
 
 

@@ -95,8 +95,9 @@ def test_default_speech_model_gives_way_to_the_bundled_multilingual_one_for_othe
     assert resolve_providers(settings(), language="en-GB").stt.model == "tiny.en"
     assert local_stt_model(settings(local_stt_model="small.en"), "th-TH") == "small.en"  # the user's choice stands
     # Without the multilingual packages, the default stays and the record says it is English-only.
-    plan = resolve_providers(settings(), language="th-TH",
-                             stt_model=local_stt_model(settings(), "th-TH", multilingual_available=False))
+    plan = resolve_providers(
+        settings(), language="th-TH", stt_model=local_stt_model(settings(), "th-TH", multilingual_available=False)
+    )
     assert plan.stt.model == "tiny.en" and "English-only" in plan.stt.note
 
 
@@ -116,7 +117,9 @@ def test_piper_speaks_english_when_it_can_run_and_flite_otherwise():
     assert choose_local_voice("en-US", piper_language=None, **kw) == VoiceChoice("flite", "slt", "en")
     assert choose_local_voice("en-US", engine="flite", piper_language="en", **kw).engine == "flite"
     th = choose_local_voice("th-TH", engine="piper", piper_language="en", **kw)
-    assert th.engine == "piper" and th.note == "LOCAL_TTS_ENGINE=piper has no th-TH voice; speaking with an English voice"
+    assert (
+        th.engine == "piper" and th.note == "LOCAL_TTS_ENGINE=piper has no th-TH voice; speaking with an English voice"
+    )
     with pytest.raises(ProviderConfigError, match="LOCAL_TTS_ENGINE=piper but the Piper voice"):
         choose_local_voice("en-US", engine="piper", piper_language=None, **kw)
 

@@ -16,8 +16,13 @@ def test_every_row_reads_existing_settings_and_names_an_agent_builder():
 
 
 def test_a_cloud_call_is_built_with_the_settings_its_rows_name():
-    s = Settings(_env_file=None, groq_api_key="gsk_x", eleven_api_key="el_x",
-                 groq_base_url="http://127.0.0.1:9/openai/v1", groq_llm_model="model-from-settings")
+    s = Settings(
+        _env_file=None,
+        groq_api_key="gsk_x",
+        eleven_api_key="el_x",
+        groq_base_url="http://127.0.0.1:9/openai/v1",
+        groq_llm_model="model-from-settings",
+    )
     call = build_components(s, get_persona("billing-dispute-gold"))
     assert isinstance(call.stt, groq.STT) and isinstance(call.llm, groq.LLM) and isinstance(call.tts, elevenlabs.TTS)
     assert call.llm.model == "model-from-settings"

@@ -75,11 +75,15 @@ def test_asking_about_impact_reveals_the_hidden_overdraft_fee_once(margaret):
 
 def test_resolution_when_every_criterion_is_met(margaret):
     margaret.opening()
-    margaret.respond("I've refunded the $94.99 duplicate charge and waived the $25 late fee right now. "
-                     "Your reference number is RF1234.")
+    margaret.respond(
+        "I've refunded the $94.99 duplicate charge and waived the $25 late fee right now. "
+        "Your reference number is RF1234."
+    )
     assert margaret.state == "talking"
-    r = margaret.respond("The money will be back in your account by tomorrow, and I'll send you an email "
-                         "confirmation and call you back personally.")
+    r = margaret.respond(
+        "The money will be back in your account by tomorrow, and I'll send you an email "
+        "confirmation and call you back personally."
+    )
     assert r.kind == "accept" and margaret.state == "resolved"
     assert margaret.respond("Anything else I can help with?").kind == "closed"
 
@@ -128,8 +132,10 @@ def test_hidden_facts_are_turned_into_first_person_speech():
     assert speakable_fact("She has a client meeting in 20 minutes and is short on time.", False) == (
         "I have a client meeting in 20 minutes and am short on time."
     )
-    assert speakable_fact("A competitor offered her a cheaper fibre plan last week; she has the quote open.",
-                          False) == "A competitor offered me a cheaper fibre plan last week. I have the quote open."
+    assert (
+        speakable_fact("A competitor offered her a cheaper fibre plan last week; she has the quote open.", False)
+        == "A competitor offered me a cheaper fibre plan last week. I have the quote open."
+    )
 
 
 def test_replay_is_deterministic_for_a_seed():
@@ -140,8 +146,13 @@ def test_replay_is_deterministic_for_a_seed():
 
 
 def test_every_shipped_persona_holds_a_conversation():
-    turns = ["Hello, thanks for calling.", "I'm sorry about that.", "Can you tell me what happened?",
-             "I can fix that for you right now.", "Is there anything else?"]
+    turns = [
+        "Hello, thanks for calling.",
+        "I'm sorry about that.",
+        "Can you tell me what happened?",
+        "I can fix that for you right now.",
+        "Is there anything else?",
+    ]
     catalogue = get_catalogue()
     assert len(catalogue.personas) >= 2
     for persona in catalogue.personas.values():

@@ -1,6 +1,6 @@
-from coach_app.textlimits import COMMENT_MAX, TextTooLong, check_text, clean_text
-
 import pytest
+
+from coach_app.textlimits import COMMENT_MAX, TextTooLong, check_text, clean_text
 
 
 def test_check_text_names_the_field_and_limit():

@@ -57,8 +57,11 @@ def local_facts(settings: Settings, persona: Persona, plan: ProviderPlan) -> Loc
     if plan.llm.mode == LOCAL and settings.local_llm_base_url:
         facts.probe = probe_local_server(settings)
         if not facts.probe.reachable:
-            logger.warning("local LLM server at LOCAL_LLM_BASE_URL=%s did not answer (%s): the persona's "
-                           "replies are scripted", settings.local_llm_base_url, facts.probe.error)
+            logger.warning(
+                "local LLM server at LOCAL_LLM_BASE_URL=%s did not answer (%s): the persona's replies are scripted",
+                settings.local_llm_base_url,
+                facts.probe.error,
+            )
         elif not (settings.local_llm_model or facts.probe.models):
             logger.warning("LOCAL_LLM_BASE_URL lists no model and LOCAL_LLM_MODEL is unset; replies are scripted")
             facts.probe = ServerProbe(False, error="no model")
@@ -77,8 +80,13 @@ def stt_model_for(settings: Settings, language: str) -> str:
 def local_stt(settings: Settings, persona: Persona) -> WhisperSTT:
     model = stt_model_for(settings, persona.language)
     if persona.language_code != "en" and model.endswith(".en"):
-        logger.warning("LOCAL_STT_MODEL=%s is English-only but the persona speaks %s; set a multilingual "
-                       "model (e.g. LOCAL_STT_MODEL=%s)", model, persona.language, MULTILINGUAL_STT_MODEL)
+        logger.warning(
+            "LOCAL_STT_MODEL=%s is English-only but the persona speaks %s; set a multilingual "
+            "model (e.g. LOCAL_STT_MODEL=%s)",
+            model,
+            persona.language,
+            MULTILINGUAL_STT_MODEL,
+        )
     try:  # a bad path or name fails the call now, with the message; a name not cached yet downloads
         resolve_model_path(model, settings.local_stt_cache_dir, allow_download=False)
     except LocalModelError as exc:
@@ -102,7 +110,7 @@ def local_llm(settings: Settings, persona: Persona, plan: ProviderPlan):
     return openai_compatible_llm(settings.local_llm_base_url, plan.llm.model, local_llm_key(settings))
 
 
-def local_tts(settings: Settings, persona: Persona, plan: ProviderPlan, facts: LocalFacts) -> LocalTTS:
+def local_tts(settings: Settings, persona: Persona, plan: ProviderPlan, facts: LocalFacts) -> LocalTTS:  # noqa: ARG001 - one builder signature
     return LocalTTS(voice=facts.voice or pick_voice(settings, persona.language))
 
 
@@ -134,9 +142,13 @@ def preload_models(settings: Settings) -> None:
     (The multilingual model loads when a call in another language starts.)"""
     if _stt_is_local(settings):
         try:
-            load_model(settings.local_stt_model, cache_dir=settings.local_stt_cache_dir,
-                       compute_type=settings.local_stt_compute_type,
-                       cpu_threads=default_threads(settings.local_stt_threads), allow_download=False)
+            load_model(
+                settings.local_stt_model,
+                cache_dir=settings.local_stt_cache_dir,
+                compute_type=settings.local_stt_compute_type,
+                cpu_threads=default_threads(settings.local_stt_threads),
+                allow_download=False,
+            )
         except Exception as exc:  # noqa: BLE001 - the call loads (or reports) it again
             logger.warning("could not preload the speech recognition model: %s", exc)
     if resolve_providers(settings).tts.mode != LOCAL:

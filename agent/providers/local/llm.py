@@ -67,8 +67,8 @@ def _after_last_trainee_turn(chat_ctx: ChatContext) -> tuple[bool, bool]:
     last_user = max((n for n, m in enumerate(messages) if m.role == "user"), default=-1)
     # The persona's instructions come first; only a system message inside the conversation counts.
     first_turn = next((n for n, m in enumerate(messages) if m.role not in ("system", "developer")), len(messages))
-    answered = any(m.role == "assistant" for m in messages[last_user + 1:])
-    instructed = any(m.role in ("system", "developer") for m in messages[max(last_user, first_turn) + 1:])
+    answered = any(m.role == "assistant" for m in messages[last_user + 1 :])
+    instructed = any(m.role in ("system", "developer") for m in messages[max(last_user, first_turn) + 1 :])
     return answered, instructed
 
 
@@ -117,16 +117,17 @@ class ScriptedPersonaLLM(llm.LLM):
         chat_ctx: ChatContext,
         tools: list[Tool] | None = None,
         conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS,
-        parallel_tool_calls: NotGivenOr[bool] = NOT_GIVEN,
-        tool_choice: NotGivenOr[ToolChoice] = NOT_GIVEN,
-        extra_kwargs: NotGivenOr[dict[str, Any]] = NOT_GIVEN,
+        parallel_tool_calls: NotGivenOr[bool] = NOT_GIVEN,  # noqa: ARG002 - the plugin API's signature
+        tool_choice: NotGivenOr[ToolChoice] = NOT_GIVEN,  # noqa: ARG002
+        extra_kwargs: NotGivenOr[dict[str, Any]] = NOT_GIVEN,  # noqa: ARG002
     ) -> llm.LLMStream:
         return _ScriptedStream(self, chat_ctx=chat_ctx, tools=tools or [], conn_options=conn_options)
 
 
 class _ScriptedStream(llm.LLMStream):
-    def __init__(self, llm_: ScriptedPersonaLLM, *, chat_ctx: ChatContext, tools: list[Tool],
-                 conn_options: APIConnectOptions) -> None:
+    def __init__(
+        self, llm_: ScriptedPersonaLLM, *, chat_ctx: ChatContext, tools: list[Tool], conn_options: APIConnectOptions
+    ) -> None:
         super().__init__(llm_, chat_ctx=chat_ctx, tools=tools, conn_options=conn_options)
         self._scripted = llm_
 
@@ -136,13 +137,10 @@ class _ScriptedStream(llm.LLMStream):
         words = 0
         for piece in _pieces(reply):
             words += len(piece.split())
-            self._event_ch.send_nowait(
-                ChatChunk(id=request_id, delta=ChoiceDelta(role="assistant", content=piece))
-            )
+            self._event_ch.send_nowait(ChatChunk(id=request_id, delta=ChoiceDelta(role="assistant", content=piece)))
             await asyncio.sleep(0)  # let the pipeline start speaking the first sentence
         # No tokens are bought: usage is zero, which keeps the session's cost at zero too.
         self._event_ch.send_nowait(
             ChatChunk(id=request_id, usage=CompletionUsage(completion_tokens=0, prompt_tokens=0, total_tokens=0))
         )
         logger.debug("scripted reply (%d words): %s", words, reply)
-

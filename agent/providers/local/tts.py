@@ -123,7 +123,9 @@ def resample(frame: rtc.AudioFrame, rate: int) -> bytes:
     return b"".join(bytes(f.data) for f in out)
 
 
-async def synthesize_pcm(voice: VoiceChoice, text: str, *, sample_rate: int = SAMPLE_RATE, timeout: float = 20.0) -> bytes:
+async def synthesize_pcm(
+    voice: VoiceChoice, text: str, *, sample_rate: int = SAMPLE_RATE, timeout: float = 20.0
+) -> bytes:
     """Run the engine on `text`; PCM16 mono at `sample_rate`."""
     with tempfile.TemporaryDirectory(prefix="coach-tts-") as tmp:
         text_file, wav_file = Path(tmp) / "text.txt", Path(tmp) / "out.wav"
@@ -136,7 +138,7 @@ async def synthesize_pcm(voice: VoiceChoice, text: str, *, sample_rate: int = SA
         )
         try:
             _, err = await asyncio.wait_for(proc.communicate(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise APITimeoutError(f"{voice.engine} took longer than {timeout:.0f}s") from None
         finally:
             if proc.returncode is None:  # cancelled (the trainee interrupted) or timed out
@@ -208,10 +210,10 @@ class _LocalChunkedStream(tts.ChunkedStream):
             output_emitter.flush()
             return
         pcm = await synthesize_pcm(
-            self._local_tts.voice, text,
+            self._local_tts.voice,
+            text,
             sample_rate=self._local_tts.sample_rate,
             timeout=max(self._conn_options.timeout, 20.0),
         )
         output_emitter.push(pcm)
         output_emitter.flush()
-

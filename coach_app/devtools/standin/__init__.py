@@ -40,5 +40,13 @@ from coach_app.devtools.standin.judge import ChatStandin, judge_reply
 from coach_app.devtools.standin.script import GROQ_LIKE, LATENCY_FIELDS, LogEntry, Script
 from coach_app.devtools.standin.server import ProviderStandin, running_standin
 
-__all__ = ["GROQ_LIKE", "LATENCY_FIELDS", "ChatStandin", "LogEntry", "ProviderStandin", "Script", "judge_reply",
-           "running_standin"]
+__all__ = [
+    "GROQ_LIKE",
+    "LATENCY_FIELDS",
+    "ChatStandin",
+    "LogEntry",
+    "ProviderStandin",
+    "Script",
+    "judge_reply",
+    "running_standin",
+]

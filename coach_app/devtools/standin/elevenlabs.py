@@ -86,8 +86,9 @@ class ElevenLabsRoutes:
             ctx = contexts[ctx_id]
             if self._should_fail("tts"):
                 self._record("tts_fail", context_id=ctx_id, text=text)
-                await send({"error": "stand-in scripted failure", "message": "stand-in scripted failure",
-                            "contextId": ctx_id})
+                await send(
+                    {"error": "stand-in scripted failure", "message": "stand-in scripted failure", "contextId": ctx_id}
+                )
                 ctx["failed"] = True
                 return
             pcm = await self.synthesize(text, rate)
@@ -99,7 +100,7 @@ class ElevenLabsRoutes:
             ctx["chars"] += len(text)
             piece = max(2, int(rate * TTS_PIECE_MS / 1000) * 2)
             for i in range(0, len(pcm), piece):
-                msg: dict[str, Any] = {"audio": base64.b64encode(pcm[i:i + piece]).decode(), "contextId": ctx_id}
+                msg: dict[str, Any] = {"audio": base64.b64encode(pcm[i : i + piece]).decode(), "contextId": ctx_id}
                 if i == 0:
                     msg["alignment"] = align
                     msg["normalizedAlignment"] = align
@@ -131,8 +132,13 @@ class ElevenLabsRoutes:
                     break
                 ctx_id = data.get("context_id") or "default"
                 if ctx_id not in contexts:
-                    contexts[ctx_id] = {"buffer": "", "offset_ms": 0.0, "chars": 0,
-                                        "lock": asyncio.Lock(), "voice_settings": data.get("voice_settings")}
+                    contexts[ctx_id] = {
+                        "buffer": "",
+                        "offset_ms": 0.0,
+                        "chars": 0,
+                        "lock": asyncio.Lock(),
+                        "voice_settings": data.get("voice_settings"),
+                    }
                 if data.get("close_context"):
                     spawn(drain(ctx_id, final=True))
                     continue
@@ -169,7 +175,7 @@ class ElevenLabsRoutes:
         await resp.prepare(request)
         piece = int(rate * TTS_PIECE_MS / 1000) * 2
         for i in range(0, len(pcm), piece):
-            await resp.write(pcm[i:i + piece])
+            await resp.write(pcm[i : i + piece])
         await resp.write_eof()
         return resp
 

@@ -55,8 +55,9 @@ class ChatStandin(ProviderStandin):
     def _chat_failure(self, _body: dict[str, Any]) -> web.Response | None:
         if self.status == 200:
             return None
-        return web.json_response({"error": {"message": "Service Unavailable", "type": "server_error"}},
-                                 status=self.status)
+        return web.json_response(
+            {"error": {"message": "Service Unavailable", "type": "server_error"}}, status=self.status
+        )
 
     def _chat_usage(self, _messages: list[dict[str, Any]], _completion_tokens: int) -> dict[str, int]:
         return {**self.usage, "total_tokens": sum(self.usage.values())}
@@ -74,6 +75,6 @@ class ChatStandin(ProviderStandin):
 
 def judge_reply(scores: dict[str, tuple[float, str, list[str]]]) -> str:
     """A judge answer: {objective id: (score, rationale, quotes)}."""
-    return json.dumps({"objectives": [
-        {"id": oid, "score": s, "rationale": r, "evidence": q} for oid, (s, r, q) in scores.items()
-    ]})
+    return json.dumps(
+        {"objectives": [{"id": oid, "score": s, "rationale": r, "evidence": q} for oid, (s, r, q) in scores.items()]}
+    )

@@ -38,10 +38,15 @@ class OpenAIChatRoutes:
         self._record("models")
         if not self._authorized_bearer(request):
             return openai_error(401, "Invalid API Key", "invalid_api_key")
-        return web.json_response({"object": "list", "data": [
-            {"id": "llama-3.3-70b-versatile", "object": "model", "created": 0, "owned_by": "standin"},
-            {"id": "whisper-large-v3-turbo", "object": "model", "created": 0, "owned_by": "standin"},
-        ]})
+        return web.json_response(
+            {
+                "object": "list",
+                "data": [
+                    {"id": "llama-3.3-70b-versatile", "object": "model", "created": 0, "owned_by": "standin"},
+                    {"id": "whisper-large-v3-turbo", "object": "model", "created": 0, "owned_by": "standin"},
+                ],
+            }
+        )
 
     def _reply_for(self, messages: list[dict[str, Any]]) -> str:
         def text_of(msg: dict[str, Any]) -> str:
@@ -75,8 +80,11 @@ class OpenAIChatRoutes:
 
     def _chat_usage(self, messages: list[dict[str, Any]], completion_tokens: int) -> dict[str, int]:
         prompt_tokens = sum(count_tokens(json.dumps(m.get("content", ""))) for m in messages)
-        return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                "total_tokens": prompt_tokens + completion_tokens}
+        return {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        }
 
     # --- the route -------------------------------------------------------------------------
     async def _chat(self, request: web.Request) -> web.StreamResponse:
@@ -102,26 +110,45 @@ class OpenAIChatRoutes:
 
         if not body.get("stream"):
             await asyncio.sleep(self.script.llm_ttft_ms / 1000)
-            return web.json_response({
-                "id": cid, "object": "chat.completion", "created": created, "model": body["model"],
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": reply},
-                             "finish_reason": "stop", "logprobs": None}],
-                "usage": usage,
-            }, headers=headers)
+            return web.json_response(
+                {
+                    "id": cid,
+                    "object": "chat.completion",
+                    "created": created,
+                    "model": body["model"],
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": reply},
+                            "finish_reason": "stop",
+                            "logprobs": None,
+                        }
+                    ],
+                    "usage": usage,
+                },
+                headers=headers,
+            )
 
-        resp = web.StreamResponse(headers={**headers, "Content-Type": "text/event-stream",
-                                           "Cache-Control": "no-cache"})
+        resp = web.StreamResponse(headers={**headers, "Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
 
         async def send(choices: list[dict[str, Any]], **extra: Any) -> None:
-            chunk = {"id": cid, "object": "chat.completion.chunk", "created": created,
-                     "model": body["model"], "system_fingerprint": "fp_standin", "choices": choices, **extra}
+            chunk = {
+                "id": cid,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": body["model"],
+                "system_fingerprint": "fp_standin",
+                "choices": choices,
+                **extra,
+            }
             await resp.write(f"data: {json.dumps(chunk)}\n\n".encode())
 
         try:
             await resp.prepare(request)
             await asyncio.sleep(self.script.llm_ttft_ms / 1000)
-            await send([{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None,
-                         "finish_reason": None}])
+            await send(
+                [{"index": 0, "delta": {"role": "assistant", "content": ""}, "logprobs": None, "finish_reason": None}]
+            )
             for i, piece in enumerate(pieces):
                 if i and self.script.llm_token_ms:
                     await asyncio.sleep(self.script.llm_token_ms / 1000)

@@ -112,6 +112,7 @@ class ProviderStandin(ControlRoutes, OpenAIChatRoutes, TranscriptionRoutes, Elev
 
 # --- running it ----------------------------------------------------------------------------------
 
+
 def start_in_thread(standin: ProviderStandin) -> Callable[[], None]:
     """Start `standin` on its own event loop in a background thread; returns the function that stops it."""
     loop = asyncio.new_event_loop()

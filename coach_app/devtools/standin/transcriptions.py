@@ -52,22 +52,46 @@ class TranscriptionRoutes:
                 self._transcript_index += 1
             else:
                 text = self.script.default_transcript
-        self._record("stt", model=str(model), language=language, response_format=fmt,
-                     duration=round(duration, 3), rms=round(rms, 1), text=text)
+        self._record(
+            "stt",
+            model=str(model),
+            language=language,
+            response_format=fmt,
+            duration=round(duration, 3),
+            rms=round(rms, 1),
+            text=text,
+        )
         if failed:
             return openai_error(503, "Service Unavailable (stand-in scripted failure)", "service_unavailable")
         x_groq = {"id": f"req_{uuid.uuid4().hex[:16]}"}
         if fmt == "text":
             return web.Response(text=text, content_type="text/plain")
         if fmt == "verbose_json":
-            return web.json_response({
-                "task": "transcribe", "language": language_name(language), "duration": round(duration, 2),
-                "text": text,
-                "segments": [{"id": 0, "seek": 0, "start": 0.0, "end": round(duration, 2), "text": text,
-                              "tokens": [], "temperature": 0.0, "avg_logprob": -0.2,
-                              "compression_ratio": 1.0, "no_speech_prob": 0.01}] if text else [],
-                "x_groq": x_groq,
-            })
+            return web.json_response(
+                {
+                    "task": "transcribe",
+                    "language": language_name(language),
+                    "duration": round(duration, 2),
+                    "text": text,
+                    "segments": [
+                        {
+                            "id": 0,
+                            "seek": 0,
+                            "start": 0.0,
+                            "end": round(duration, 2),
+                            "text": text,
+                            "tokens": [],
+                            "temperature": 0.0,
+                            "avg_logprob": -0.2,
+                            "compression_ratio": 1.0,
+                            "no_speech_prob": 0.01,
+                        }
+                    ]
+                    if text
+                    else [],
+                    "x_groq": x_groq,
+                }
+            )
         return web.json_response({"text": text, "x_groq": x_groq})
 
 
@@ -84,5 +108,5 @@ def wav_stats(data: bytes) -> tuple[float, float]:
         raise wave.Error(f"expected 16-bit samples, got {8 * width}-bit")
     samples = np.frombuffer(frames, dtype="<i2").astype(np.float64)
     duration = len(samples) / channels / rate if rate else 0.0
-    rms = float(np.sqrt(np.mean(samples ** 2))) if len(samples) else 0.0
+    rms = float(np.sqrt(np.mean(samples**2))) if len(samples) else 0.0
     return duration, rms
