@@ -16,7 +16,7 @@ replies are scripted). Everything comes from the persona file:
   every resolution criterion has been met the persona accepts and closes; a walk-away condition
   ends the call on the persona's side.
 
-Split by what each part does: `script_match` hears the trainee (which cues a turn meets),
+Split by what each part does: `script_match` hears the trainee (which cues a turn meets; its words in `script_lexicon`),
 `script_lines` phrases what the persona says; this module keeps the call's state (intensity,
 criteria met, resolved or walked away) and chooses the reply.
 
