@@ -55,16 +55,37 @@ class Settings(BaseSettings):
     provider_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     provider_max_retries: int = Field(default=1, ge=0, le=5)
     provider_retry_interval_seconds: float = Field(default=0.5, ge=0, le=10)
-    # Silence (seconds, after the VAD's own end of speech) that ends the trainee's turn.
-    turn_endpointing_delay_seconds: float = Field(default=0.5, ge=0, le=5)
+    # --- Turn-taking: when the trainee has finished (agent/turn_taking.py) ---
+    # "model": LiveKit's local end-of-turn model (v1-mini, runs on this machine) hears whether the
+    # sentence sounds finished; "vad": silence alone ends the turn.
+    turn_detector: Literal["model", "vad"] = "model"
+    # Silence (s) after which the voice detector ends a stretch of speech and the words go to STT
+    # (the end-of-turn model needs at least 0.25 s).
+    turn_vad_silence_seconds: float = Field(default=0.25, ge=0.25, le=2)
+    # Per persona patience (quick | normal | relaxed): silence (s) after the last word before the
+    # persona answers when the turn sounds finished (min) and when it sounds unfinished (max).
+    turn_quick_min_delay_seconds: float = Field(default=0.2, ge=0, le=5)
+    turn_quick_max_delay_seconds: float = Field(default=1.5, ge=0, le=10)
+    turn_normal_min_delay_seconds: float = Field(default=0.3, ge=0, le=5)
+    turn_normal_max_delay_seconds: float = Field(default=2.0, ge=0, le=10)
+    turn_relaxed_min_delay_seconds: float = Field(default=0.6, ge=0, le=5)
+    turn_relaxed_max_delay_seconds: float = Field(default=3.0, ge=0, le=10)
+    # Start the persona's speech (LLM and TTS) while the turn may still go on; dropped if it does.
+    turn_preemptive_tts: bool = True
     # Hard cap on any call, in seconds, below the persona's own time limit (unset = persona's limit).
     call_max_seconds: int | None = Field(default=None, ge=10)
     # Practice sessions one user may start per hour (resuming the open one does not count).
     session_starts_per_hour: int = Field(default=20, ge=1, le=1000)
     # Calls one agent worker takes at once (each runs in its own process); more wait for another worker.
     agent_max_calls: int = Field(default=4, ge=1, le=100)
+    # How the worker runs its calls: "process" (one job process per call) or "thread" (calls share
+    # the worker's job process: much less memory per call, but one crash takes all of them).
+    agent_job_executor: Literal["process", "thread"] = "process"
     # Port of the agent worker's own health endpoint (0 = any free port).
     agent_http_port: int = Field(default=8081, ge=0, le=65535)
+    # A live call whose persona was lost (its worker died) gets a new agent; after this many
+    # seconds without one the session is closed as failed (agent_lost).
+    agent_rejoin_timeout_seconds: float = Field(default=20.0, ge=2, le=600)
 
     # --- Provider per component: auto | cloud | local ------------------------
     # auto = cloud when its key is set (GROQ_API_KEY for STT/LLM, ELEVEN_API_KEY for TTS), else local.
@@ -96,6 +117,10 @@ class Settings(BaseSettings):
     # --- Storage -------------------------------------------------------------
     database_url: str = Field(default=f"sqlite:///{REPO_ROOT / 'data' / 'coach.db'}")
     personas_dir: Path = REPO_ROOT / "personas"
+    # --- Call recordings (stereo OGG: trainee and persona channels) ------------
+    record_calls: bool = True
+    recordings_dir: Path = REPO_ROOT / "data" / "recordings"
+    recordings_retention_days: int = Field(default=0, ge=0)  # 0 = keep
 
     # --- Feedback --------------------------------------------------------------
     # Replace the built-in filler-word list of a language, e.g. {"en": ["um", "uh", "you know"]}.

@@ -15,6 +15,10 @@ from coach_app.models import PASS_MARK_DEFAULT
 
 Difficulty = Literal["easy", "medium", "hard"]
 DIFFICULTIES: tuple[str, ...] = get_args(Difficulty)
+# How soon the persona answers after the trainee stops: quick jumps in, relaxed lets a pause run
+# (the delays are in Settings, TURN_<PATIENCE>_*; agent/turn_taking.py applies them).
+Patience = Literal["quick", "normal", "relaxed"]
+PATIENCES: tuple[str, ...] = get_args(Patience)
 
 # BCP-47 as personas use it: language, optional script, optional region (en-US, th-TH, zh-Hant-TW).
 _BCP47 = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
@@ -142,6 +146,8 @@ class Persona(_Strict):
     voice: Voice
     time_limit_minutes: int = Field(ge=1, le=60)
     pass_mark: int = Field(default=int(PASS_MARK_DEFAULT), ge=0, le=100)
+    patience: Patience = "normal"
+    record_audio: bool = True  # false: this scenario's calls are never recorded (RECORD_CALLS also applies)
     profile: Profile
     context: Context
     phases: Phases
