@@ -107,6 +107,7 @@ class CallRecorder:
         self.t0 = t0  # wall clock (time.time()) when the call went live
         self.requested_end: str | None = None
         self.final_status: SessionStatus | None = None
+        self.owns_call = True  # False once this agent leaves the call to another one (stand_down)
         self._seq = last_seq
         self._tasks: set[asyncio.Task] = set()
         self._queue: asyncio.Queue[Callable[[], None] | None] = asyncio.Queue()
@@ -221,11 +222,15 @@ class CallRecorder:
         if self.requested_end is None:
             self.requested_end = reason
 
+    def stand_down(self) -> None:
+        """Another agent runs this call: this one records nothing more and never closes it."""
+        self.owns_call = False
+
     def finish(
         self, close_reason: CloseReason | None, *, status: SessionStatus | None = None, end_reason: str | None = None
     ) -> None:
         """Close the session once (the first call wins): status, end reason, end time."""
-        if self.final_status is not None:
+        if self.final_status is not None or not self.owns_call:
             return
         decided_status, decided_reason = outcome(self.requested_end, close_reason)
         status = status or decided_status

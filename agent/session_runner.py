@@ -20,19 +20,19 @@ from livekit.agents import AgentSession, JobContext, llm, room_io
 from livekit.agents.voice.events import CloseEvent, ConversationItemAddedEvent, ErrorEvent, SessionUsageUpdatedEvent
 from livekit.agents.voice.turn import TurnHandlingOptions
 from pydantic import ValidationError
-from sqlalchemy import func
 from sqlmodel import Session, select
 
 from agent.chat_input import ChatInput
 from agent.persona_agent import TIME_UP_INSTRUCTIONS, PersonaAgent, breaking_up_line
 from agent.providers.registry import build_components, connect_options
 from agent.recorder import CallRecorder
+from agent.resume import RejoinedPersonaAgent, conversation_so_far
 from coach_app.calls.control import time_limit_seconds
 from coach_app.calls.providers import ProviderConfigError
 from coach_app.calls.rooms import END_CALL_RPC, parse_dispatch_metadata, trainee_identity
 from coach_app.clock import utc
 from coach_app.db import get_engine
-from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus, Turn, User
+from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus, Speaker, Turn, User
 from coach_app.personas.catalogue import get_persona
 from coach_app.personas.schema import Persona
 from coach_app.settings import Settings, get_settings
@@ -53,9 +53,9 @@ async def run_session(ctx: JobContext) -> None:
         logger.warning("session %s does not exist or has already ended; leaving room %s", session_id, ctx.room.name)
         ctx.shutdown(reason="session not open")
         return
-    persona, last_seq, t0, trainee = call
+    persona, history, t0, trainee = call
 
-    recorder = CallRecorder(session_id, last_seq=last_seq, t0=t0)
+    recorder = CallRecorder(session_id, last_seq=len(history), t0=t0)
     ctx.add_shutdown_callback(lambda _reason: _after_call(recorder))
 
     # Join the room while the provider clients are built (loading CA certificates takes a while).
@@ -126,9 +126,15 @@ async def run_session(ctx: JobContext) -> None:
     recorder.mark_live(components.record())
     try:
         await connecting
+        if _another_agent(ctx.room):
+            # Two agents were sent to a call that lost its persona: the one already there keeps it.
+            logger.info("session %s: another agent is already in room %s; leaving", session_id, ctx.room.name)
+            recorder.stand_down()
+            ctx.shutdown(reason="another agent has the call")
+            return
         ctx.room.local_participant.register_rpc_method(END_CALL_RPC, _end_call)
         await session.start(
-            agent=PersonaAgent(persona),
+            agent=await persona_agent(persona, history),
             room=ctx.room,
             room_options=room_io.RoomOptions(
                 close_on_disconnect=True,
@@ -166,15 +172,32 @@ def turn_handling(settings: Settings) -> TurnHandlingOptions:
     }
 
 
-def load_call(session_id: int) -> tuple[Persona, int, float | None, str] | None:
-    """The frozen persona, the last recorded turn number, the call's start time (for an agent
-    that rejoins a live call) and the trainee's room identity; None when the session is unknown
-    or already over."""
+async def persona_agent(persona: Persona, history: list[tuple[Speaker, str]]) -> PersonaAgent:
+    """The persona for a new call, or, when turns were already recorded (its first agent was lost),
+    one that carries the conversation on from them."""
+    if not history:
+        return PersonaAgent(persona)
+    agent = RejoinedPersonaAgent(persona)
+    await agent.update_chat_ctx(conversation_so_far(history))
+    return agent
+
+
+def _another_agent(room: rtc.Room) -> bool:
+    return any(p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT for p in room.remote_participants.values())
+
+
+def load_call(session_id: int) -> tuple[Persona, list[tuple[Speaker, str]], float | None, str] | None:
+    """The frozen persona, the turns recorded so far (in order), the call's start time (for an
+    agent that rejoins a live call) and the trainee's room identity; None when the session is
+    unknown or already over."""
     with Session(get_engine()) as db:
         ps = db.get(PracticeSession, session_id)
         if ps is None or ps.status not in OPEN_STATUSES:
             return None
-        last_seq = db.exec(select(func.max(Turn.seq)).where(Turn.session_id == session_id)).one() or 0
+        history = [
+            (t.speaker, t.text)
+            for t in db.exec(select(Turn).where(Turn.session_id == session_id).order_by(Turn.seq)).all()
+        ]
         t0 = utc(ps.started_at).timestamp() if ps.status == SessionStatus.live and ps.started_at else None
         try:
             persona = Persona.model_validate(ps.persona_snapshot)
@@ -186,7 +209,7 @@ def load_call(session_id: int) -> tuple[Persona, int, float | None, str] | None:
                 raise
         owner = db.get(User, ps.user_id) if ps.user_id is not None else None
         identity = trainee_identity(owner, ps) if owner is not None else ""
-        return persona, last_seq, t0, identity
+        return persona, history, t0, identity
 
 
 def _elapsed(recorder: CallRecorder) -> float:
@@ -212,6 +235,8 @@ async def _after_call(recorder: CallRecorder) -> None:
     """Job shutdown: make sure the session is closed and written, then evaluate it."""
     recorder.finish(None)  # no-op when the session already closed normally
     await recorder.aclose()
+    if not recorder.owns_call:
+        return
     try:
         from coach_app.feedback.evaluate import evaluate_session
     except ImportError:

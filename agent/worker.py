@@ -12,6 +12,7 @@ import importlib
 import logging
 import os
 import sys
+import time
 import warnings
 
 from livekit import api
@@ -25,7 +26,7 @@ from agent.logs import use_human_logs
 from agent.providers.local import build as local
 from agent.session_runner import run_session
 from coach_app.calls import workers
-from coach_app.calls.dispatch import redispatch_waiting
+from coach_app.calls.dispatch import WATCH_SECONDS, AgentKeeper
 from coach_app.calls.sweep import OrphanSweeper
 from coach_app.settings import get_settings
 
@@ -75,20 +76,24 @@ server = AgentServer(
 
 
 async def _heartbeat(worker_id: str) -> None:
-    """Tell the app this worker is registered, close calls whose agent vanished, and take calls
-    whose dispatch found no worker."""
-    sweeper = OrphanSweeper()
+    """Every WATCH_SECONDS: tell the app and the other workers that this worker is alive (a worker
+    that stops beating is dead, and its calls are handed on), and give an agent to trainees left
+    alone (their dispatch found no worker, or their persona's worker died). Every
+    HEARTBEAT_SECONDS: close calls whose room vanished."""
+    sweeper, keeper = OrphanSweeper(), AgentKeeper(settings.agent_name)
     lk = api.LiveKitAPI(settings.lk_url, settings.lk_api_key, settings.lk_api_secret)
+    swept_at = 0.0
     try:
         while True:
             try:
                 await asyncio.to_thread(workers.beat, worker_id, settings.agent_name)
-                await sweeper.sweep(lk)
-                # Right after registering too: trainees who joined while no worker was up get one now.
-                await redispatch_waiting(lk, settings.agent_name)
+                await keeper.check(lk)
+                if time.monotonic() - swept_at >= workers.HEARTBEAT_SECONDS:
+                    swept_at = time.monotonic()
+                    await sweeper.sweep(lk)
             except Exception:
                 logger.exception("heartbeat failed")
-            await asyncio.sleep(workers.HEARTBEAT_SECONDS)
+            await asyncio.sleep(WATCH_SECONDS)
     except asyncio.CancelledError:
         await asyncio.to_thread(workers.forget, worker_id)
         raise

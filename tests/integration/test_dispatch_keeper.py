@@ -84,8 +84,8 @@ def test_a_dispatch_with_a_job_or_a_new_one_is_left_alone():
         return d
 
     assert _undelivered([dispatch(10)], "coach-persona", now)
-    assert _undelivered([], "coach-persona", now)
+    assert not _undelivered([], "coach-persona", now)
     assert not _undelivered([dispatch(10, jobs=1)], "coach-persona", now)
     assert not _undelivered([dispatch(99)], "coach-persona", now)  # may still be on its way
     assert not _undelivered([dispatch(10), dispatch(20, jobs=1)], "coach-persona", now)
-    assert _undelivered([dispatch(10, jobs=1)], "another-agent", now)
+    assert not _undelivered([dispatch(10, jobs=1)], "another-agent", now)  # another agent's room

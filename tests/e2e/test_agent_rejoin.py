@@ -1,0 +1,194 @@
+"""A call survives its agent: the worker serving a call is killed (SIGKILL) and the persona comes back.
+
+All real but the providers: livekit-server, agent workers as their own processes (the real
+Groq/ElevenLabs plugins pointed at the local stand-in) and a Python trainee that speaks flite
+speech. The worker serving the call is killed with its job processes, as when a machine or a
+container dies. Passing means what the trainee notices: the persona is heard again, answers the
+next line, and the session ends `completed` with every turn once, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from livekit import api
+from sqlmodel import Session, select
+
+from agent.resume import REJOIN_LINES
+from coach_app.calls.rooms import mint_trainee_token
+from coach_app.calls.start import start_session
+from coach_app.db import make_engine
+from coach_app.devtools.standin import ProviderStandin
+from coach_app.models import EndReason, PracticeSession, SessionStatus, Speaker, Turn
+from coach_app.personas.catalogue import get_persona
+from coach_app.settings import Settings
+from tests.conftest import service_env, start_agent_worker
+from tests.support import local_speech
+from tests.support.auth import make_user
+from tests.support.procs import Proc
+from tests.support.rtc_trainee import MIC_RATE, Trainee, wait_until
+
+pytestmark = pytest.mark.e2e
+
+PERSONA = "billing-dispute-gold"
+REJOIN_AGENT = "coach-persona-rejoin"  # not the suite's worker: only these tests' workers take these calls
+FIRST_LINE = "Hello Margaret, I can see the double charge on your account, and I am refunding it right now."
+FIRST_REPLY = "Fine. And the late fee? I want a reference number this time."
+SECOND_LINE = "The reference number is R 4 4 8 2. The late fee is refunded too."
+SECOND_REPLY = "Alright. Thank you for actually fixing it."
+
+
+@pytest.fixture(autouse=True)
+def logs_on_failure(request, run_dir: Path):
+    failed_before = request.session.testsfailed
+    yield
+    if request.session.testsfailed > failed_before or os.environ.get("COACH_TEST_SHOW_LOGS"):
+        for log in sorted(run_dir.glob("agent-rejoin*.log")):
+            lines = log.read_text(errors="replace").splitlines()
+            print(f"\n----- {log.name} (last 80 lines) -----\n" + "\n".join(lines[-80:]))
+
+
+def _pcm(text: str):
+    pcm = local_speech.speech_pcm(text, MIC_RATE)
+    assert len(pcm), "flite could not synthesise the trainee's line"
+    return pcm
+
+
+def _workers(names: list[str], db_url: str, livekit, run_dir: Path, standin: ProviderStandin, **extra) -> list[Proc]:
+    env = service_env(db_url, livekit, **standin.env(), AGENT_NAME=REJOIN_AGENT, **extra)
+    return [start_agent_worker(name, env, run_dir) for name in names]
+
+
+def _kill(worker: Proc) -> None:
+    """SIGKILL the worker and its job processes (nothing gets to say goodbye)."""
+    os.killpg(worker.popen.pid, signal.SIGKILL)
+    worker.popen.wait(10)
+
+
+def _turns(engine, sid: int) -> list[Turn]:
+    with Session(engine) as db:
+        return list(db.exec(select(Turn).where(Turn.session_id == sid).order_by(Turn.seq)).all())
+
+
+def _session(engine, sid: int) -> PracticeSession:
+    with Session(engine) as db:
+        return db.get(PracticeSession, sid)
+
+
+def _turns_at_least(engine, sid: int, n: int) -> Callable[[], list[Turn] | None]:
+    return lambda: t if len(t := _turns(engine, sid)) >= n else None
+
+
+async def _serving_worker(livekit, room: str, workers: list[Proc]) -> Proc:
+    """The worker whose agent took the call (from the dispatch's job, as LiveKit reports it)."""
+    async with api.LiveKitAPI(livekit.http_url, livekit.api_key, livekit.api_secret) as lk:
+        dispatches = await lk.agent_dispatch.list_dispatch(room)
+    worker_ids = {job.state.worker_id for d in dispatches for job in d.state.jobs}
+    serving = [w for w in workers if any(f"registered with LiveKit as {wid}" in w.log_text() for wid in worker_ids)]
+    assert len(serving) == 1, (worker_ids, [w.name for w in workers])
+    return serving[0]
+
+
+def _start(db_url: str, livekit, login: str) -> tuple[PracticeSession, str]:
+    user = make_user(db_url, login)
+    with Session(make_engine(db_url), expire_on_commit=False) as db:
+        ps = start_session(db, user, PERSONA)
+    settings = Settings(
+        livekit_url=livekit.url,
+        livekit_api_key=livekit.api_key,
+        livekit_api_secret=livekit.api_secret,
+        agent_name=REJOIN_AGENT,
+    )
+    return ps, mint_trainee_token(ps, user, settings)
+
+
+async def test_killed_worker_the_persona_comes_back_and_the_call_goes_on(
+    livekit, db_url: str, run_dir: Path, standin: ProviderStandin, record_property
+):
+    standin.script.transcripts = [FIRST_LINE, SECOND_LINE]
+    standin.script.replies = [FIRST_REPLY, SECOND_REPLY]
+    engine = make_engine(db_url)
+    opening = get_persona(PERSONA).phases.opening.lines[0]
+    workers = await asyncio.to_thread(_workers, ["agent-rejoin-a", "agent-rejoin-b"], db_url, livekit, run_dir, standin)
+    ps, token = _start(db_url, livekit, "rejoin-e2e")
+    trainee = Trainee(livekit.url, token)
+    await trainee.join()
+    try:
+        await wait_until(_turns_at_least(engine, ps.id, 1), 30, "the persona's greeting")
+        spoke_until = await trainee.say(_pcm(FIRST_LINE))
+        await wait_until(_turns_at_least(engine, ps.id, 3), 30, "the first reply")
+        await wait_until(lambda: trainee.first_audible_after(spoke_until), 10, "the first reply's audio")
+        await wait_until(lambda: trainee.quiet_since(1.0), 20, "the persona to finish speaking")
+
+        serving = await _serving_worker(livekit, ps.room_name, workers)
+        killed_at = time.monotonic()
+        await asyncio.to_thread(_kill, serving)
+
+        # The persona is heard again (another worker's agent), apologising for the dropped line.
+        heard_at = await wait_until(lambda: trainee.first_audible_after(killed_at), 30, "the persona to come back")
+        turns = await wait_until(_turns_at_least(engine, ps.id, 4), 15, "the rejoin line")
+        await wait_until(lambda: trainee.quiet_since(1.0), 20, "the rejoin line to finish")
+
+        # The conversation goes on: the next line is answered in the same conversation.
+        spoke_until = await trainee.say(_pcm(SECOND_LINE))
+        await wait_until(_turns_at_least(engine, ps.id, 6), 30, "the reply after the rejoin")
+        await wait_until(lambda: trainee.first_audible_after(spoke_until), 10, "the reply's audio")
+        assert await trainee.end_call() == "ok"
+    finally:
+        await trainee.leave()
+        for w in workers:
+            await asyncio.to_thread(w.stop)
+
+    ended = await wait_until(
+        lambda: s if (s := _session(engine, ps.id)).status not in ("created", "live") else None, 30, "the end"
+    )
+    assert (ended.status, ended.end_reason) == (SessionStatus.completed, EndReason.trainee_ended)
+    turns = _turns(engine, ps.id)
+    assert [(t.seq, t.speaker, t.text) for t in turns] == [
+        (1, Speaker.persona, opening),
+        (2, Speaker.trainee, FIRST_LINE),
+        (3, Speaker.persona, FIRST_REPLY),
+        (4, Speaker.persona, REJOIN_LINES["en"]),
+        (5, Speaker.trainee, SECOND_LINE),
+        (6, Speaker.persona, SECOND_REPLY),
+    ]
+    assert turns[3].start > turns[2].end  # one call clock: the new agent's turns come after the old ones
+    # The new agent's LLM was given the conversation so far (the turns before the drop).
+    last_chat = json.dumps(standin.entries("chat")[-1].detail["messages"])
+    assert FIRST_LINE in last_chat and FIRST_REPLY in last_chat
+    rejoin_s = round(heard_at - killed_at, 3)
+    record_property("kill_to_persona_heard_s", rejoin_s)
+    print(f"\nREJOIN MEASUREMENTS {json.dumps({'kill_to_persona_heard_s': rejoin_s})}")
+
+
+async def test_no_agent_back_in_time_closes_the_call_as_agent_lost(
+    livekit, agent_worker, db_url: str, run_dir: Path, standin: ProviderStandin
+):
+    """The only worker of the call's agent is killed: nothing can bring the persona back. Another
+    worker on the same server (the suite's, a different agent) closes the call after
+    AGENT_REJOIN_TIMEOUT_SECONDS as failed / agent_lost, and the trainee is told (the room closes)."""
+    engine = make_engine(db_url)
+    (worker,) = await asyncio.to_thread(_workers, ["agent-rejoin-only"], db_url, livekit, run_dir, standin)
+    ps, token = _start(db_url, livekit, "rejoin-give-up")
+    trainee = Trainee(livekit.url, token)
+    disconnected = asyncio.Event()
+    trainee.room.on("disconnected", lambda *_: disconnected.set())
+    await trainee.join()
+    try:
+        await wait_until(_turns_at_least(engine, ps.id, 1), 30, "the persona's greeting")
+        await asyncio.to_thread(_kill, worker)
+        await asyncio.wait_for(disconnected.wait(), 60)  # the call is closed, and its room with it
+    finally:
+        await trainee.leave()
+        await asyncio.to_thread(worker.stop)
+    ended = _session(engine, ps.id)
+    assert (ended.status, ended.end_reason) == (SessionStatus.failed, EndReason.agent_lost)
+    assert [t.seq for t in _turns(engine, ps.id)] == [1]
+    assert "no agent came back within" in agent_worker.log_text()
