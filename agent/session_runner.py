@@ -2,7 +2,8 @@
 
 1. The dispatch metadata names the session; the session row holds the frozen persona.
 2. STT/LLM/TTS come from settings (`agent.providers.registry`), VAD was loaded once in prewarm.
-3. Turn handling is explicit and local: Silero VAD decides when the trainee has finished.
+3. Turn handling is explicit and local (`agent.turn_taking`): Silero VAD (with TURN_DETECTOR=model also
+   the local end-of-turn model) decides when the trainee has finished, as patient as the persona.
 4. Every final utterance, the usage and the status are recorded as they happen (`agent.recorder`).
 5. The call ends when the trainee presses End (RPC), leaves, at the time limit, or on errors;
    then the evaluation runs.
@@ -18,7 +19,6 @@ from collections.abc import AsyncIterator
 from livekit import rtc
 from livekit.agents import AgentSession, JobContext, llm, room_io
 from livekit.agents.voice.events import CloseEvent, ConversationItemAddedEvent, ErrorEvent, SessionUsageUpdatedEvent
-from livekit.agents.voice.turn import TurnHandlingOptions
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
@@ -27,6 +27,7 @@ from agent.persona_agent import TIME_UP_INSTRUCTIONS, PersonaAgent, breaking_up_
 from agent.providers.registry import build_components, connect_options
 from agent.recorder import CallRecorder
 from agent.resume import RejoinedPersonaAgent, conversation_so_far
+from agent.turn_taking import turn_handling
 from coach_app.calls.control import time_limit_seconds
 from coach_app.calls.providers import ProviderConfigError
 from coach_app.calls.rooms import END_CALL_RPC, parse_dispatch_metadata, trainee_identity
@@ -35,7 +36,7 @@ from coach_app.db import get_engine
 from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus, Speaker, Turn, User
 from coach_app.personas.catalogue import get_persona
 from coach_app.personas.schema import Persona
-from coach_app.settings import Settings, get_settings
+from coach_app.settings import get_settings
 from coach_app.textlimits import log_safe
 
 logger = logging.getLogger("coach.agent")
@@ -74,7 +75,7 @@ async def run_session(ctx: JobContext) -> None:
         stt=components.stt,
         llm=components.llm,
         tts=components.tts,
-        turn_handling=turn_handling(settings),
+        turn_handling=turn_handling(settings, persona.patience),
         conn_options=connect_options(settings),
     )
 
@@ -160,16 +161,6 @@ async def run_session(ctx: JobContext) -> None:
         components.plan.summary(),
         limit,
     )
-
-
-def turn_handling(settings: Settings) -> TurnHandlingOptions:
-    """Explicit, local turn handling: Silero VAD ends turns and detects barge-in (no cloud model)."""
-    return {
-        "turn_detection": "vad",
-        "endpointing": {"mode": "fixed", "min_delay": settings.turn_endpointing_delay_seconds},
-        "interruption": {"enabled": True, "mode": "vad"},
-        "preemptive_generation": {"enabled": True},
-    }
 
 
 async def persona_agent(persona: Persona, history: list[tuple[Speaker, str]]) -> PersonaAgent:
