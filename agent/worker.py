@@ -16,7 +16,7 @@ import time
 import warnings
 
 from livekit import api
-from livekit.agents import AgentServer, JobContext, JobProcess, cli
+from livekit.agents import AgentServer, JobContext, JobExecutorType, JobProcess, cli
 from livekit.plugins import silero
 
 from agent.logs import use_human_logs
@@ -25,6 +25,7 @@ from agent.logs import use_human_logs
 # OpenAI client take seconds to import, which would delay the persona's first words).
 from agent.providers.local import build as local
 from agent.session_runner import run_session
+from agent.turn_taking import uses_turn_model
 from coach_app.calls import workers
 from coach_app.calls.dispatch import WATCH_SECONDS, AgentKeeper
 from coach_app.calls.sweep import OrphanSweeper
@@ -37,7 +38,8 @@ if settings.livekit_is_local:
     # The local dev server's well-known secret ("secret") is short on purpose: no warning per token.
     warnings.filterwarnings("ignore", message="The HMAC key is .* below the minimum recommended length")
 
-# The turn detector model is not used (turn handling is VAD-based), so do not preload it.
+# LiveKit's own preload of its local models (in the forkserver) is off: prewarm loads the
+# end-of-turn model when it is used (agent.turn_taking), once per job process.
 os.environ.setdefault("LIVEKIT_AGENTS_PRELOAD_LOCAL_INFERENCE", "0")
 
 
@@ -47,8 +49,12 @@ FIRST_REQUEST_IMPORTS = ("openai.pagination", "anyio.streams.stapled", "jiter")
 
 
 def prewarm(proc: JobProcess) -> None:
-    """Load Silero VAD once per job process (the model ships inside its wheel)."""
-    proc.userdata["vad"] = silero.VAD.load()
+    """Load Silero VAD and the end-of-turn model once per job process (both ship inside their wheels)."""
+    proc.userdata["vad"] = silero.VAD.load(min_silence_duration=settings.turn_vad_silence_seconds)
+    if uses_turn_model(settings):
+        from livekit import local_inference
+
+        local_inference.init_eot()  # else the first call's first turn would load it (~0.1 GB)
     local.preload_models(settings)  # local mode: the speech model, so the first words are not delayed
     for module in FIRST_REQUEST_IMPORTS:
         with contextlib.suppress(ImportError):
@@ -63,6 +69,7 @@ def load(server: AgentServer) -> float:
 
 server = AgentServer(
     setup_fnc=prewarm,
+    job_executor_type=JobExecutorType(settings.agent_job_executor),
     load_fnc=load,
     load_threshold=1.0,
     port=settings.agent_http_port,

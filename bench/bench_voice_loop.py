@@ -65,6 +65,14 @@ TARGETS = {  # issue 13
     "concurrency": ">= 8 on 2 cores",
     "rss": "<= 80 MB",
 }
+BEFORE = {  # this benchmark on 2026-12-01 10:13 UTC (full run), before the turn-taking levers of issue 13
+    "v2v": "1.37 s / 1.51 s",
+    "premature": "0 of 12 (0 %)",
+    "split": "1 of 16",
+    "start": "0.93 s",
+    "concurrency": "2",
+    "rss": "223 MB (PSS 94-101 MB)",
+}
 TODAY = {  # issue 13, "Where we are"
     "v2v": "~1.0-1.3 s / -",
     "premature": "0 of 5 at 450 ms (but split turns)",
@@ -312,6 +320,22 @@ async def bench(sizes: Sizes, workdir: Path) -> dict:
         "starts_s": starts,
         "levels": levels,
         "load_average": [load_before, os.getloadavg()[0]],
+        "turn_handling": turn_config(),
+    }
+
+
+def turn_config() -> dict:
+    """The agent's turn-taking settings in this run (the worker reads the same environment)."""
+    from coach_app.settings import Settings
+
+    st = Settings()
+    return {
+        "detector": st.turn_detector,
+        "vad_silence_s": st.turn_vad_silence_seconds,
+        "normal_min_delay_s": st.turn_normal_min_delay_seconds,
+        "normal_max_delay_s": st.turn_normal_max_delay_seconds,
+        "preemptive_tts": st.turn_preemptive_tts,
+        "job_executor": st.agent_job_executor,
     }
 
 
@@ -457,10 +481,17 @@ def summarise(r: dict) -> dict:
 def markdown(r: dict) -> tuple[str, str]:
     m = summarise(r)
     sz, lat = r["sizes"], r["latency_ms"]
+    th = r.get("turn_handling") or {}
+    turns = (
+        f"{th.get('job_executor')} job executor; turn detection: {th.get('detector')} "
+        f"({'Silero VAD + the local end-of-turn model v1-mini' if th.get('detector') == 'model' else 'Silero VAD alone'}), "
+        f"VAD silence {th.get('vad_silence_s')} s, the persona's patience normal: {th.get('normal_min_delay_s')} s "
+        f"after a finished-sounding turn, up to {th.get('normal_max_delay_s')} s after an unfinished one; "
+        f"preemptive generation with{'' if th.get('preemptive_tts') else 'out'} preemptive TTS"
+    )
     method = f"""
 Its own livekit-server (`--dev`, loopback), the agent worker as in production (`python -m agent.worker
-start`: process job executor, Silero VAD, fixed endpointing from Settings, the real Groq STT/LLM and
-ElevenLabs TTS plugins) and the HTTP API (granian). The plugins talk to the provider stand-in
+start` with its Settings: {turns}; the real Groq STT/LLM and ElevenLabs TTS plugins) and the HTTP API (granian). The plugins talk to the provider stand-in
 (`coach_app/devtools/standin/`, in the benchmark's process) with cloud-like latencies: STT
 answered after {lat["stt_delay_ms"]} ms, LLM first token after {lat["llm_ttft_ms"]} ms then {lat["llm_token_ms"]} ms per token, TTS first
 audio after {lat["tts_ttfb_ms"]} ms; its voice is a 220 Hz tone as long as the words would take (no synthesis CPU).
@@ -487,6 +518,9 @@ Each line is said once the persona has been quiet for {QUIET_S:.0f} s.
   greeted" to "the first call said its last line", in cores. Memory: the largest RSS (and PSS,
   shared pages split) of the worker group in that window minus its idle size just before, per call.
   The trainees and the stand-in run in the benchmark's own process; their CPU is shown apart.
+
+What each turn-taking lever (VAD silence, the end-of-turn model, preemptive TTS, the thread job
+executor) bought, one quick run each: `bench/results/voice_loop_levers.md`.
 """
     rows = [
         (
@@ -538,7 +572,8 @@ Each line is said once the persona has been quiet for {QUIET_S:.0f} s.
         ),
     ]
     table = "\n".join(
-        f"| {name} | {TODAY[k]} | **{got}** | {TARGETS[k]} | {'yes' if ok else 'no'} |" for name, k, got, ok in rows
+        f"| {name} | {TODAY[k]} | {BEFORE[k]} | **{got}** | {TARGETS[k]} | {'yes' if ok else 'no'} |"
+        for name, k, got, ok in rows
     )
     lv_rows = "\n".join(
         f"| {lv['calls']} | {s(pct(lv['heard_v2v_s'], 50))} | {s(pct(lv['heard_v2v_s'], 95))} | {len(lv['heard_v2v_s'])} "
@@ -570,8 +605,8 @@ Each line is said once the persona has been quiet for {QUIET_S:.0f} s.
     share = f"{100 * eotd / m['v2v_p50']:.0f} %" if eotd and m["v2v_p50"] else "-"
     agent_rows = "\n".join(f"| {k} | {v:.3f} |" for k, v in agent.items())
     results = f"""
-| Figure | Today (issue 13) | Measured | Target | Met |
-|---|---|---|---|---|
+| Figure | Today (issue 13) | Before (10:13 run: VAD only, 0.55 s + 0.5 s) | Measured | Target | Met |
+|---|---|---|---|---|---|
 {table}
 
 **Single call, by pause** (heard voice-to-voice without premature replies)

@@ -56,9 +56,10 @@ class Settings(BaseSettings):
     provider_max_retries: int = Field(default=1, ge=0, le=5)
     provider_retry_interval_seconds: float = Field(default=0.5, ge=0, le=10)
     # --- Turn-taking: when the trainee has finished (agent/turn_taking.py) ---
-    # "model": LiveKit's local end-of-turn model (v1-mini, runs on this machine) hears whether the
-    # sentence sounds finished; "vad": silence alone ends the turn.
-    turn_detector: Literal["model", "vad"] = "model"
+    # "vad": silence alone ends the turn (a split utterance is merged into one stored turn);
+    # "model": LiveKit's local end-of-turn model (v1-mini, runs on this machine) also hears whether
+    # the sentence sounds finished (measured in bench/results/voice_loop_levers.md: no better here).
+    turn_detector: Literal["vad", "model"] = "vad"
     # Silence (s) after which the voice detector ends a stretch of speech and the words go to STT
     # (the end-of-turn model needs at least 0.25 s).
     turn_vad_silence_seconds: float = Field(default=0.25, ge=0.25, le=2)
@@ -71,7 +72,7 @@ class Settings(BaseSettings):
     turn_relaxed_min_delay_seconds: float = Field(default=0.6, ge=0, le=5)
     turn_relaxed_max_delay_seconds: float = Field(default=3.0, ge=0, le=10)
     # Start the persona's speech (LLM and TTS) while the turn may still go on; dropped if it does.
-    turn_preemptive_tts: bool = True
+    turn_preemptive_tts: bool = False
     # Hard cap on any call, in seconds, below the persona's own time limit (unset = persona's limit).
     call_max_seconds: int | None = Field(default=None, ge=10)
     # Practice sessions one user may start per hour (resuming the open one does not count).
