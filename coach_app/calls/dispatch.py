@@ -192,6 +192,13 @@ class AgentKeeper:
         await lk.room.delete_room(api.DeleteRoomRequest(room=call.room))
 
 
+def ended_agent_lost(session_id: int) -> bool:
+    """True when the session was closed because its persona could not be reconnected."""
+    with session_scope() as db:
+        ps = db.get(PracticeSession, session_id)
+        return ps is not None and ps.status == SessionStatus.failed and ps.end_reason == EndReason.agent_lost
+
+
 def close_agent_lost(session_id: int) -> bool:
     """Close a still-live session as failed / agent_lost; False when it had already closed."""
     with session_scope() as db:

@@ -179,7 +179,7 @@ def error_callout() -> rx.Component:
                 rx.hstack(
                     rx.button(rx.icon("rotate-ccw", size=14), "Retry", on_click=CallState.retry, size="2", id="retry"),
                     rx.cond(
-                        CallState.error_kind == "agent_left",
+                        CallState.error_kind == "agent_reconnecting",
                         rx.button(
                             "End call", on_click=CallState.end_call, size="2", variant="soft", color_scheme="red"
                         ),
@@ -348,6 +348,16 @@ def _unavailable_callout() -> rx.Component:
         rx.vstack(
             rx.callout.text(CallState.page_error, id="call-unavailable"),
             rx.hstack(
+                rx.cond(
+                    CallState.call_lost,
+                    rx.button(
+                        rx.icon("rotate-ccw", size=14),
+                        "Start a new call",
+                        on_click=CallState.start_new_call,
+                        size="2",
+                        id="new-call",
+                    ),
+                ),
                 rx.cond(
                     CallState.session_over,
                     rx.link(

@@ -14,6 +14,7 @@ import uuid
 import reflex as rx
 
 from coach_app.calls import control
+from coach_app.calls.dispatch import ended_agent_lost
 from coach_app.calls.providers import describe, is_scripted
 from coach_app.models import OPEN_STATUSES
 from coach_app.state.auth import AuthState
@@ -44,6 +45,9 @@ class CallState(rx.State):
     # Set when the page cannot open a call at all (not logged in, not yours, unknown, ended).
     page_error: str = ""
     session_over: bool = False
+    # The call was closed because its persona could not be reconnected: offer a fresh call.
+    call_lost: bool = False
+    persona_id: str = ""
 
     persona_name: str = ""
     persona_role: str = ""
@@ -139,6 +143,8 @@ class CallState(rx.State):
         self.replies_scripted = False
         self.page_error = ""
         self.session_over = False
+        self.call_lost = False
+        self.persona_id = ""
         self.token = ""
         self.livekit_url = ""
         self.connect = False
@@ -179,6 +185,7 @@ class CallState(rx.State):
         ps = access.session
         if ps is not None:  # the user's own session (open or ended); nothing is kept otherwise
             self.session_id = ps.id
+            self.persona_id = ps.persona_id
             snap = ps.persona_snapshot or {}
             self.persona_name = str(snap.get("name") or ps.persona_id)
             self.persona_role = str(snap.get("role") or "")
@@ -212,13 +219,15 @@ class CallState(rx.State):
                 self.provider_lines = describe(providers)
                 self.replies_scripted = is_scripted(providers)
             self.agent_seen = True
-            if self.error_kind == "agent_timeout":
+            if self.error_kind in ("agent_timeout", "agent_reconnecting"):
                 self._clear_error()
         elif self.agent_joined and self.connection == "connected" and not self.ending:
-            self.error_kind = "agent_left"
+            # The persona's worker dropped out; another agent picks the call up where it was
+            # (calls.dispatch), or the call is closed and this page says so.
+            self.error_kind = "agent_reconnecting"
             self.error_message = (
-                f"{self.persona_name or 'The persona'} has left the call. "
-                "Press Retry to call again, or End call to see your feedback."
+                f"The line to {self.persona_name or 'the persona'} dropped: reconnecting the persona… "
+                "The call carries on where it was. End call stops here and shows your feedback."
             )
         self.agent_joined = joined
         if self.connection == "connected" and self.error_kind == "connection":
@@ -278,6 +287,12 @@ class CallState(rx.State):
             self._clear_error()
             self.session_over = True
             self.page_error = f"The call with {self.persona_name or 'the persona'} has ended."
+            if over and ended_agent_lost(self.session_id):
+                self.call_lost = True
+                self.page_error = (
+                    f"The line to {self.persona_name or 'the persona'} dropped and the persona could not be "
+                    "reconnected, so this call was closed (what was said is kept). Start a new call to practise again."
+                )
             return
         self.error_kind = "connection"
         self.error_message = (
@@ -348,6 +363,23 @@ class CallState(rx.State):
         self.ending = True
 
     @rx.event
+    async def start_new_call(self):
+        """Retry after a lost call: a fresh session of the same scenario, and its call page."""
+        from coach_app.calls.start import TooManyStarts, UnknownPersona, begin_session
+        from coach_app.db import session_scope
+
+        user = await self._user()
+        if user is None or not self.persona_id:
+            return rx.redirect("/scenarios")
+        try:
+            with session_scope() as db:
+                ps, _resumed = begin_session(db, user, self.persona_id)
+                session_id = ps.id
+        except (UnknownPersona, TooManyStarts) as exc:
+            return rx.toast.error(f"Cannot start a new call: {exc}")
+        return rx.redirect(f"/call/{session_id}")
+
+    @rx.event
     async def retry(self):
         kind = self.error_kind
         self._clear_error()
@@ -362,7 +394,7 @@ class CallState(rx.State):
             self.session_over = access.ended
             self.connect = False
             return
-        if kind in ("agent_timeout", "agent_left") or not self.agent_seen:
+        if kind in ("agent_timeout", "agent_reconnecting") or not self.agent_seen:
             # The agent is dispatched when the room is created: start from a fresh room.
             try:
                 await control.reset_room_without_agent(access.session.room_name)
