@@ -50,6 +50,8 @@ def turn_fields(msg: llm.ChatMessage, t0: float) -> dict[str, Any] | None:
         "start": round(start, 3),
         "end": round(max(start, stopped - t0), 3),
         "interrupted": bool(msg.interrupted),
+        # speech always carries a transcript confidence; a typed message has none
+        "typed": speaker == Speaker.trainee and msg.transcript_confidence is None,
         "end_of_turn_delay": m.get("end_of_turn_delay"),
         "transcription_delay": m.get("transcription_delay"),
         "llm_ttft": m.get("llm_node_ttft"),

@@ -165,6 +165,12 @@ class PracticeSession(SQLModel, table=True):
     llm_prompt_tokens: int = 0
     llm_completion_tokens: int = 0
     tts_characters: int = 0
+    # the call's recording (coach_app/calls/recordings.py): file name under RECORDINGS_DIR, length,
+    # size, and where it starts on the call's clock (turn times minus this = position in the audio)
+    audio_file: str | None = Field(default=None, max_length=120)
+    audio_seconds: float | None = None
+    audio_bytes: int | None = None
+    audio_offset: float = 0.0
 
 
 class Turn(SQLModel, table=True):
@@ -181,6 +187,7 @@ class Turn(SQLModel, table=True):
     start: float
     end: float
     interrupted: bool = False
+    typed: bool = False  # a typed message (no audio in the recording)
     end_of_turn_delay: float | None = None
     transcription_delay: float | None = None
     llm_ttft: float | None = None

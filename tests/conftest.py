@@ -25,10 +25,14 @@ for _var in list(os.environ):
         "STT_PROVIDER",
         "LLM_PROVIDER",
         "TTS_PROVIDER",
+        "RECORD_CALLS",
+        "RECORDINGS_DIR",
+        "RECORDINGS_RETENTION_DAYS",
     }:
         del os.environ[_var]
 os.environ["COACH_ENV_FILE"] = ""
 os.environ["DATABASE_URL"] = f"sqlite:///{_RUN_DIR / 'coach-test.db'}"
+os.environ["RECORDINGS_DIR"] = str(_RUN_DIR / "recordings")  # the agent worker and the app server share it
 os.environ.setdefault("REFLEX_TELEMETRY_ENABLED", "false")
 
 from coach_app.db import migrate  # noqa: E402

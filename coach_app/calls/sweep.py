@@ -3,7 +3,8 @@
 A `live` session's room exists while its persona is in it. When the room has been gone on two
 sweeps in a row (so a call that is ending normally has had time to record its own outcome), the
 session is closed as `failed` with end reason `agent_lost`. Agent workers run this with their
-heartbeat. No Reflex import: the agent uses it.
+heartbeat, and each pass also deletes recordings older than RECORDINGS_RETENTION_DAYS
+(`recordings.sweep_expired`). No Reflex import: the agent uses it.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import logging
 from livekit import api
 from sqlmodel import select
 
+from coach_app.calls.recordings import sweep_expired
 from coach_app.db import session_scope
 from coach_app.models import EndReason, PracticeSession, SessionStatus, utcnow
+from coach_app.settings import get_settings
 
 logger = logging.getLogger("coach.sweep")
 
@@ -43,4 +46,6 @@ class OrphanSweeper:
             logger.warning(
                 "session %s was still live but its room is gone: closed as failed (%s)", sid, EndReason.agent_lost
             )
+        with session_scope() as db:
+            sweep_expired(db, get_settings())
         return closed

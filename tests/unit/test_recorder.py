@@ -98,3 +98,13 @@ def test_usage_totals_add_up_every_model():
 )
 def test_how_a_call_ended_decides_its_status(requested, reason, expected):
     assert outcome(requested, reason) == expected
+
+
+def test_typed_messages_are_marked_typed_and_speech_is_not():
+    typed = turn_fields(llm.ChatMessage(role="user", content=["refund please"], created_at=T0 + 2), T0)
+    spoken = turn_fields(
+        llm.ChatMessage(role="user", content=["refund please"], created_at=T0 + 2, transcript_confidence=0.9), T0
+    )
+    persona = turn_fields(llm.ChatMessage(role="assistant", content=["Fine."], created_at=T0 + 3), T0)
+    assert typed["typed"] is True
+    assert spoken["typed"] is False and persona["typed"] is False
