@@ -132,7 +132,7 @@ def test_no_secret_in_pages_api_or_websocket_traffic(secret_app, browser):
         page = context.new_page()
         page.set_default_timeout(20_000)
         responses: list = []
-        page.on("response", responses.append)
+        page.on("response", lambda r, out=responses: out.append(r))
         page.on(
             "websocket",
             lambda ws: ws.on(

@@ -140,14 +140,16 @@ async def test_typed_messages_are_rate_limited(livekit, agent_worker, db_url, st
             await room.local_participant.send_text(text, topic="lk.chat")
         await _until(lambda: notices, 30, "the agent's rate-limit notice")
         assert f"at most {MESSAGES_PER_MINUTE} messages a minute" in notices[0]
-        await _until(
-            lambda: any(t.text == sent[MESSAGES_PER_MINUTE - 1] for t in _turns(db_url, ps.id)),
-            30,
-            "the last accepted message",
-        )
+
+        # Each message is its own LiveKit text stream, so a burst can reach the agent out of order:
+        # which twelve are accepted depends on arrival; that twelve are, and no more, does not.
+        def trainee_texts() -> set[str]:
+            return {t.text for t in _turns(db_url, ps.id) if t.speaker == Speaker.trainee}
+
+        await _until(lambda: len(trainee_texts()) >= MESSAGES_PER_MINUTE, 30, "the accepted messages")
         await asyncio.sleep(2)
-        stored = {t.text for t in _turns(db_url, ps.id) if t.speaker == Speaker.trainee}
-        assert stored == set(sent[:MESSAGES_PER_MINUTE])
+        stored = trainee_texts()
+        assert len(stored) == MESSAGES_PER_MINUTE and stored <= set(sent), stored
         assert len(notices) == 1  # one notice for the burst, not one per refused message
     finally:
         await room.disconnect()
