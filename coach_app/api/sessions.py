@@ -5,6 +5,9 @@ POST /api/sessions                      {"persona_id": ...} -> 201 {"session_id"
                                         429 beyond SESSION_STARTS_PER_HOUR; see `start.begin_session`)
 GET  /api/sessions/{id}                 the session (status, timestamps, usage, rubric)
 GET  /api/sessions/{id}/transcript      {"session_id", "status", "turns": [...]}
+GET  /api/sessions/{id}/audio           the call's recording (audio/ogg, stereo: trainee left, persona
+                                        right), with HTTP range requests (206) so a player can seek;
+                                        404 when the call has no recording
 POST /api/sessions/{id}/token           a fresh join token for a session that has not ended
 
 Every route needs a signed-in user (browser session cookie or `Authorization: Bearer <token>`);
@@ -23,14 +26,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from coach_app.auth.access import can_join_session, can_manage_session, can_view_session
 from coach_app.auth.http import require_api_user
 from coach_app.calls import start
+from coach_app.calls.recordings import recording_path
 from coach_app.db import get_engine
 from coach_app.models import PracticeSession, User
+from coach_app.settings import get_settings
 from coach_app.textlimits import log_safe
 
 logger = logging.getLogger("coach.api")
@@ -141,6 +146,18 @@ async def read_transcript(request: Request) -> Response:
     return JSONResponse({"session_id": ps.id, "status": ps.status.value, "turns": turns})
 
 
+async def read_audio(request: Request) -> Response:
+    found = await _load_visible(request)
+    if isinstance(found, Response):
+        return found
+    _, ps = found
+    path = recording_path(get_settings(), ps)
+    if path is None:
+        return _error(404, f"session {ps.id} has no recording")
+    # Starlette's FileResponse answers Range requests (206 + Content-Range) itself.
+    return FileResponse(path, media_type="audio/ogg", headers={"Cache-Control": "private, no-store"})
+
+
 async def new_token(request: Request) -> Response:
     found = await _load_visible(request)
     if isinstance(found, Response):
@@ -159,5 +176,6 @@ routes: list[Route] = [
     Route("/api/sessions", create_session, methods=["POST"]),
     Route("/api/sessions/{session_id}", read_session, methods=["GET"]),
     Route("/api/sessions/{session_id}/transcript", read_transcript, methods=["GET"]),
+    Route("/api/sessions/{session_id}/audio", read_audio, methods=["GET", "HEAD"]),
     Route("/api/sessions/{session_id}/token", new_token, methods=["POST"]),
 ]

@@ -15,10 +15,12 @@ from starlette.testclient import TestClient
 
 from coach_app.auth.logins import COOKIE_NAME, start_login
 from coach_app.auth.tokens import create_api_token, revoke_api_token
+from coach_app.calls.recordings import keep_recording
 from coach_app.db import make_engine
 from coach_app.models import PracticeSession, SessionStatus, User
 from coach_app.settings import get_settings
 from tests.support.auth import make_user
+from tests.support.ogg import write_stereo_ogg
 from tests.support.personas import use_personas
 
 PERSONA = "billing-dispute-gold"
@@ -48,6 +50,9 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("GET", "/api/sessions/{missing}", _row(401, 404, 404, 404, 404, 404)),
     ("GET", "/api/sessions/{a}/transcript", _row(401, 200, 404, 200, 404, 200)),
     ("GET", "/api/sessions/{a_done}/transcript", _row(401, 200, 404, 200, 404, 200)),
+    # The recording: the transcript's rules; a call without one is a 404 for everyone.
+    ("GET", "/api/sessions/{a_done}/audio", _row(401, 200, 404, 200, 404, 200)),
+    ("GET", "/api/sessions/{a}/audio", _row(401, 404, 404, 404, 404, 404)),
     # Only the trainee who owns a session may get a room token for it, and only while it is open.
     ("POST", "/api/sessions/{a}/token", _row(401, 200, 404, 403, 404, 403)),
     ("POST", "/api/sessions/{a_done}/token", _row(401, 409, 404, 403, 404, 403)),
@@ -61,6 +66,8 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
 @pytest.fixture
 def world(fresh_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     use_personas(tmp_path, monkeypatch, PERSONA)
+    monkeypatch.setenv("RECORDINGS_DIR", str(tmp_path / "recordings"))
+    get_settings.cache_clear()
     from coach_app.api.routes import api
 
     creds: dict[str, dict[str, dict[str, str]]] = {"anonymous": {"bearer": {}, "cookie": {}}}
@@ -83,6 +90,7 @@ def world(fresh_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         s.add(live)
         s.add(done)
         s.commit()
+        keep_recording(s, get_settings(), done.id, write_stereo_ogg(tmp_path / "audio.ogg", 0.5), offset=0.0)
         ids = {"a": str(live.id), "a_done": str(done.id), "missing": "999999"}
     with TestClient(api) as client:
         yield client, creds, ids, users
