@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from livekit import rtc
 from livekit.agents import AgentSession, JobContext, llm, room_io
@@ -30,13 +31,14 @@ from agent.resume import RejoinedPersonaAgent, conversation_so_far
 from agent.turn_taking import turn_handling
 from coach_app.calls.control import time_limit_seconds
 from coach_app.calls.providers import ProviderConfigError
+from coach_app.calls.recordings import keep_recording, recording_wanted
 from coach_app.calls.rooms import END_CALL_RPC, parse_dispatch_metadata, trainee_identity
 from coach_app.clock import utc
 from coach_app.db import get_engine
 from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus, Speaker, Turn, User
 from coach_app.personas.catalogue import get_persona
 from coach_app.personas.schema import Persona
-from coach_app.settings import get_settings
+from coach_app.settings import Settings, get_settings
 from coach_app.textlimits import log_safe
 
 logger = logging.getLogger("coach.agent")
@@ -123,6 +125,10 @@ async def run_session(ctx: JobContext) -> None:
         asyncio.get_running_loop().call_later(0.1, lambda: session.shutdown(drain=False))
         return "ok"
 
+    record_audio = recording_wanted(settings, persona)
+    if record_audio:
+        ctx.add_shutdown_callback(lambda _reason: _keep_audio(ctx, session, recorder, settings))
+
     # --- the call -------------------------------------------------------------------------------
     recorder.mark_live(components.record())
     try:
@@ -142,7 +148,9 @@ async def run_session(ctx: JobContext) -> None:
                 # typed messages: size and rate checked before the persona sees them
                 text_input=room_io.TextInputOptions(text_input_cb=ChatInput(session_id)),
             ),
-            record=False,  # nothing is uploaded anywhere; our recorder keeps the transcript
+            # Audio only: a stereo OGG in the job's temporary folder (nothing is uploaded anywhere);
+            # our recorder keeps the transcript. The shutdown callback copies the file out.
+            record={"audio": record_audio, "traces": False, "logs": False, "transcript": False},
         )
     except Exception as exc:
         logger.exception("session %s failed to start", session_id)
@@ -236,6 +244,29 @@ async def _after_call(recorder: CallRecorder) -> None:
         await evaluate_session(recorder.session_id)
     except Exception:
         logger.exception("session %s: evaluation failed", recorder.session_id)
+
+
+async def _keep_audio(ctx: JobContext, session: AgentSession, recorder: CallRecorder, settings: Settings) -> None:
+    """Job shutdown: copy the call's recording out of the job's temporary folder (deleted at cleanup).
+
+    livekit-agents closes its recorder, which finishes the OGG file, before shutdown callbacks run."""
+    try:
+        report = ctx.make_session_report(session)
+        path, started = report.audio_recording_path, report.audio_recording_started_at
+        if path is None or started is None:
+            return  # the session never started (or another agent has the call)
+        offset = started - recorder.t0 if recorder.t0 else 0.0
+
+        def keep() -> Path | None:
+            with Session(get_engine()) as db:
+                return keep_recording(db, settings, recorder.session_id, Path(path), offset)
+
+        kept = await asyncio.to_thread(keep)
+    except Exception:
+        logger.exception("session %s: could not keep the recording", recorder.session_id)
+        return
+    if kept is not None:
+        logger.info("session %s: recording kept (%d bytes)", recorder.session_id, kept.stat().st_size)
 
 
 class BreakingUpLine:
