@@ -29,6 +29,11 @@ def recording_wanted(settings: Settings, persona: Persona) -> bool:
     return settings.record_calls and persona.record_audio
 
 
+def snapshot_recorded(settings: Settings, snapshot: dict) -> bool:
+    """`recording_wanted` for a session's frozen persona (a dict; older snapshots lack the field)."""
+    return settings.record_calls and bool(snapshot.get("record_audio", True))
+
+
 def file_name(session_id: int) -> str:
     return f"session-{session_id}.ogg"
 

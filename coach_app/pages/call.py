@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from coach_app.calls.recordings import RECORDED_NOTICE
 from coach_app.components.layout import page
 from coach_app.components.livekit import agent_visualizer, call_timer, coach_room
 from coach_app.components.providers_note import providers_note
@@ -299,6 +300,16 @@ def call_view() -> rx.Component:
                     rx.cond(CallState.persona_role != "", " · " + CallState.persona_role, ""),
                     color_scheme="gray",
                     size="3",
+                ),
+                rx.cond(
+                    CallState.recorded,
+                    rx.badge(
+                        rx.icon("mic", size=12),
+                        RECORDED_NOTICE,
+                        color_scheme="red",
+                        variant="soft",
+                        id="recorded-notice",
+                    ),
                 ),
                 spacing="1",
             ),

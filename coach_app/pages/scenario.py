@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from coach_app.calls.recordings import RECORDED_NOTICE
 from coach_app.components.layout import page
 from coach_app.components.scenario import difficulty_badge, meta_item
 from coach_app.state.auth import AuthState
@@ -74,6 +75,16 @@ def brief_column() -> rx.Component:
     )
 
 
+def recorded_notice() -> rx.Component:
+    return rx.hstack(
+        rx.icon("mic", size=14, color="var(--red-10)"),
+        rx.text(RECORDED_NOTICE + " You can play it back on the feedback page.", size="1", color_scheme="gray"),
+        spacing="1",
+        align="center",
+        id="recorded-notice",
+    )
+
+
 def scoring_card() -> rx.Component:
     return rx.card(
         rx.vstack(
@@ -96,6 +107,7 @@ def scoring_card() -> rx.Component:
                 size="1",
                 color_scheme="gray",
             ),
+            rx.cond(ScenarioState.recorded, recorded_notice()),
             spacing="4",
             width="100%",
         ),

@@ -16,7 +16,9 @@ import reflex as rx
 from coach_app.calls import control
 from coach_app.calls.dispatch import ended_agent_lost
 from coach_app.calls.providers import describe, is_scripted
+from coach_app.calls.recordings import snapshot_recorded
 from coach_app.models import OPEN_STATUSES
+from coach_app.settings import get_settings
 from coach_app.state.auth import AuthState
 from coach_app.textlimits import MESSAGE_MAX, TextTooLong, check_text, log_safe
 
@@ -56,6 +58,7 @@ class CallState(rx.State):
     # What runs this call (recorded on the session), in plain words; scripted = no language model.
     provider_lines: list[str] = []
     replies_scripted: bool = False
+    recorded: bool = False  # the page says "this call is recorded"
 
     livekit_url: str = ""
     # The room token, only until the room has connected (the bridge keeps its copy): Reflex
@@ -193,6 +196,7 @@ class CallState(rx.State):
             self.limit_seconds = control.time_limit_seconds(snap)
             self.provider_lines = describe(ps.providers)
             self.replies_scripted = is_scripted(ps.providers)
+            self.recorded = snapshot_recorded(get_settings(), snap)
         if not access.ok:
             self.page_error = access.message
             self.session_over = access.ended

@@ -12,8 +12,10 @@ import dataclasses
 import reflex as rx
 
 from coach_app.auth import access
+from coach_app.calls.recordings import recording_wanted
 from coach_app.personas.catalogue import get_catalogue, get_persona
 from coach_app.personas.schema import DIFFICULTIES, Persona
+from coach_app.settings import get_settings
 from coach_app.state.auth import AuthState
 
 ALL = "all"
@@ -145,6 +147,7 @@ class ScenarioState(rx.State):
     language_name: str = ""
     minutes: int = 0
     pass_mark: int = 0
+    recorded: bool = False  # the brief says "this call is recorded"
     brief: str = ""
     trainee_knows: list[str] = []
     objectives: list[ObjectiveRow] = []
@@ -177,6 +180,7 @@ class ScenarioState(rx.State):
         )
         self.difficulty, self.language, self.language_name = p.difficulty, p.language, p.language_name
         self.minutes, self.pass_mark = p.time_limit_minutes, p.pass_mark
+        self.recorded = recording_wanted(get_settings(), p)
         self.trainee_knows = list(p.context.trainee_knows)
         self.objectives = [ObjectiveRow(o.id, o.description, o.weight) for o in p.objectives]
 

@@ -108,6 +108,7 @@ def test_scenario_page_shows_the_brief_and_objectives(app_server, trainee_page, 
         expect(rows.nth(i)).to_contain_text(f"{obj.weight}%")
         expect(rows.nth(i)).to_contain_text(obj.description)
     expect(page.locator("#pass-mark")).to_have_text("Pass mark: 70%")
+    expect(page.locator("#recorded-notice")).to_contain_text("This call is recorded.")
     expect(page.locator("#start-call")).to_be_enabled()
     page.screenshot(path=str(tmp_path / "scenario.png"), full_page=True)  # kept by pytest for a look
 

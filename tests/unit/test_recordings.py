@@ -12,6 +12,7 @@ from coach_app.calls.recordings import (
     keep_recording,
     recording_path,
     recording_wanted,
+    snapshot_recorded,
     sweep_expired,
 )
 from coach_app.db import make_engine
@@ -96,3 +97,11 @@ def test_deleting_a_session_deletes_its_audio_and_turns(db, settings, tmp_path):
     assert not audio.exists()
     assert db.get(PracticeSession, sid) is None
     assert db.exec(select(Turn).where(Turn.session_id == sid)).all() == []
+
+
+def test_a_frozen_persona_says_whether_its_call_is_recorded(monkeypatch):
+    settings = Settings(_env_file=None)
+    assert snapshot_recorded(settings, {"id": "x"})  # older snapshots: recorded (the default)
+    assert not snapshot_recorded(settings, {"record_audio": False})
+    monkeypatch.setenv("RECORD_CALLS", "false")
+    assert not snapshot_recorded(Settings(_env_file=None), {"record_audio": True})
