@@ -18,7 +18,7 @@ from typing import Any
 from livekit.agents import llm
 from livekit.agents.metrics.usage import AgentSessionUsage, LLMModelUsage, STTModelUsage, TTSModelUsage
 from livekit.agents.voice.events import CloseReason
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from coach_app.db import get_engine
 from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus, Speaker, Turn
@@ -58,6 +58,21 @@ def turn_fields(msg: llm.ChatMessage, t0: float) -> dict[str, Any] | None:
         "tts_ttfb": m.get("tts_node_ttfb"),
         "e2e_latency": m.get("e2e_latency"),
     }
+
+
+def merged_turn(earlier: dict[str, Any], later: dict[str, Any]) -> dict[str, Any] | None:
+    """One trainee turn from two in a row with no persona turn between (the trainee paused
+    mid-sentence and the agent ended the turn too soon: the persona never answered the first
+    part), or None when they are not one utterance (not both trainee speech, or one was typed).
+    It spans both; its delays are the later part's, measured where the trainee really stopped."""
+    if not (earlier["speaker"] == later["speaker"] == Speaker.trainee):
+        return None
+    if earlier.get("typed") != later.get("typed"):
+        return None
+    text = f"{earlier['text']} {later['text']}"
+    if len(text) > TURN_TEXT_MAX:
+        text = text[: TURN_TEXT_MAX - 1].rstrip() + "\u2026"
+    return {**later, "text": text, "start": earlier["start"], "end": max(earlier["end"], later["end"])}
 
 
 def usage_totals(usage: AgentSessionUsage) -> dict[str, float | int]:
@@ -111,6 +126,7 @@ class CallRecorder:
         self.final_status: SessionStatus | None = None
         self.owns_call = True  # False once this agent leaves the call to another one (stand_down)
         self._seq = last_seq
+        self._last: tuple[int, dict[str, Any]] | None = None  # the last turn recorded: seq, columns
         self._tasks: set[asyncio.Task] = set()
         self._queue: asyncio.Queue[Callable[[], None] | None] = asyncio.Queue()
         self._writer = asyncio.create_task(self._write_loop(), name="coach-recorder")
@@ -179,15 +195,15 @@ class CallRecorder:
         fields = turn_fields(msg, self.t0)
         if fields is None:
             return
-        self._seq += 1
-        seq = self._seq
-
-        def job() -> None:
-            with Session(get_engine()) as db:
-                db.add(Turn(session_id=self.session_id, seq=seq, **fields))
-                db.commit()
-
-        self._submit(job)
+        merged = merged_turn(self._last[1], fields) if self._last is not None else None
+        if merged is not None:
+            seq, fields = self._last[0], merged
+            self._submit(self._rewrite_turn(seq, fields))
+        else:
+            self._seq += 1
+            seq = self._seq
+            self._submit(self._insert_turn(seq, fields))
+        self._last = (seq, fields)
         # One readable line per turn at INFO (no words: what people said stays out of ordinary
         # logs); the text itself only at DEBUG.
         latency = fields.get("e2e_latency")
@@ -200,6 +216,25 @@ class CallRecorder:
             f", answered in {latency:.2f} s" if latency else "",
         )
         logger.debug("session %s turn %s text: %r", self.session_id, seq, fields["text"])
+
+    def _insert_turn(self, seq: int, fields: dict[str, Any]) -> Callable[[], None]:
+        def job() -> None:
+            with Session(get_engine()) as db:
+                db.add(Turn(session_id=self.session_id, seq=seq, **fields))
+                db.commit()
+
+        return job
+
+    def _rewrite_turn(self, seq: int, fields: dict[str, Any]) -> Callable[[], None]:
+        def job() -> None:
+            with Session(get_engine()) as db:
+                turn = db.exec(select(Turn).where(Turn.session_id == self.session_id, Turn.seq == seq)).one()
+                for k, v in fields.items():
+                    setattr(turn, k, v)
+                db.add(turn)
+                db.commit()
+
+        return job
 
     def update_usage(self, usage: AgentSessionUsage) -> None:
         self._submit(self._update_session(**usage_totals(usage)))

@@ -65,11 +65,11 @@ class Settings(BaseSettings):
     turn_vad_silence_seconds: float = Field(default=0.25, ge=0.25, le=2)
     # Per persona patience (quick | normal | relaxed): silence (s) after the last word before the
     # persona answers when the turn sounds finished (min) and when it sounds unfinished (max).
-    turn_quick_min_delay_seconds: float = Field(default=0.2, ge=0, le=5)
+    turn_quick_min_delay_seconds: float = Field(default=0.5, ge=0, le=5)
     turn_quick_max_delay_seconds: float = Field(default=1.5, ge=0, le=10)
-    turn_normal_min_delay_seconds: float = Field(default=0.3, ge=0, le=5)
+    turn_normal_min_delay_seconds: float = Field(default=0.8, ge=0, le=5)
     turn_normal_max_delay_seconds: float = Field(default=2.0, ge=0, le=10)
-    turn_relaxed_min_delay_seconds: float = Field(default=0.6, ge=0, le=5)
+    turn_relaxed_min_delay_seconds: float = Field(default=1.2, ge=0, le=5)
     turn_relaxed_max_delay_seconds: float = Field(default=3.0, ge=0, le=10)
     # Start the persona's speech (LLM and TTS) while the turn may still go on; dropped if it does.
     turn_preemptive_tts: bool = False
@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     # A live call whose persona was lost (its worker died) gets a new agent; after this many
     # seconds without one the session is closed as failed (agent_lost).
     agent_rejoin_timeout_seconds: float = Field(default=20.0, ge=2, le=600)
+    # A stopping worker (SIGTERM, as on a deploy) takes no new calls and lets its calls finish for
+    # this many seconds; the calls still running then are handed to another worker.
+    agent_drain_timeout_seconds: int = Field(default=600, ge=1, le=86400)
 
     # --- Provider per component: auto | cloud | local ------------------------
     # auto = cloud when its key is set (GROQ_API_KEY for STT/LLM, ELEVEN_API_KEY for TTS), else local.
