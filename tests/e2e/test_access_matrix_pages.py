@@ -440,7 +440,7 @@ def test_forged_watch_cannot_start_an_evaluation(app_server, db_url, world, brow
         _wait_socket(page, tap)
         tap.send(fb, "load", {}, path)
         tap.send(fb, "watch", {}, path)
-        deadline = 20_000
+        deadline = 60_000  # a loaded machine: the evaluation runs in the app process
         while _feedback_rows(db_url, sid) == 0 and deadline > 0:
             page.wait_for_timeout(500)
             deadline -= 500
