@@ -12,6 +12,7 @@ from typing import Any, TypedDict
 
 from sqlmodel import Session, select
 
+from coach_app.calls.recordings import recording_path
 from coach_app.clock import duration_text, stamp, utc, when_text
 from coach_app.feedback.cost import CostView, empty_cost, session_cost
 from coach_app.feedback.evaluate import pass_mark_of, shown_status
@@ -91,6 +92,15 @@ class TurnView(TypedDict):
     text: str
     at: str
     quoted: bool
+    typed: bool  # a typed message: nothing to hear in the recording
+    audio_start: float  # where the turn starts and ends in the recording (seconds)
+    audio_end: float
+
+
+class AudioView(TypedDict):
+    url: str  # the audio endpoint's path, "" when the call has no recording
+    duration: str  # m:ss
+    size: str  # e.g. "1.2 MB"
 
 
 class ActionView(TypedDict):
@@ -130,6 +140,7 @@ class FeedbackPage(TypedDict):
     metrics: list[MetricView]
     charts: ChartsView
     transcript: list[TurnView]
+    audio: AudioView
     cost: CostView
     actions: list[ActionView]
     history: list[RunView]
@@ -170,6 +181,7 @@ def empty_page() -> FeedbackPage:
         metrics=[],
         charts=ChartsView(talk=[], pace=[], latency=[]),
         transcript=[],
+        audio=AudioView(url="", duration="", size=""),
         cost=empty_cost(),
         actions=[],
         history=[],
@@ -205,7 +217,9 @@ def feedback_page_data(
     pass_mark = fb.pass_mark if fb is not None else pass_mark_of(snap)
     # plain rows, not ORM objects: long calls have hundreds of turns
     turns = db.exec(
-        select(Turn.seq, Turn.speaker, Turn.text, Turn.start).where(Turn.session_id == ps.id).order_by(Turn.seq)
+        select(Turn.seq, Turn.speaker, Turn.text, Turn.start, Turn.end, Turn.typed)
+        .where(Turn.session_id == ps.id)
+        .order_by(Turn.seq)
     ).all()
 
     status = (
@@ -250,8 +264,13 @@ def feedback_page_data(
             "text": text,
             "at": stamp(start),
             "quoted": seq in quoted,
+            "typed": typed,
+            "audio_start": round(max(0.0, start - ps.audio_offset), 3),
+            "audio_end": round(max(0.0, end - ps.audio_offset), 3),
         }
-        for seq, sp, text, start in ((t.seq, getattr(t.speaker, "value", t.speaker), t.text, t.start) for t in turns)
+        for seq, sp, text, start, end, typed in (
+            (t.seq, getattr(t.speaker, "value", t.speaker), t.text, t.start, t.end, t.typed) for t in turns
+        )
     ]
     talk = a.get("talk_seconds") or {}
     charts = {
@@ -355,11 +374,20 @@ def feedback_page_data(
         "metrics": metrics,
         "charts": charts,
         "transcript": transcript,
+        "audio": audio_view(ps, settings),
         "cost": session_cost(ps, judge_tokens, settings),
         "actions": actions,
         "history": history,
         "flags": flags,
     }
+
+
+def audio_view(ps: PracticeSession, settings: Settings) -> AudioView:
+    """The player's source and label; an empty url when the call has no recording (off, or expired)."""
+    if recording_path(settings, ps) is None:
+        return AudioView(url="", duration="", size="")
+    size = f"{(ps.audio_bytes or 0) / 1_000_000:.1f} MB"
+    return AudioView(url=f"/api/sessions/{ps.id}/audio", duration=stamp(ps.audio_seconds or 0.0), size=size)
 
 
 def _metrics(a: dict[str, Any]) -> list[MetricView]:

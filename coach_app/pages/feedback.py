@@ -10,6 +10,7 @@ import reflex as rx
 
 from coach_app.components.charts import error_or, status_badge
 from coach_app.components.feedback_analytics import analytics_section
+from coach_app.components.feedback_audio import audio_player
 from coach_app.components.feedback_review import comments_section, manager_tools
 from coach_app.components.layout import page
 from coach_app.feedback.judge_prompt import MET_FROM, PARTLY_MET_FROM
@@ -287,13 +288,20 @@ def transcript_turn(t: TurnView) -> rx.Component:
             rx.text(t.who, weight="bold", size="2", class_name="turn-speaker"),
             rx.text(t.at, size="1", color_scheme="gray"),
             rx.text("#", t.seq, size="1", color_scheme="gray"),
+            rx.cond(t.typed, rx.badge("typed", size="1", variant="soft", class_name="typed-badge")),
             spacing="2",
             align="baseline",
         ),
         rx.text(t.text, size="2", class_name="turn-text", white_space="pre-wrap"),
         id=t.anchor,
         class_name="transcript-turn",
-        custom_attrs={"data-speaker": t.speaker, "data-quoted": rx.cond(t.quoted, "true", "false")},
+        custom_attrs={
+            "data-speaker": t.speaker,
+            "data-quoted": rx.cond(t.quoted, "true", "false"),
+            "data-typed": rx.cond(t.typed, "true", "false"),
+            "data-audio-start": t.audio_start,
+            "data-audio-end": t.audio_end,
+        },
         background=rx.cond(is_trainee, "var(--teal-3)", "var(--gray-3)"),
         border_left=rx.cond(t.quoted, "3px solid var(--amber-9)", "3px solid transparent"),
         margin_left=rx.cond(is_trainee, "3em", "0"),
@@ -301,13 +309,18 @@ def transcript_turn(t: TurnView) -> rx.Component:
         padding="0.6em 0.9em",
         border_radius="var(--radius-3)",
         scroll_margin_top="5em",
-        style={"&:target": {"outline": "2px solid var(--amber-9)"}},
+        cursor=rx.cond(P.audio.url != "", "pointer", "auto"),
+        style={
+            "&:target": {"outline": "2px solid var(--amber-9)"},
+            "&[data-playing='true']": {"outline": "2px solid var(--accent-9)", "background": "var(--accent-4)"},
+        },
     )
 
 
 def transcript_section() -> rx.Component:
     return rx.vstack(
         rx.heading("Transcript", size="5"),
+        audio_player(P.audio),
         rx.cond(
             P.transcript.length() == 0,
             rx.text("No turns were recorded.", color_scheme="gray"),

@@ -25,7 +25,7 @@ from coach_app.auth.routes import safe_next
 from coach_app.db import session_scope
 from coach_app.models import User
 
-__all__ = ["AuthState", "api_fetch_js", "safe_next"]
+__all__ = ["AuthState", "api_fetch_js", "backend_url_js", "safe_next"]
 
 # Reflex's own rule (utils/state.js getBackendURL): a backend on a loopback name is reached under
 # the page's host name, and over https on the page's port.
@@ -36,10 +36,15 @@ _BACKEND_JS = (
 )
 
 
+def backend_url_js() -> str:
+    """A JS expression: the backend's base URL as the browser reaches it (a `URL`)."""
+    return _BACKEND_JS.format(api=json.dumps(rx.config.get_config().api_url))
+
+
 def api_fetch_js(path: str, body_js: str = "{}") -> str:
     """A JS expression: POST JSON `body_js` to the backend's `path` with the login cookie; resolves to
     `{ok, status, data}` (the cookie and any secret stay in the browser, never in Reflex state)."""
-    backend = _BACKEND_JS.format(api=json.dumps(rx.config.get_config().api_url))
+    backend = backend_url_js()
     return (
         f"fetch(new URL({json.dumps(path)}, {backend}), {{method: 'POST', credentials: 'include', "
         f"headers: {{'Content-Type': 'application/json'}}, body: JSON.stringify({body_js})}})"
