@@ -19,7 +19,13 @@ from pathlib import Path
 
 from livekit import rtc
 from livekit.agents import AgentSession, JobContext, llm, room_io
-from livekit.agents.voice.events import CloseEvent, ConversationItemAddedEvent, ErrorEvent, SessionUsageUpdatedEvent
+from livekit.agents.voice.events import (
+    CloseEvent,
+    CloseReason,
+    ConversationItemAddedEvent,
+    ErrorEvent,
+    SessionUsageUpdatedEvent,
+)
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
@@ -46,6 +52,9 @@ logger = logging.getLogger("coach.agent")
 # At most one "you're breaking up" line per this many seconds.
 BREAKING_UP_MIN_INTERVAL_S = 5.0
 GOODBYE_TIMEOUT_S = 30.0
+# How a call closes when its job is shut down by the worker (a stop, a deploy); every end this
+# code asks for itself records its reason first (recorder.request_end).
+_STOPPED_FROM_OUTSIDE = (CloseReason.JOB_SHUTDOWN, CloseReason.USER_INITIATED)
 
 
 async def run_session(ctx: JobContext) -> None:
@@ -106,6 +115,11 @@ async def run_session(ctx: JobContext) -> None:
     def _on_close(ev: CloseEvent) -> None:
         if ev.error is not None:
             recorder.record_error("close", str(ev.error.error))
+        if ev.reason in _STOPPED_FROM_OUTSIDE and recorder.requested_end is None:
+            # The worker is stopping (the drain timeout of a deploy ran out): the call stays live and
+            # another worker's agent carries it on (calls.dispatch).
+            logger.info("session %s: the worker is stopping; handing the call over", session_id)
+            recorder.stand_down()
         recorder.finish(ev.reason)
         ctx.shutdown(reason=f"session closed: {ev.reason.value}")
 

@@ -72,6 +72,7 @@ server = AgentServer(
     job_executor_type=JobExecutorType(settings.agent_job_executor),
     load_fnc=load,
     load_threshold=1.0,
+    drain_timeout=settings.agent_drain_timeout_seconds,  # SIGTERM: live calls finish, then are handed over
     port=settings.agent_http_port,
     # A job process loads the VAD and the plugins; on a small, busy machine that can take
     # longer than the default 10 s, after which it would be killed and started again.

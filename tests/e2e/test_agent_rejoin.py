@@ -168,6 +168,55 @@ async def test_killed_worker_the_persona_comes_back_and_the_call_goes_on(
     print(f"\nREJOIN MEASUREMENTS {json.dumps({'kill_to_persona_heard_s': rejoin_s})}")
 
 
+async def test_stopping_worker_hands_its_call_over(livekit, db_url: str, run_dir: Path, standin: ProviderStandin):
+    """SIGTERM (a deploy): the worker takes no new calls, lets the call run until its drain timeout,
+    then the call is handed to the other worker and goes on."""
+    standin.script.transcripts = [FIRST_LINE, SECOND_LINE]
+    standin.script.replies = [FIRST_REPLY, SECOND_REPLY]
+    engine = make_engine(db_url)
+    workers = await asyncio.to_thread(
+        _workers,
+        ["agent-rejoin-drain-a", "agent-rejoin-drain-b"],
+        db_url,
+        livekit,
+        run_dir,
+        standin,
+        AGENT_DRAIN_TIMEOUT_SECONDS="3",
+    )
+    ps, token = _start(db_url, livekit, "rejoin-drain")
+    trainee = Trainee(livekit.url, token)
+    await trainee.join()
+    try:
+        await wait_until(_turns_at_least(engine, ps.id, 1), 30, "the persona's greeting")
+        await wait_until(lambda: trainee.quiet_since(1.0), 20, "the greeting to finish")
+        serving = await _serving_worker(livekit, ps.room_name, workers)
+        stopped_at = time.monotonic()
+        serving.popen.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(serving.popen.wait, 60)  # it stops after the drain timeout
+        await wait_until(lambda: trainee.first_audible_after(stopped_at), 30, "the persona to come back")
+        await wait_until(_turns_at_least(engine, ps.id, 2), 15, "the rejoin line")
+        await wait_until(lambda: trainee.quiet_since(1.0), 20, "the rejoin line to finish")
+        spoke_until = await trainee.say(_pcm(FIRST_LINE))
+        await wait_until(_turns_at_least(engine, ps.id, 4), 30, "the reply after the hand-over")
+        await wait_until(lambda: trainee.first_audible_after(spoke_until), 10, "the reply's audio")
+        assert await trainee.end_call() == "ok"
+    finally:
+        await trainee.leave()
+        for w in workers:
+            await asyncio.to_thread(w.stop)
+    ended = await wait_until(
+        lambda: s if (s := _session(engine, ps.id)).status not in ("created", "live") else None, 30, "the end"
+    )
+    assert (ended.status, ended.end_reason) == (SessionStatus.completed, EndReason.trainee_ended)
+    opening = get_persona(PERSONA).phases.opening.lines[0]
+    assert [(t.seq, t.speaker, t.text) for t in _turns(engine, ps.id)] == [
+        (1, Speaker.persona, opening),
+        (2, Speaker.persona, REJOIN_LINES["en"]),
+        (3, Speaker.trainee, FIRST_LINE),
+        (4, Speaker.persona, FIRST_REPLY),
+    ]
+
+
 async def test_no_agent_back_in_time_closes_the_call_as_agent_lost(
     livekit, agent_worker, db_url: str, run_dir: Path, standin: ProviderStandin
 ):
