@@ -486,8 +486,12 @@ def markdown(r: dict) -> tuple[str, str]:
         f"{th.get('job_executor')} job executor; turn detection: {th.get('detector')} "
         f"({'Silero VAD + the local end-of-turn model v1-mini' if th.get('detector') == 'model' else 'Silero VAD alone'}), "
         f"VAD silence {th.get('vad_silence_s')} s, the persona's patience normal: {th.get('normal_min_delay_s')} s "
-        f"after a finished-sounding turn, up to {th.get('normal_max_delay_s')} s after an unfinished one; "
-        f"preemptive generation with{'' if th.get('preemptive_tts') else 'out'} preemptive TTS"
+        + (
+            f"after a finished-sounding turn, up to {th.get('normal_max_delay_s')} s after an unfinished one; "
+            if th.get("detector") == "model"
+            else "of silence after the last word; "
+        )
+        + f"preemptive generation with{'' if th.get('preemptive_tts') else 'out'} preemptive TTS"
     )
     method = f"""
 Its own livekit-server (`--dev`, loopback), the agent worker as in production (`python -m agent.worker
