@@ -83,28 +83,38 @@ server = AgentServer(
 )
 
 
-async def _heartbeat(worker_id: str) -> None:
-    """Every WATCH_SECONDS: tell the app and the other workers that this worker is alive (a worker
-    that stops beating is dead, and its calls are handed on), and give an agent to trainees left
-    alone (their dispatch found no worker, or their persona's worker died). Every
-    HEARTBEAT_SECONDS: close calls whose room vanished."""
-    sweeper, keeper = OrphanSweeper(), AgentKeeper(settings.agent_name)
-    lk = api.LiveKitAPI(settings.lk_url, settings.lk_api_key, settings.lk_api_secret)
-    swept_at = 0.0
+async def _beat(worker_id: str) -> None:
+    """Every WATCH_SECONDS, on its own (a slow keeper pass must not delay it): tell the app and the
+    other workers that this worker is alive; a worker that stops beating is dead and its calls
+    are handed on (calls.dispatch)."""
     try:
         while True:
             try:
                 await asyncio.to_thread(workers.beat, worker_id, settings.agent_name)
-                await keeper.check(lk)
-                if time.monotonic() - swept_at >= workers.HEARTBEAT_SECONDS:
-                    swept_at = time.monotonic()
-                    await sweeper.sweep(lk)
             except Exception:
                 logger.exception("heartbeat failed")
             await asyncio.sleep(WATCH_SECONDS)
     except asyncio.CancelledError:
         await asyncio.to_thread(workers.forget, worker_id)
         raise
+
+
+async def _keep_calls() -> None:
+    """Every WATCH_SECONDS: give an agent to trainees left alone (their dispatch found no worker,
+    or their persona's worker died). Every HEARTBEAT_SECONDS: close calls whose room vanished."""
+    sweeper, keeper = OrphanSweeper(), AgentKeeper(settings.agent_name)
+    lk = api.LiveKitAPI(settings.lk_url, settings.lk_api_key, settings.lk_api_secret)
+    swept_at = 0.0
+    try:
+        while True:
+            try:
+                await keeper.check(lk)
+                if time.monotonic() - swept_at >= workers.HEARTBEAT_SECONDS:
+                    swept_at = time.monotonic()
+                    await sweeper.sweep(lk)
+            except Exception:
+                logger.exception("agent keeper pass failed")
+            await asyncio.sleep(WATCH_SECONDS)
     finally:
         await lk.aclose()
 
@@ -112,7 +122,9 @@ async def _heartbeat(worker_id: str) -> None:
 @server.on("worker_registered")
 def _on_registered(worker_id: str, _info) -> None:
     logger.info("registered with LiveKit as %s (agent %s)", worker_id, settings.agent_name)
-    asyncio.get_event_loop().create_task(_heartbeat(worker_id))
+    loop = asyncio.get_event_loop()
+    loop.create_task(_beat(worker_id))
+    loop.create_task(_keep_calls())
 
 
 @server.rtc_session(agent_name=settings.agent_name)

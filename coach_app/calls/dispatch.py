@@ -38,8 +38,9 @@ DISPATCH_GRACE_S = 3.0
 # How often every worker beats (agent/worker.py) and looks for calls without their agent.
 WATCH_SECONDS = 1.0
 # A worker that has not beaten for this long is dead (killed, crashed): its agents are ghosts.
-# LiveKit itself keeps a killed agent's participant in the room for about 20 s more.
-WORKER_LOST_AFTER = timedelta(seconds=4 * WATCH_SECONDS)
+# LiveKit itself keeps a killed agent's participant in the room for about 20 s more. Shorter
+# thresholds (4 s) removed live agents of workers that were merely slow on a loaded machine.
+WORKER_LOST_AFTER = timedelta(seconds=6 * WATCH_SECONDS)
 
 AGENT_LOST_ERROR = "The persona's agent was lost mid-call and could not be reconnected in time."
 
