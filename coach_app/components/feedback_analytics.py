@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 
 from coach_app.components.charts import PERSONA_COLOR, TRAINEE_COLOR, chart_card
-from coach_app.feedback.page_data import MetricView
+from coach_app.feedback.page_views import MetricView
 
 
 def metric_card(m: MetricView) -> rx.Component:

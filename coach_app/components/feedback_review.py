@@ -10,7 +10,7 @@ from typing import Any
 
 import reflex as rx
 
-from coach_app.feedback.page_data import ActionView, RunView
+from coach_app.feedback.page_views import ActionView, RunView
 from coach_app.models import ReviewKind
 from coach_app.textlimits import COMMENT_MAX
 

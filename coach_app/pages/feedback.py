@@ -14,7 +14,7 @@ from coach_app.components.feedback_audio import audio_player
 from coach_app.components.feedback_review import comments_section, manager_tools
 from coach_app.components.layout import page
 from coach_app.feedback.judge_prompt import MET_FROM, PARTLY_MET_FROM
-from coach_app.feedback.page_data import CALL_OPEN, ObjectiveView, QuoteView, TurnView
+from coach_app.feedback.page_views import CALL_OPEN, ObjectiveView, QuoteView, TurnView
 from coach_app.models import FeedbackStatus, Speaker
 from coach_app.state.auth import AuthState
 from coach_app.state.feedback import FeedbackState

@@ -19,7 +19,8 @@ from coach_app.auth import access
 from coach_app.clock import utc
 from coach_app.db import session_scope
 from coach_app.feedback.evaluate import evaluate_session, latest_feedback
-from coach_app.feedback.page_data import CALL_OPEN, WAITING, FeedbackPage, empty_page, feedback_page_data
+from coach_app.feedback.page_data import feedback_page_data
+from coach_app.feedback.page_views import CALL_OPEN, WAITING, FeedbackPage, empty_page
 from coach_app.feedback.score import score_text
 from coach_app.models import ENDED_STATUSES, FeedbackStatus, PracticeSession, ReviewKind
 from coach_app.review.actions import ReviewInputError, add_comment, override_score
