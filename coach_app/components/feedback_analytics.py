@@ -1,4 +1,4 @@
-"""The feedback page's speaking analytics: metric cards and the talk, pace and latency charts."""
+"""The feedback page's speaking analytics (metric cards; talk, pace and latency charts) and its cost card."""
 
 from __future__ import annotations
 
@@ -116,4 +116,39 @@ def analytics_section(page: Any) -> rx.Component:
             width="100%",
             id="analytics",
         ),
+    )
+
+
+def cost_section(page: Any) -> rx.Component:
+    """What the session cost, per component (local components cost nothing); `page` as above."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.text("Cost of this session", weight="bold"),
+                rx.spacer(),
+                rx.text(page.cost.total, weight="bold", id="cost-total"),
+                width="100%",
+            ),
+            rx.table.root(
+                rx.table.body(
+                    rx.foreach(
+                        page.cost.lines,
+                        lambda c: rx.table.row(
+                            rx.table.cell(c.item),
+                            rx.table.cell(c.usage),
+                            rx.table.cell(c.price, color=rx.cond(c.local, "var(--green-11)", "var(--gray-10)")),
+                            rx.table.cell(c.cost, text_align="right"),
+                            class_name="cost-line",
+                            custom_attrs={"data-local": rx.cond(c.local, "true", "false")},
+                        ),
+                    ),
+                ),
+                size="1",
+                width="100%",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+        id="cost",
     )

@@ -1,7 +1,7 @@
 """Feedback for one session: `/sessions/[session_id]/feedback`.
 
-Header, score, objectives and transcript are here; the speaking analytics and the manager's
-part (comments, override, re-run, history) are components of their own.
+Header, score, objectives and transcript are here; the speaking analytics and cost, the player,
+and the manager's part (comments, override, re-run, history) are components of their own.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from coach_app.components.charts import error_or, status_badge
-from coach_app.components.feedback_analytics import analytics_section
+from coach_app.components.feedback_analytics import analytics_section, cost_section
 from coach_app.components.feedback_audio import audio_player
 from coach_app.components.feedback_review import comments_section, manager_tools
 from coach_app.components.layout import page
@@ -335,40 +335,6 @@ def transcript_section() -> rx.Component:
 # --- cost -----------------------------------------------------------------
 
 
-def cost_section() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.text("Cost of this session", weight="bold"),
-                rx.spacer(),
-                rx.text(P.cost.total, weight="bold", id="cost-total"),
-                width="100%",
-            ),
-            rx.table.root(
-                rx.table.body(
-                    rx.foreach(
-                        P.cost.lines,
-                        lambda c: rx.table.row(
-                            rx.table.cell(c.item),
-                            rx.table.cell(c.usage),
-                            rx.table.cell(c.price, color=rx.cond(c.local, "var(--green-11)", "var(--gray-10)")),
-                            rx.table.cell(c.cost, text_align="right"),
-                            class_name="cost-line",
-                            custom_attrs={"data-local": rx.cond(c.local, "true", "false")},
-                        ),
-                    ),
-                ),
-                size="1",
-                width="100%",
-            ),
-            spacing="2",
-            width="100%",
-        ),
-        width="100%",
-        id="cost",
-    )
-
-
 def content() -> rx.Component:
     return rx.vstack(
         header(),
@@ -379,7 +345,7 @@ def content() -> rx.Component:
         comments_section(P.actions),
         manager_tools(S),
         transcript_section(),
-        cost_section(),
+        cost_section(P),
         spacing="5",
         width="100%",
         id="feedback-page",
