@@ -295,6 +295,7 @@ class BreakingUpLine:
         self.text = text
         self.frames: list[rtc.AudioFrame] = []
         self._last_said = 0.0
+        self._handle = None  # the last time it was said
 
     async def prepare(self, tts) -> None:
         try:
@@ -312,12 +313,15 @@ class BreakingUpLine:
 
     def say(self, *, tts_failed: bool) -> None:
         now = time.monotonic()
-        if now - self._last_said < BREAKING_UP_MIN_INTERVAL_S:
+        # A line that was interrupted before it was heard (a failed preemptive reply is dropped when
+        # the trainee's turn ends and the real reply is tried) does not count against the interval.
+        heard = self._handle is not None and not self._handle.interrupted
+        if heard and now - self._last_said < BREAKING_UP_MIN_INTERVAL_S:
             return
         if tts_failed and not self.frames:
             return  # speaking through the broken TTS would fail again
         self._last_said = now
         try:
-            self.session.say(self.text, audio=self._replay() if self.frames else None)
+            self._handle = self.session.say(self.text, audio=self._replay() if self.frames else None)
         except RuntimeError as exc:  # the session is closing
             logger.info("not saying the breaking-up line: %s", exc)

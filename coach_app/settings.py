@@ -61,13 +61,14 @@ class Settings(BaseSettings):
     # the sentence sounds finished (measured in bench/results/voice_loop_levers.md: no better here).
     turn_detector: Literal["vad", "model"] = "vad"
     # Silence (s) after which the voice detector ends a stretch of speech and the words go to STT
-    # (the end-of-turn model needs at least 0.25 s).
-    turn_vad_silence_seconds: float = Field(default=0.25, ge=0.25, le=2)
+    # (the end-of-turn model needs at least 0.25 s). 0.25 answers ~0.1 s sooner in the benchmark, but
+    # then a failing reply fails while the turn is still open and the trainee heard nothing: 0.55.
+    turn_vad_silence_seconds: float = Field(default=0.55, ge=0.25, le=2)
     # Per persona patience (quick | normal | relaxed): silence (s) after the last word before the
     # persona answers when the turn sounds finished (min) and when it sounds unfinished (max).
-    turn_quick_min_delay_seconds: float = Field(default=0.5, ge=0, le=5)
+    turn_quick_min_delay_seconds: float = Field(default=0.3, ge=0, le=5)
     turn_quick_max_delay_seconds: float = Field(default=1.5, ge=0, le=10)
-    turn_normal_min_delay_seconds: float = Field(default=0.8, ge=0, le=5)
+    turn_normal_min_delay_seconds: float = Field(default=0.5, ge=0, le=5)
     turn_normal_max_delay_seconds: float = Field(default=2.0, ge=0, le=10)
     turn_relaxed_min_delay_seconds: float = Field(default=1.2, ge=0, le=5)
     turn_relaxed_max_delay_seconds: float = Field(default=3.0, ge=0, le=10)

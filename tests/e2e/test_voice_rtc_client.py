@@ -193,8 +193,9 @@ async def test_provider_failure_is_spoken_in_character_and_recorded(
 ):
     standin.script.transcripts = [TRAINEE_LINE, SECOND_LINE]
     standin.script.replies = [PERSONA_REPLY, SECOND_REPLY]
-    # The first reply fails on every attempt (1 try + PROVIDER_MAX_RETRIES=1 retry).
-    standin.script.fail["llm"] = 2
+    # The LLM is down for the first reply: every attempt fails (the preemptive one made while the
+    # trainee's turn is still open, and the one made when it ends, each with its retry).
+    standin.script.fail["llm"] = 1_000
     _, headers = trainee_auth
     _, info = await start_call(api_base, headers, PERSONA)
     sid = info["session_id"]
@@ -210,6 +211,7 @@ async def test_provider_failure_is_spoken_in_character_and_recorded(
         assert session_view(api_base, headers, sid)["error"] is None  # not shown to the trainee
 
         # The line recovers: the trainee repeats and gets a real answer.
+        standin.script.fail["llm"] = 0
         await trainee.say(speech_pcm(SECOND_LINE))
         turns = await wait_until(turns_with(api_base, headers, sid, 5), 30, "the reply after the failure")
         assert [t["text"] for t in turns[3:5]] == [SECOND_LINE, SECOND_REPLY]
