@@ -9,7 +9,8 @@ from coach_app.components.layout import page
 from coach_app.components.livekit import agent_visualizer, call_timer, coach_room
 from coach_app.components.providers_note import providers_note
 from coach_app.state.auth import AuthState
-from coach_app.state.call import AGENT_JOIN_TIMEOUT_MS, CallState, TranscriptLine
+from coach_app.state.call import CallState
+from coach_app.state.call_text import AGENT_JOIN_TIMEOUT_MS, TranscriptLine
 from coach_app.textlimits import MESSAGE_MAX
 
 _PHASE_COLOR = {

@@ -7,7 +7,6 @@ the API secret. Everything the room reports arrives through the bridge's events.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import uuid
 
@@ -20,26 +19,10 @@ from coach_app.calls.recordings import snapshot_recorded
 from coach_app.models import OPEN_STATUSES
 from coach_app.settings import get_settings
 from coach_app.state.auth import AuthState
+from coach_app.state.call_text import TranscriptLine, disconnected, still_waiting
 from coach_app.textlimits import MESSAGE_MAX, TextTooLong, check_text, log_safe
 
 logger = logging.getLogger("coach.call")
-
-AGENT_JOIN_TIMEOUT_MS = 15_000
-
-_DISCONNECT_MESSAGES = {
-    "DUPLICATE_IDENTITY": "This call was opened in another tab or window, so this page was disconnected.",
-    "PARTICIPANT_REMOVED": "You were removed from the call.",
-    "JOIN_FAILURE": "Could not join the call: the LiveKit server refused the connection or could not be reached.",
-    "SERVER_SHUTDOWN": "The call server shut down.",
-}
-
-
-@dataclasses.dataclass
-class TranscriptLine:
-    id: str = ""
-    speaker: str = ""  # "trainee" | "persona"
-    text: str = ""
-    final: bool = False
 
 
 class CallState(rx.State):
@@ -264,13 +247,7 @@ class CallState(rx.State):
         self.error_kind = str(err.get("kind") or "connection")
         self.error_message = str(err.get("message") or "Something went wrong with the call.")
         if self.error_kind == "agent_timeout":
-            # Not a dead end: a worker that registers later (make dev still starting, a worker
-            # restart) is handed this call by the dispatch keeper, and this message clears.
-            self.error_message = (
-                f"Still waiting for {self.persona_name or 'the persona'}: no agent worker has taken the "
-                f"call in {AGENT_JOIN_TIMEOUT_MS // 1000} seconds (one may still be starting, or all are "
-                "busy). The call starts as soon as one is free; Retry starts over."
-            )
+            self.error_message = still_waiting(self.persona_name)
         # kind and message come from the browser: logged with CR/LF escaped (no forged log lines)
         logger.info(
             "call %s: %s error: %s", self.session_id, log_safe(self.error_kind, 40), log_safe(self.error_message)
@@ -299,10 +276,7 @@ class CallState(rx.State):
                 )
             return
         self.error_kind = "connection"
-        self.error_message = (
-            _DISCONNECT_MESSAGES.get(reason, "The connection to the call was lost (network or server problem).")
-            + " Press Retry to reconnect."
-        )
+        self.error_message = disconnected(reason)
 
     @rx.event
     def on_message_sent(self, result: dict):
