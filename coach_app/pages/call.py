@@ -129,7 +129,6 @@ def agent_panel() -> rx.Component:
                     align="center",
                     spacing="2",
                 ),
-                # On a phone the buttons take a row of their own, side by side at full width.
                 rx.hstack(
                     rx.button(
                         rx.icon(rx.cond(CallState.muted, "mic-off", "mic"), size=16),
