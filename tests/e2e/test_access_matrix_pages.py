@@ -433,13 +433,11 @@ def test_forged_watch_cannot_start_an_evaluation(app_server, db_url, world, brow
         finally:
             context.close()
 
-    # Positive control: the owner's (rightful) page does start it, through the same injected events.
+    # Positive control: the owner's own feedback page (the same load and watch handlers) starts it.
     context, page, tap = _session_for(browser, app_server, "trainee_a")
     try:
-        page.goto(app_server + "/")
+        page.goto(app_server + path)
         _wait_socket(page, tap)
-        tap.send(fb, "load", {}, path)
-        tap.send(fb, "watch", {}, path)
         deadline = 60_000  # a loaded machine: the evaluation runs in the app process
         while _feedback_rows(db_url, sid) == 0 and deadline > 0:
             page.wait_for_timeout(500)
