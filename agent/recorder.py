@@ -67,8 +67,8 @@ def merged_turn(earlier: dict[str, Any], later: dict[str, Any]) -> dict[str, Any
     It spans both; its delays are the later part's, measured where the trainee really stopped."""
     if not (earlier["speaker"] == later["speaker"] == Speaker.trainee):
         return None
-    if earlier.get("typed") != later.get("typed"):
-        return None
+    if earlier.get("typed") or later.get("typed"):
+        return None  # each typed message was sent on its own
     text = f"{earlier['text']} {later['text']}"
     if len(text) > TURN_TEXT_MAX:
         text = text[: TURN_TEXT_MAX - 1].rstrip() + "\u2026"

@@ -17,6 +17,7 @@ def _said(text: str, start: float, end: float, role: str = "user") -> llm.ChatMe
         role=role,
         content=[text],
         created_at=T0 + end + 0.4,
+        transcript_confidence=0.9 if role == "user" else None,
         metrics={"started_speaking_at": T0 + start, "stopped_speaking_at": T0 + end, "end_of_turn_delay": 0.4},
     )
 
@@ -48,4 +49,24 @@ async def test_two_trainee_parts_without_a_persona_reply_between_are_one_stored_
         (Speaker.trainee, "I checked your account this morning, and the second charge was our mistake.", 2.0, 6.5),
         (Speaker.persona, "Fine.", 7.0, 7.5),
         (Speaker.trainee, "Thank you.", 8.0, 8.6),
+    ]
+
+
+def _typed(text: str, at: float) -> llm.ChatMessage:
+    # a typed message carries no speech timing and no transcript confidence
+    return llm.ChatMessage(role="user", content=[text], created_at=T0 + at)
+
+
+async def test_typed_messages_in_a_row_stay_separate_turns(fresh_db):
+    recorder = CallRecorder(_session(), t0=T0)
+    recorder.add_message(_said("Good morning.", 0.0, 1.0, role="assistant"))
+    recorder.add_message(_typed("My microphone is broken.", 3.0))
+    recorder.add_message(_typed("Can you read this?", 3.2))
+    recorder.add_message(_said("I checked your account,", 5.0, 6.0))
+    stored = await _stored(recorder)
+    assert [(s, text) for s, text, *_ in stored] == [
+        (Speaker.persona, "Good morning."),
+        (Speaker.trainee, "My microphone is broken."),
+        (Speaker.trainee, "Can you read this?"),
+        (Speaker.trainee, "I checked your account,"),
     ]
