@@ -49,6 +49,8 @@ class EndReason(enum.StrEnum):
     agent_error = "agent_error"  # a bug or crash in the agent
     agent_shutdown = "agent_shutdown"  # the worker was stopped during the call
     ended = "ended"  # the session itself closed normally, without a requested end
+    persona_resolved = "persona_resolved"  # the customer's issue was resolved; the persona said goodbye
+    persona_walked_away = "persona_walked_away"  # the customer gave up and hung up (agent/mood.py)
     # written by the app (coach_app.calls)
     agent_lost = "agent_lost"  # live, but its room is gone (calls.sweep)
     replaced = "replaced_by_new_session"  # an open session closed by starting another (calls.start)
@@ -171,6 +173,10 @@ class PracticeSession(SQLModel, table=True):
     audio_seconds: float | None = None
     audio_bytes: int | None = None
     audio_offset: float = 0.0
+    # practice (mood meter and Hint shown) or assessment (hidden): the persona's `mode`, frozen at start
+    mode: str = Field(default="practice", max_length=16)
+    # help used in the call, in order: [{"kind": "hint" | "repeat", "at": seconds, "after_seq", "text"}]
+    help_events: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class Turn(SQLModel, table=True):
@@ -193,6 +199,9 @@ class Turn(SQLModel, table=True):
     llm_ttft: float | None = None
     tts_ttfb: float | None = None
     e2e_latency: float | None = None
+    # the customer's state after this turn (agent/mood.py): {"anger", "trust", "progress", "phase",
+    # "hit": {"kind": "trigger" | "deescalation", "index", "when"} | None, "source": "llm" | "keywords"}
+    mood: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -249,3 +258,58 @@ class WorkerHeartbeat(SQLModel, table=True):
     agent_name: str = Field(max_length=64)
     registered_at: datetime = Field(default_factory=utcnow)
     last_seen: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ScenarioRecord(SQLModel, table=True):
+    """A scenario of the catalogue (`coach_app/programmes/scenarios.py`); its body lives in versions.
+
+    `slug` is the persona id. `team` None: every team sees it (the shipped files). A scenario
+    imported from a file follows that file (`source_file`, `file_digest`) until someone saves it
+    in the browser.
+    """
+
+    __tablename__ = "scenarios"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(index=True, unique=True, max_length=80)
+    team: str | None = Field(default=None, index=True, max_length=64)
+    archived: bool = False
+    source_file: str | None = Field(default=None, max_length=200)
+    file_digest: str | None = Field(default=None, max_length=64)
+    created_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ScenarioVersion(SQLModel, table=True):
+    """One saved body of a scenario (the persona format as JSON). The newest version is current."""
+
+    __tablename__ = "scenario_versions"
+    __table_args__ = (UniqueConstraint("scenario_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenarios.id", index=True)
+    version: int
+    body: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    author_id: int | None = Field(default=None, foreign_key="users.id")
+    author: str = Field(default="", max_length=200)  # a username, or "file <name>" for an import
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Assignment(SQLModel, table=True):
+    """A manager asks trainees to pass scenarios by a date (`coach_app/programmes/assignments.py`)."""
+
+    __tablename__ = "assignments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(default="", max_length=120)
+    team: str | None = Field(default=None, index=True, max_length=64)
+    scenario_slugs: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # the trainees; empty with whole_team: every trainee of `team` (also those who join later)
+    trainee_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    whole_team: bool = False
+    due_at: datetime = Field(index=True)
+    required_score: float | None = None  # None: each scenario's pass mark
+    max_attempts: int | None = None  # None: no cap; otherwise only the first N attempts count
+    created_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow)

@@ -60,6 +60,7 @@ def start_session(db: Session, user: User, persona_id: str) -> PracticeSession:
         persona_id=persona.id,
         persona_snapshot=persona.model_dump(mode="json"),
         rubric=persona.rubric(),
+        mode=persona.mode,
         status=SessionStatus.created,
         providers=configured_providers(get_settings(), persona.language),
     )

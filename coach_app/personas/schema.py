@@ -19,6 +19,10 @@ DIFFICULTIES: tuple[str, ...] = get_args(Difficulty)
 # (the delays are in Settings, TURN_<PATIENCE>_*; agent/turn_taking.py applies them).
 Patience = Literal["quick", "normal", "relaxed"]
 PATIENCES: tuple[str, ...] = get_args(Patience)
+# practice: the call page shows the customer's mood meter and the Hint button; assessment hides both.
+Mode = Literal["practice", "assessment"]
+MODES: tuple[str, ...] = get_args(Mode)
+MOOD_MIN, MOOD_MAX = 1, 10  # the customer's levels (anger, trust, progress) run 1-10
 
 # BCP-47 as personas use it: language, optional script, optional region (en-US, th-TH, zh-Hant-TW).
 _BCP47 = re.compile(r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")
@@ -119,6 +123,28 @@ class Resolution(_Strict):
     walks_away_when: list[str] = Field(default_factory=list)
 
 
+def _mood_level(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not MOOD_MIN <= value <= MOOD_MAX:
+        raise ValueError(f"{name} must be a whole number from {MOOD_MIN} to {MOOD_MAX}, got {value!r}")
+    return value
+
+
+class MoodStart(_Strict):
+    """The customer's levels when the call starts (agent/mood.py moves them per trainee turn).
+
+    Missing `anger` starts at the opening's intensity; trust and progress start low.
+    """
+
+    anger: int | None = None
+    trust: int = 3
+    progress: int = 1
+
+    @field_validator("anger", "trust", "progress", mode="before")
+    @classmethod
+    def _level(cls, value: Any, info) -> Any:
+        return None if value is None else _mood_level(value, info.field_name)
+
+
 class Phases(_Strict):
     opening: Opening
     escalation_triggers: list[Trigger] = Field(min_length=1)
@@ -148,6 +174,8 @@ class Persona(_Strict):
     pass_mark: int = Field(default=int(PASS_MARK_DEFAULT), ge=0, le=100)
     patience: Patience = "normal"
     record_audio: bool = True  # false: this scenario's calls are never recorded (RECORD_CALLS also applies)
+    mode: Mode = "practice"  # assessment: no mood meter and no Hint button in the call
+    mood: MoodStart = Field(default_factory=MoodStart)
     profile: Profile
     context: Context
     phases: Phases
@@ -174,6 +202,11 @@ class Persona(_Strict):
         if total != 100:
             raise ValueError(f"objective weights must add up to 100, they add up to {total}")
         return objectives
+
+    def mood_start(self) -> dict[str, int]:
+        """Start levels: the file's `mood`, anger defaulting to the opening's intensity."""
+        anger = self.mood.anger if self.mood.anger is not None else self.phases.opening.intensity
+        return {"anger": anger, "trust": self.mood.trust, "progress": self.mood.progress}
 
     @property
     def language_code(self) -> str:
