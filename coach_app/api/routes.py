@@ -13,7 +13,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from coach_app.api.assignments import routes as assignment_routes
 from coach_app.api.health import health_report
+from coach_app.api.scenarios import routes as scenario_routes
 from coach_app.api.sessions import routes as session_routes
 from coach_app.auth.access import is_admin
 from coach_app.auth.http import optional_api_user, require_api_user
@@ -54,6 +56,8 @@ routes: list[Route] = [
     Route("/api/me", me, methods=["GET"]),
     *auth_routes,
     *session_routes,
+    *scenario_routes,
+    *assignment_routes,
 ]
 
 api = Starlette(

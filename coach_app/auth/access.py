@@ -106,3 +106,41 @@ def visible_users_clause(user: User | None) -> Any:
 def _team_trainees(manager: User) -> Any:
     """A where-clause on User: the trainees of `manager`'s team (peer managers are not among them)."""
     return (User.team == manager.team) & (User.role == Role.trainee)
+
+
+# --- scenarios (coach_app/programmes/scenarios.py) -------------------------------------------------
+
+
+def can_see_scenario(user: User | None, scenario: Any) -> bool:
+    """A scenario of nobody's team (the shipped ones) is for everyone; a team's is for its members."""
+    role = _role(user)
+    if role is None or scenario is None:
+        return False
+    return role == Role.admin or scenario.team is None or scenario.team == user.team
+
+
+def can_edit_scenario(user: User | None, scenario: Any) -> bool:
+    """Admins edit every scenario, managers their team's; trainees none."""
+    role = _role(user)
+    if role is None or scenario is None:
+        return False
+    return role == Role.admin or (role == Role.manager and bool(user.team) and scenario.team == user.team)
+
+
+def new_scenario_team(user: User | None, requested: str | None = None) -> str | None:
+    """The team a new scenario belongs to: a manager's own team; an admin's choice (None: every team).
+    Raises PermissionError for anyone else (and for a manager without a team)."""
+    role = _role(user)
+    if role == Role.admin:
+        return requested or None
+    if role == Role.manager and user.team:
+        return user.team
+    raise PermissionError("only managers (of a team) and admins can create scenarios")
+
+
+def can_manage_assignment(user: User | None, assignment: Any) -> bool:
+    """Admins every assignment; managers their team's (see its board, export it)."""
+    role = _role(user)
+    if role is None or assignment is None:
+        return False
+    return role == Role.admin or (role == Role.manager and bool(user.team) and assignment.team == user.team)

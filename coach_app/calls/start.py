@@ -17,14 +17,14 @@ from sqlmodel import Session, select
 from coach_app.calls.providers import resolve_providers
 from coach_app.calls.rooms import mint_trainee_token, new_room_name, room_name_for
 from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus, Turn, User, utcnow
-from coach_app.personas.catalogue import get_persona
+from coach_app.programmes.scenarios import find_persona
 from coach_app.settings import Settings, get_settings
 
 
 class UnknownPersona(LookupError):
     def __init__(self, persona_id: str):
         self.persona_id = persona_id
-        super().__init__(f"no persona with id '{persona_id}' (unknown, or its file has errors)")
+        super().__init__(f"no persona with id '{persona_id}' (unknown, archived or not yours)")
 
 
 class SessionNotJoinable(RuntimeError):
@@ -49,10 +49,10 @@ def configured_providers(settings: Settings, language: str) -> dict[str, Any]:
 def start_session(db: Session, user: User, persona_id: str) -> PracticeSession:
     """Create a session for `user` with a frozen copy of the persona and its rubric.
 
-    Later edits to the persona file never change this session (its prompt or its scores).
-    Raises UnknownPersona when the id is not in the catalogue.
+    Later edits to the scenario never change this session (its prompt or its scores).
+    Raises UnknownPersona when the id is not in the user's catalogue (`programmes.scenarios`).
     """
-    persona = get_persona(persona_id)
+    persona = find_persona(db, persona_id, user)
     if persona is None:
         raise UnknownPersona(persona_id)
     ps = PracticeSession(
@@ -83,7 +83,7 @@ def begin_session(db: Session, user: User, persona_id: str) -> tuple[PracticeSes
     New sessions are limited to SESSION_STARTS_PER_HOUR per user; resuming does not count.
     Raises UnknownPersona or TooManyStarts (nothing is changed then).
     """
-    persona = get_persona(persona_id)
+    persona = find_persona(db, persona_id, user)
     if persona is None:
         raise UnknownPersona(persona_id)
     open_sessions = list(

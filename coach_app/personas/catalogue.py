@@ -136,6 +136,15 @@ def load_file(path: Path) -> tuple[Persona | None, list[PersonaFileError]]:
     if not isinstance(data, dict):
         kind = "nothing" if data is None else type(data).__name__
         return None, [PersonaFileError(name, "", f"expected a mapping of fields at the top level, found {kind}")]
+    return validate_data(data, name)
+
+
+def validate_data(data: Any, name: str = "") -> tuple[Persona | None, list[PersonaFileError]]:
+    """Validate persona data (a parsed file, a browser form, an API body) with the file checker's
+    messages: each error names the dotted field and the problem."""
+    if not isinstance(data, dict):
+        kind = "nothing" if data is None else type(data).__name__
+        return None, [PersonaFileError(name, "", f"expected a mapping of fields at the top level, found {kind}")]
     try:
         return Persona.model_validate(data), []
     except ValidationError as exc:

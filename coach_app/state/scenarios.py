@@ -1,8 +1,9 @@
 """State of the scenario catalogue (`/scenarios`) and a scenario's brief (`/scenarios/[persona_id]`).
 
-Both read `coach_app.personas.catalogue.get_catalogue()` on every page load, so edited persona files show
-up without a restart. Only what a trainee may read before the call reaches the browser: never
-the hidden facts, the persona's triggers or the rubric's evidence descriptions.
+Both read the catalogue in the database (`coach_app.programmes.scenarios`, which imports the persona
+files) on every page load, so edited scenarios and files show up without a restart. Only what a
+trainee may read before the call reaches the browser: never the hidden facts, the persona's
+triggers or the rubric's evidence descriptions.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import reflex as rx
 
 from coach_app.auth import access
 from coach_app.calls.recordings import recording_wanted
-from coach_app.personas.catalogue import get_catalogue, get_persona
+from coach_app.db import session_scope
+from coach_app.personas.catalogue import get_catalogue
 from coach_app.personas.schema import DIFFICULTIES, Persona
+from coach_app.programmes import scenarios
 from coach_app.settings import get_settings
 from coach_app.state.auth import AuthState
 
@@ -83,8 +86,10 @@ class CatalogueState(rx.State):
         if user is None:
             return
         cat = get_catalogue()
+        with session_scope() as db:
+            found = [c.persona for c in scenarios.catalogue(db, user)]
         order = {d: i for i, d in enumerate(DIFFICULTIES)}
-        personas = sorted(cat.personas.values(), key=lambda p: (order[p.difficulty], p.scenario.name, p.id))
+        personas = sorted(found, key=lambda p: (order[p.difficulty], p.scenario.name, p.id))
         self.cards = [card_for(p) for p in personas]
         self.unavailable = len(cat.broken_files)
         self.error_lines = [str(e) for e in cat.errors] if access.is_manager(user) else []
@@ -160,9 +165,11 @@ class ScenarioState(rx.State):
         self.loaded, self.found = False, False
         self.requested_id = self._route_id()
         auth = await self.get_state(AuthState)
-        if auth.current_user() is None:
+        user = auth.current_user()
+        if user is None:
             return
-        persona = get_persona(self.requested_id)
+        with session_scope() as db:
+            persona = scenarios.find_persona(db, self.requested_id, user)
         self.loaded = True
         if persona is None:
             self.persona_id = ""

@@ -59,6 +59,20 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     # Logging in needs a username and password (the matrix body has neither); logging out always works.
     ("POST", "/api/login", _row(422, 422, 422, 422, 422, 422)),
     ("POST", "/api/tokens", _row(401, 422, 422, 422, 422, 422)),
+    # Scenarios: {shipped} is for every team (admins edit it), {blue} is team blue's (manager A edits it).
+    ("GET", "/api/scenarios", _row(401, 200, 200, 200, 200, 200)),
+    ("POST", "/api/scenarios", _row(401, 403, 403, 422, 422, 422)),  # the matrix body is no persona
+    ("GET", "/api/scenarios/{shipped}", _row(401, 200, 200, 200, 200, 200)),
+    ("GET", "/api/scenarios/{blue}", _row(401, 200, 404, 200, 404, 200)),
+    ("GET", "/api/scenarios/{no_scenario}", _row(401, 404, 404, 404, 404, 404)),
+    ("PUT", "/api/scenarios/{shipped}", _row(401, 403, 403, 403, 403, 422)),
+    ("PUT", "/api/scenarios/{blue}", _row(401, 403, 404, 422, 404, 422)),
+    # Assignments: {asg} is team blue's, for the whole team.
+    ("GET", "/api/assignments", _row(401, 200, 200, 200, 200, 200)),
+    ("POST", "/api/assignments", _row(401, 403, 403, 422, 422, 422)),
+    ("GET", "/api/assignments/{asg}", _row(401, 200, 404, 200, 404, 200)),
+    ("GET", "/api/assignments/{missing}", _row(401, 404, 404, 404, 404, 404)),
+    ("DELETE", "/api/scenarios/{blue}", _row(401, 403, 404, 200, 404, 200)),  # archives it
     ("POST", "/api/logout", _row(200, 200, 200, 200, 200, 200)),  # last: it ends the cookie logins
 ]
 
@@ -91,10 +105,20 @@ def world(fresh_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         s.add(done)
         s.commit()
         keep_recording(s, get_settings(), done.id, write_stereo_ogg(tmp_path / "audio.ogg", 0.5), offset=0.0)
-        ids = {"a": str(live.id), "a_done": str(done.id), "missing": "999999"}
+        ids = {"a": str(live.id), "a_done": str(done.id), "missing": "999999", **_programme(s, users)}
     with TestClient(api) as client:
         yield client, creds, ids, users
     get_settings.cache_clear()
+
+
+def _programme(s: Session, users: dict[str, User]) -> dict[str, str]:
+    """Team blue's own scenario and an assignment of it to the whole team."""
+    from coach_app.programmes import assignments, scenarios
+
+    body = scenarios.current(s, scenarios.by_slug(s, PERSONA)).version.body
+    scenarios.create(s, users["manager_a"], {**body, "id": "blue-only"}, "blue")
+    a = assignments.create(s, users["manager_a"], scenario_slugs=["blue-only"], whole_team=True, due="2030-01-01")
+    return {"shipped": PERSONA, "blue": "blue-only", "no_scenario": "no-such-scenario", "asg": str(a.id)}
 
 
 def _call(client: TestClient, method: str, path: str, auth: dict[str, str], mode: str):
@@ -129,6 +153,10 @@ def test_every_route_is_in_the_matrix():
     from coach_app.api.routes import routes
 
     def generic(template: str) -> str:
+        if template.startswith("/api/scenarios/"):
+            return "/api/scenarios/{slug}"
+        if template.startswith("/api/assignments/"):
+            return "/api/assignments/{assignment_id}"
         for key in ("{a_done}", "{a}", "{missing}"):
             template = template.replace(key, "{session_id}")
         return template

@@ -1,0 +1,1 @@
+"""Training programmes: scenarios in the database (authoring, versions) and assignments."""
