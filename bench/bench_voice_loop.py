@@ -164,19 +164,14 @@ async def run_call(
 ) -> Call:
     from tests.support.rtc_trainee import (
         MIC_RATE,
-        Trainee,
+        join_call,
         session_view,
-        start_call,
         transcript,
         wait_until,
     )
 
     t0 = time.monotonic()
-    status, info = await start_call(api_base, headers, PERSONA)
-    assert status == 201, info
-    sid = info["session_id"]
-    trainee = Trainee(info["livekit_url"], info["token"])
-    await trainee.join()
+    sid, trainee = await join_call(api_base, headers, PERSONA)
     try:
         first = await wait_until(lambda: trainee.first_audible_after(t0), 60, "the greeting", interval=0.02)
         call = Call(start_to_audio=first - t0)
@@ -243,16 +238,13 @@ def paused(first: str, second: str, pause_ms: int, rate: int) -> np.ndarray:
 
 
 async def bench(sizes: Sizes, workdir: Path) -> dict:
-    from sqlmodel import Session
 
     from bench import procstats
-    from coach_app.auth.tokens import create_api_token
-    from coach_app.db import make_engine, migrate
+    from coach_app.db import migrate
     from coach_app.devtools.standin import GROQ_LIKE, Script, running_standin
-    from tests.support.auth import make_user
     from tests.support.livekit import start_livekit
     from tests.support.procs import Proc, wait_for
-    from tests.support.rtc_trainee import MIC_RATE, bearer, start_api_server
+    from tests.support.rtc_trainee import MIC_RATE, api_headers, start_api_server
 
     load_before = os.getloadavg()[0]
     db_url = f"sqlite:///{workdir / 'bench.db'}"
@@ -279,12 +271,7 @@ async def bench(sizes: Sizes, workdir: Path) -> dict:
         try:
             api_proc, api_base = start_api_server(env, workdir)
             wait_for(lambda: "registered with LiveKit" in worker.log_text(), 90, "the agent worker", worker)
-            users = []
-            for i in range(slots):
-                user = make_user(db_url, f"bench-trainee-{i}")
-                with Session(make_engine(db_url)) as s:
-                    users.append(bearer(create_api_token(s, user, "voice bench")[1]))
-                    s.commit()
+            users = [api_headers(db_url, f"bench-trainee-{i}")[1] for i in range(slots)]
             plain = [spoken(line, MIC_RATE) for line in PLAIN_LINES]
             single = [(0, plain[i % len(plain)]) for i in range(sizes.plain_lines)]
             for pause in PAUSES_MS:

@@ -102,6 +102,11 @@ def injection_flags(flags: Any) -> rx.Component:
     )
 
 
+def notice(message: Any, color: str, icon: str, id: str) -> rx.Component:
+    """A callout with the handler's last message, shown only while there is one."""
+    return rx.cond(message != "", rx.callout(message, color_scheme=color, icon=icon, id=id, width="100%"))
+
+
 def manager_tools(S: Any) -> rx.Component:
     """`S` is FeedbackState: the tools show for managers of this trainee only (`can_manage`)."""
     return rx.cond(
@@ -110,16 +115,8 @@ def manager_tools(S: Any) -> rx.Component:
             rx.vstack(
                 rx.heading("Manager tools", size="4"),
                 rx.cond(S.page.flags.length() > 0, injection_flags(S.page.flags)),
-                rx.cond(
-                    S.action_error != "",
-                    rx.callout(
-                        S.action_error, color_scheme="red", icon="triangle-alert", id="action-error", width="100%"
-                    ),
-                ),
-                rx.cond(
-                    S.action_message != "",
-                    rx.callout(S.action_message, color_scheme="green", icon="check", id="action-message", width="100%"),
-                ),
+                notice(S.action_error, "red", "triangle-alert", "action-error"),
+                notice(S.action_message, "green", "check", "action-message"),
                 rx.text("Comment for the trainee", size="2", weight="medium"),
                 rx.text_area(
                     value=S.comment_draft,

@@ -20,30 +20,11 @@ from coach_app.feedback.score import score_text
 from coach_app.models import Feedback, ReviewAction
 from coach_app.settings import Settings
 from tests.support.auth import login, make_user
-from tests.support.feedback_seed import BILLING_CALL, PERSONAS, seed_feedback, seed_many, seed_session
+from tests.support.feedback_seed import BILLING_CALL, BILLING_JUDGE, PERSONAS, seed_feedback, seed_many, seed_session
 
 pytestmark = pytest.mark.e2e
 
 N = 60  # sessions for the review table: i % 3 -> fbr_tina, fbr_ted (team fbr), fbr_bob (another team)
-JUDGE = {
-    "acknowledge-and-own": (
-        90,
-        "She apologised and owned the error at once.",
-        ["i'm so sorry about the DOUBLE charge", "That's our mistake"],
-    ),
-    "resolve-on-call": (
-        80,
-        "She refunded the charge and the fee during the call.",
-        ["The refund of 89 dollars goes back to your card within three business days"],
-    ),
-    "discover-impact": (
-        70,
-        "She asked what the bounce cost.",
-        ["what did the bounced payment cost you?", "I have lost my job because of you"],
-    ),
-    "clear-next-steps": (60, "She gave a date but not every detail.", ["You'll get an email confirmation today"]),
-    "respect-time": (100, "The call was short.", []),
-}
 
 
 def expected_score(i: int) -> float | None:
@@ -73,7 +54,7 @@ def seeded(db_url):
         db.add(Feedback(session_id=running.id, status="running"))
         db.commit()
     with ChatStandin() as llm:
-        llm.reply = judge_reply(JUDGE)
+        llm.reply = judge_reply(BILLING_JUDGE)
         settings = Settings(
             database_url=db_url,
             groq_api_key=llm.api_key,

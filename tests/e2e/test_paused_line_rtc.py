@@ -7,33 +7,16 @@ persona's patience) and the cloud plugins on the provider stand-in. Read back th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import numpy as np
 import pytest
-from sqlmodel import Session
 
-from coach_app.auth.tokens import create_api_token
-from coach_app.db import make_engine
 from coach_app.devtools.standin import ProviderStandin
 from coach_app.models import User
-from tests.conftest import service_env
-from tests.support.auth import make_user
 from tests.support.local_speech import silence, speech_pcm, trim_silence
-from tests.support.rtc_trainee import (
-    MIC_RATE,
-    Trainee,
-    session_view,
-    start_api_server,
-    start_call,
-    transcript,
-    wait_until,
-)
+from tests.support.rtc_trainee import MIC_RATE, PERSONA, api_headers, closed, join_call, transcript, wait_until
 
 pytestmark = pytest.mark.e2e
 
-PERSONA = "billing-dispute-gold"
 FIRST_PART = "I checked your account this morning,"
 SECOND_PART = "and the second charge was a mistake on our side."
 PAUSE_S = 0.6
@@ -41,19 +24,8 @@ REPLY = "Then I want that money back today."
 
 
 @pytest.fixture(scope="module")
-def api_base(db_url: str, livekit, run_dir: Path) -> Iterator[str]:
-    proc, base = start_api_server(service_env(db_url, livekit), run_dir)
-    yield base
-    proc.stop()
-
-
-@pytest.fixture(scope="module")
 def trainee_auth(db_url: str) -> tuple[User, dict[str, str]]:
-    user = make_user(db_url, "paused-line", display_name="Pat Pause")
-    with Session(make_engine(db_url)) as s:
-        _, token = create_api_token(s, user, "paused line e2e")
-        s.commit()
-    return user, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    return api_headers(db_url, "paused-line", display_name="Pat Pause")
 
 
 def paused_line() -> np.ndarray:
@@ -70,11 +42,7 @@ async def test_a_mid_sentence_pause_is_stored_as_one_trainee_turn(
     standin.script.transcripts = [FIRST_PART, SECOND_PART]
     standin.script.replies = [REPLY, REPLY]  # also if the agent asked twice (it took the pause for the end)
     _, headers = trainee_auth
-    status, info = await start_call(api_base, headers, PERSONA)
-    assert status == 201, info
-    sid = info["session_id"]
-    trainee = Trainee(info["livekit_url"], info["token"])
-    await trainee.join()
+    sid, trainee = await join_call(api_base, headers, PERSONA)
     try:
         await wait_until(lambda: transcript(api_base, headers, sid) or None, 30, "the persona's greeting")
         await wait_until(lambda: trainee.quiet_since(1.0) or None, 30, "the greeting to end")
@@ -88,11 +56,7 @@ async def test_a_mid_sentence_pause_is_stored_as_one_trainee_turn(
         assert await trainee.end_call() == "ok"
     finally:
         await trainee.leave()
-    await wait_until(
-        lambda: session_view(api_base, headers, sid)["status"] not in ("created", "live") or None,
-        30,
-        "the session to close",
-    )
+    await wait_until(closed(api_base, headers, sid), 30, "the session to close")
 
     turns = [(t["speaker"], t["text"]) for t in transcript(api_base, headers, sid)]
     heard = [e.detail["text"] for e in standin.entries("stt") if e.detail["text"]]

@@ -11,106 +11,59 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
-from sqlmodel import Session
 
 from agent.persona_agent import BREAKING_UP_LINES
-from coach_app.auth.tokens import create_api_token
-from coach_app.calls.rooms import mint_trainee_token
-from coach_app.calls.start import start_session
-from coach_app.db import make_engine
 from coach_app.devtools.standin import ProviderStandin
-from coach_app.models import PracticeSession, User
+from coach_app.models import User
 from coach_app.personas.catalogue import get_persona
-from coach_app.settings import Settings
 from tests.conftest import service_env, start_agent_worker
-from tests.support import local_speech
-from tests.support.auth import make_user
-from tests.support.procs import Proc
+from tests.support.procs import Proc, show_logs_on_failure
 from tests.support.rtc_trainee import (
-    MIC_RATE,
+    FIRST_LINE,
+    FIRST_REPLY,
+    PERSONA,
+    SECOND_LINE,
+    SECOND_REPLY,
     Trainee,
+    api_headers,
+    closed,
+    direct_call,
+    join_call,
     session_view,
-    start_api_server,
-    start_call,
+    spoken,
     transcript,
+    turns_with,
     wait_until,
 )
 
 pytestmark = pytest.mark.e2e
 
-PERSONA = "billing-dispute-gold"
-TRAINEE_LINE = "Hello Margaret, I can see the double charge on your account, and I am refunding it right now."
-PERSONA_REPLY = "Fine. And the late fee? I want a reference number this time."
-SECOND_LINE = "The reference number is R 4 4 8 2. The late fee is refunded too."
-SECOND_REPLY = "Alright. Thank you for actually fixing it."
 GOODBYE = "I'm sorry, I have to go now. Goodbye."
 
 
-# --- servers -------------------------------------------------------------------------------------
+# --- servers and users -----------------------------------------------------------------------------
 
 
 @pytest.fixture(autouse=True)
 def logs_on_failure(request, run_dir: Path):
     """When a test here fails, show what the agent worker and the API logged (the run dir is removed)."""
-    failed_before = request.session.testsfailed
-    yield
-    if request.session.testsfailed > failed_before or os.environ.get("COACH_TEST_SHOW_LOGS"):
-        for log in sorted(run_dir.glob("agent*.log")) + [run_dir / "api.log"]:
-            if log.exists():
-                lines = log.read_text(errors="replace").splitlines()
-                print(f"\n----- {log.name} (last 80 lines) -----\n" + "\n".join(lines[-80:]))
-
-
-@pytest.fixture(scope="module")
-def api_base(db_url: str, livekit, run_dir: Path) -> Iterator[str]:
-    """The Starlette API (`coach_app.api.routes:api`) over real HTTP, against the suite's DB and LiveKit."""
-    proc, base = start_api_server(service_env(db_url, livekit), run_dir)
-    yield base
-    proc.stop()
+    yield from show_logs_on_failure(request, lambda: sorted(run_dir.glob("agent*.log")) + [run_dir / "api.log"])
 
 
 @pytest.fixture(scope="module")
 def trainee_auth(db_url: str) -> tuple[User, dict[str, str]]:
-    user = make_user(db_url, "voice-e2e", display_name="Vic Voice")
-    with Session(make_engine(db_url)) as s:
-        _, token = create_api_token(s, user, "voice e2e")
-        s.commit()
-    return user, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    return api_headers(db_url, "voice-e2e", display_name="Vic Voice")
 
 
 @pytest.fixture(scope="module")
 def admin_headers(db_url: str) -> dict[str, str]:
     """An admin's API headers: provider errors on a session are shown to managers and admins only."""
-    admin = make_user(db_url, "voice-e2e-admin", role="admin")
-    with Session(make_engine(db_url)) as s:
-        _, token = create_api_token(s, admin, "voice e2e")
-        s.commit()
-    return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-
-
-# --- the trainee -----------------------------------------------------------------------------------
-
-
-def speech_pcm(text: str) -> np.ndarray:
-    """flite speech (voice slt) at the trainee's microphone rate, as int16 samples."""
-    pcm = local_speech.speech_pcm(text, MIC_RATE)
-    assert len(pcm), "flite could not synthesise the trainee's line"
-    return pcm
-
-
-def turns_with(api_base, headers, sid, n: int):
-    return lambda: t if len(t := transcript(api_base, headers, sid)) >= n else None
-
-
-def closed(api_base, headers, sid):
-    return lambda: v if (v := session_view(api_base, headers, sid))["status"] not in ("created", "live") else None
+    return api_headers(db_url, "voice-e2e-admin", role="admin")[1]
 
 
 # --- tests -----------------------------------------------------------------------------------------
@@ -119,17 +72,13 @@ def closed(api_base, headers, sid):
 async def test_trainee_call_is_recorded_turn_by_turn(
     livekit, agent_worker, api_base, trainee_auth, standin: ProviderStandin, tmp_path: Path, record_property
 ):
-    standin.script.transcripts = [TRAINEE_LINE]
-    standin.script.replies = [PERSONA_REPLY]
+    standin.script.transcripts = [FIRST_LINE]
+    standin.script.replies = [FIRST_REPLY]
     _, headers = trainee_auth
     opening = get_persona(PERSONA).phases.opening.lines[0]
 
     t_start = time.monotonic()
-    status, info = await start_call(api_base, headers, PERSONA)
-    assert status == 201, info
-    sid = info["session_id"]
-    trainee = Trainee(info["livekit_url"], info["token"])
-    await trainee.join()
+    sid, trainee = await join_call(api_base, headers, PERSONA)
     try:
         # The persona opens the call with its opening line, and we hear it.
         turns = await wait_until(turns_with(api_base, headers, sid, 1), 30, "the persona's greeting")
@@ -139,7 +88,7 @@ async def test_trainee_call_is_recorded_turn_by_turn(
         assert session_view(api_base, headers, sid)["status"] == "live"
 
         # The trainee speaks; the stand-in transcribes it; the persona answers and is heard.
-        spoke_until = await trainee.say(speech_pcm(TRAINEE_LINE))
+        spoke_until = await trainee.say(spoken(FIRST_LINE))
         turns = await wait_until(turns_with(api_base, headers, sid, 3), 30, "the trainee's turn and the reply")
         reply_heard = await wait_until(lambda: trainee.first_audible_after(spoke_until), 10, "the reply's audio")
 
@@ -151,8 +100,8 @@ async def test_trainee_call_is_recorded_turn_by_turn(
     turns = transcript(api_base, headers, sid)
     assert [(t["speaker"], t["text"]) for t in turns] == [
         ("persona", opening),
-        ("trainee", TRAINEE_LINE),
-        ("persona", PERSONA_REPLY),
+        ("trainee", FIRST_LINE),
+        ("persona", FIRST_REPLY),
     ]
     assert [t["seq"] for t in turns] == [1, 2, 3]
     for a, b in itertools.pairwise(turns):
@@ -165,15 +114,15 @@ async def test_trainee_call_is_recorded_turn_by_turn(
     assert view["started_at"] and view["ended_at"] and view["error"] is None
     usage = view["usage"]
     assert usage["stt_audio_seconds"] > 1.0
-    assert usage["llm_prompt_tokens"] > 0 and usage["llm_completion_tokens"] >= len(PERSONA_REPLY.split())
-    assert usage["tts_characters"] >= len(opening) + len(PERSONA_REPLY)
+    assert usage["llm_prompt_tokens"] > 0 and usage["llm_completion_tokens"] >= len(FIRST_REPLY.split())
+    assert usage["tts_characters"] >= len(opening) + len(FIRST_REPLY)
     assert view["providers"]["llm"]["provider"] == "groq" and view["providers"]["tts"]["provider"] == "elevenlabs"
 
     # What the providers were asked: the persona's voice, language and the trainee's words.
     ws = standin.entries("tts_ws")[0].detail
     assert ws["voice_id"] == get_persona(PERSONA).voice.voice_id and ws["query"]["output_format"] == "pcm_24000"
     stt = [e.detail for e in standin.entries("stt") if e.detail["text"]]
-    assert stt[0]["language"] == "en" and stt[0]["text"] == TRAINEE_LINE
+    assert stt[0]["language"] == "en" and stt[0]["text"] == FIRST_LINE
 
     measured = {
         "start_to_first_agent_audio_s": round(first_audio - t_start, 3),
@@ -191,19 +140,16 @@ async def test_trainee_call_is_recorded_turn_by_turn(
 async def test_provider_failure_is_spoken_in_character_and_recorded(
     livekit, agent_worker, api_base, trainee_auth, admin_headers, standin: ProviderStandin, tmp_path: Path
 ):
-    standin.script.transcripts = [TRAINEE_LINE, SECOND_LINE]
-    standin.script.replies = [PERSONA_REPLY, SECOND_REPLY]
+    standin.script.transcripts = [FIRST_LINE, SECOND_LINE]
+    standin.script.replies = [FIRST_REPLY, SECOND_REPLY]
     # The LLM is down for the first reply: every attempt fails (the preemptive one made while the
     # trainee's turn is still open, and the one made when it ends, each with its retry).
     standin.script.fail["llm"] = 1_000
     _, headers = trainee_auth
-    _, info = await start_call(api_base, headers, PERSONA)
-    sid = info["session_id"]
-    trainee = Trainee(info["livekit_url"], info["token"])
-    await trainee.join()
+    sid, trainee = await join_call(api_base, headers, PERSONA)
     try:
         await wait_until(turns_with(api_base, headers, sid, 1), 30, "the persona's greeting")
-        await trainee.say(speech_pcm(TRAINEE_LINE))
+        await trainee.say(spoken(FIRST_LINE))
         turns = await wait_until(turns_with(api_base, headers, sid, 3), 40, "the breaking-up line")
         assert (turns[2]["speaker"], turns[2]["text"]) == ("persona", BREAKING_UP_LINES["en"])
         view = session_view(api_base, admin_headers, sid)
@@ -212,7 +158,7 @@ async def test_provider_failure_is_spoken_in_character_and_recorded(
 
         # The line recovers: the trainee repeats and gets a real answer.
         standin.script.fail["llm"] = 0
-        await trainee.say(speech_pcm(SECOND_LINE))
+        await trainee.say(spoken(SECOND_LINE))
         turns = await wait_until(turns_with(api_base, headers, sid, 5), 30, "the reply after the failure")
         assert [t["text"] for t in turns[3:5]] == [SECOND_LINE, SECOND_REPLY]
         await trainee.end_call()
@@ -226,18 +172,15 @@ async def test_voice_failure_still_gets_an_audible_line(
     livekit, agent_worker, api_base, trainee_auth, admin_headers, standin: ProviderStandin, tmp_path: Path
 ):
     """When text-to-speech itself fails, the line synthesised at the start of the call is played."""
-    standin.script.transcripts = [TRAINEE_LINE]
-    standin.script.replies = [PERSONA_REPLY]
+    standin.script.transcripts = [FIRST_LINE]
+    standin.script.replies = [FIRST_REPLY]
     _, headers = trainee_auth
-    _, info = await start_call(api_base, headers, PERSONA)
-    sid = info["session_id"]
-    trainee = Trainee(info["livekit_url"], info["token"])
-    await trainee.join()
+    sid, trainee = await join_call(api_base, headers, PERSONA)
     try:
         await wait_until(turns_with(api_base, headers, sid, 1), 30, "the persona's greeting")
         await wait_until(lambda: standin.entries("tts_http"), 10, "the breaking-up line to be pre-synthesised")
         standin.script.fail["tts"] = 2  # the reply's synthesis fails on both attempts
-        spoke_until = await trainee.say(speech_pcm(TRAINEE_LINE))
+        spoke_until = await trainee.say(spoken(FIRST_LINE))
         turns = await wait_until(turns_with(api_base, headers, sid, 3), 40, "the breaking-up line")
         heard = await wait_until(lambda: trainee.first_audible_after(spoke_until), 10, "audio after the failure")
     finally:
@@ -252,10 +195,7 @@ async def test_trainee_leaving_without_ending_abandons_the_session(
     livekit, agent_worker, api_base, trainee_auth, standin: ProviderStandin
 ):
     _, headers = trainee_auth
-    _, info = await start_call(api_base, headers, PERSONA)
-    sid = info["session_id"]
-    trainee = Trainee(info["livekit_url"], info["token"])
-    await trainee.join()
+    sid, trainee = await join_call(api_base, headers, PERSONA)
     try:
         await wait_until(turns_with(api_base, headers, sid, 1), 30, "the persona's greeting")
     finally:
@@ -283,15 +223,8 @@ async def test_time_limit_ends_the_call_politely(
 ):
     standin.script.rules = [("time limit", GOODBYE)]
     user, headers = trainee_auth
-    with Session(make_engine(db_url), expire_on_commit=False) as db:
-        ps: PracticeSession = start_session(db, user, PERSONA)
-    settings = Settings(
-        livekit_url=livekit.url,
-        livekit_api_key=livekit.api_key,
-        livekit_api_secret=livekit.api_secret,
-        agent_name=TIME_LIMIT_AGENT,
-    )
-    trainee = Trainee(livekit.url, mint_trainee_token(ps, user, settings))
+    ps, token = direct_call(db_url, livekit, user, PERSONA, TIME_LIMIT_AGENT)
+    trainee = Trainee(livekit.url, token)
     disconnected = asyncio.Event()
     trainee.room.on("disconnected", lambda *_: disconnected.set())
     await trainee.join()

@@ -14,27 +14,7 @@ from coach_app.feedback.judge_prompt import PROMPT_VERSION
 from coach_app.models import Feedback
 from coach_app.settings import Settings
 from tests.support.auth import make_user
-from tests.support.feedback_seed import T, seed_session
-
-GOOD = {
-    "acknowledge-and-own": (
-        90,
-        "She apologised and owned the error at once.",
-        ["i'm so sorry about the DOUBLE charge", "That's our mistake"],
-    ),
-    "resolve-on-call": (
-        80,
-        "She refunded the charge and the fee during the call.",
-        ["The refund of 89 dollars goes back to your card within three business days"],
-    ),
-    "discover-impact": (
-        70,
-        "She asked what the bounce cost.",
-        ["what did the bounced payment cost you?", "I have lost my job because of you"],
-    ),
-    "clear-next-steps": (60, "She gave a date but not every detail.", ["You'll get an email confirmation today"]),
-    "respect-time": (100, "The call was short.", []),
-}
+from tests.support.feedback_seed import BILLING_JUDGE, T, seed_session
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +48,7 @@ def _rows(session_id: int) -> list[Feedback]:
 
 async def test_scores_are_weighted_and_invented_quotes_dropped_and_flagged(llm, judge_settings, trainee):
     sid = _seed(user_id=trainee.id)
-    llm.reply = judge_reply(GOOD)
+    llm.reply = judge_reply(BILLING_JUDGE)
     fb = await evaluate_session(sid, settings=judge_settings)
 
     assert fb.status == "done", fb.error
@@ -117,15 +97,15 @@ async def test_pass_mark_comes_from_the_persona(llm, judge_settings, trainee):
         ("Sure! Here are the scores: great job", "the judge's answer is not valid JSON"),
         (json.dumps({"scores": []}), 'no "objectives" list'),
         (
-            judge_reply({k: v for k, v in GOOD.items() if k != "respect-time"}),
+            judge_reply({k: v for k, v in BILLING_JUDGE.items() if k != "respect-time"}),
             "no score for objective(s): 'respect-time'",
         ),
         (
-            judge_reply({**GOOD, "resolve-on-call": (140, "Wow.", [])}),
+            judge_reply({**BILLING_JUDGE, "resolve-on-call": (140, "Wow.", [])}),
             "score for objective 'resolve-on-call' is 140, outside 0-100",
         ),
         (
-            judge_reply({**GOOD, "resolve-on-call": ("high", "Wow.", [])}),
+            judge_reply({**BILLING_JUDGE, "resolve-on-call": ("high", "Wow.", [])}),
             "score for objective 'resolve-on-call' is not a number",
         ),
     ],
@@ -168,13 +148,13 @@ async def test_without_a_provider_only_analytics_with_a_clear_note(trainee):
 
 async def test_automatic_runs_are_idempotent_and_reruns_keep_history(llm, judge_settings, trainee):
     sid = _seed(user_id=trainee.id)
-    llm.reply = judge_reply(GOOD)
+    llm.reply = judge_reply(BILLING_JUDGE)
     first = await evaluate_session(sid, settings=judge_settings)
     again = await evaluate_session(sid, settings=judge_settings)  # e.g. the agent calls it twice
     assert again.id == first.id and len(llm.requests) == 1
 
     manager = make_user(judge_settings.database_url, "mona", role="manager", team="red")
-    llm.reply = judge_reply({**GOOD, "resolve-on-call": (40, "Refund only promised.", [])})
+    llm.reply = judge_reply({**BILLING_JUDGE, "resolve-on-call": (40, "Refund only promised.", [])})
     rerun = await evaluate_session(sid, requested_by=manager.id, settings=judge_settings)
     rows = _rows(sid)
     assert [r.id for r in rows] == [first.id, rerun.id]
@@ -187,7 +167,7 @@ async def test_failed_automatic_run_is_retried(llm, judge_settings, trainee):
     llm.status = 500
     assert (await evaluate_session(sid, settings=judge_settings)).status == "failed"
     llm.status = 200
-    llm.reply = judge_reply(GOOD)
+    llm.reply = judge_reply(BILLING_JUDGE)
     assert (await evaluate_session(sid, settings=judge_settings)).status == "done"
     assert [r.status for r in _rows(sid)] == ["failed", "done"]
 

@@ -53,6 +53,29 @@ BILLING_CALL = [
     T(7, "trainee", 51.0, 56.0, "You'll get an email confirmation today. Is there anything else?"),
 ]
 
+# What a fair judge answers for BILLING_CALL (objective id -> score, rationale, quotes), as the
+# stand-in's `judge_reply` takes it: one quote per objective is real, "I have lost my job because
+# of you" is invented (never said), so it is dropped and flagged.
+BILLING_JUDGE = {
+    "acknowledge-and-own": (
+        90,
+        "She apologised and owned the error at once.",
+        ["i'm so sorry about the DOUBLE charge", "That's our mistake"],
+    ),
+    "resolve-on-call": (
+        80,
+        "She refunded the charge and the fee during the call.",
+        ["The refund of 89 dollars goes back to your card within three business days"],
+    ),
+    "discover-impact": (
+        70,
+        "She asked what the bounce cost.",
+        ["what did the bounced payment cost you?", "I have lost my job because of you"],
+    ),
+    "clear-next-steps": (60, "She gave a date but not every detail.", ["You'll get an email confirmation today"]),
+    "respect-time": (100, "The call was short.", []),
+}
+
 
 def seed_session(
     db: Session,

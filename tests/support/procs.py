@@ -7,7 +7,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,3 +70,15 @@ class Proc:
                 except subprocess.TimeoutExpired:
                     continue
         self._log.close()
+
+
+def show_logs_on_failure(request, logs: Callable[[], list[Path]], lines: int = 80) -> Iterator[None]:
+    """The body of an autouse fixture (`yield from` it): when the test fails (or COACH_TEST_SHOW_LOGS
+    is set), print the last lines of each log `logs()` names (the run dir is removed afterwards)."""
+    failed_before = request.session.testsfailed
+    yield
+    if request.session.testsfailed > failed_before or os.environ.get("COACH_TEST_SHOW_LOGS"):
+        for log in logs():
+            if log.exists():
+                tail = log.read_text(errors="replace").splitlines()[-lines:]
+                print(f"\n----- {log.name} (last {lines} lines) -----\n" + "\n".join(tail))

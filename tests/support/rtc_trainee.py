@@ -1,7 +1,9 @@
 """A trainee without a browser: the public HTTP API to start a call, a `livekit.rtc` client to talk.
 
 - `start_api_server` runs the plain HTTP API (`coach_app.api.routes:api`) over real HTTP (granian).
-- `http` / `start_call` are how a trainee with an API token starts a session (`POST /api/sessions`).
+- `http` / `start_call` are how a trainee with an API token starts a session (`POST /api/sessions`);
+  `api_headers` makes a user with such a token; `join_call` starts a call and joins its room;
+  `direct_call` starts one the way the Start button does (for a worker of another agent name).
 - `Trainee` joins the room: its microphone plays scripted speech in real time (10 ms frames, silence
   between utterances, paced by the clock as a real microphone is), `say` returns when each
   utterance's last sample has been played, and its ear notes the loudness of every frame of the
@@ -26,8 +28,16 @@ from typing import Any, TypeVar
 
 import numpy as np
 from livekit import rtc
+from sqlmodel import Session
 
-from coach_app.calls.rooms import END_CALL_RPC
+from coach_app.auth.tokens import create_api_token
+from coach_app.calls.rooms import END_CALL_RPC, mint_trainee_token
+from coach_app.calls.start import start_session
+from coach_app.db import make_engine
+from coach_app.models import OPEN_STATUSES, PracticeSession, User
+from coach_app.settings import Settings
+from tests.support import local_speech
+from tests.support.auth import make_user
 from tests.support.procs import Proc, free_port, wait_for
 
 MIC_RATE = 48000
@@ -37,6 +47,15 @@ EAR_RATE = 24000
 AUDIBLE_RMS = 300.0
 
 T = TypeVar("T")
+
+# The scripted billing-dispute call the rtc tests share: what the trainee says (as flite speech),
+# and what the provider stand-in is told to answer.
+PERSONA = "billing-dispute-gold"
+FIRST_LINE = "Hello Margaret, I can see the double charge on your account, and I am refunding it right now."
+FIRST_REPLY = "Fine. And the late fee? I want a reference number this time."
+SECOND_LINE = "The reference number is R 4 4 8 2. The late fee is refunded too."
+SECOND_REPLY = "Alright. Thank you for actually fixing it."
+OPEN = {s.value for s in OPEN_STATUSES}  # a session's status as the API shows it, while its call is on
 
 
 # --- the public API ----------------------------------------------------------------------------
@@ -80,6 +99,15 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
 
+def api_headers(db_url: str, username: str, **user: Any) -> tuple[User, dict[str, str]]:
+    """A user (`make_user`'s fields) with an API token, and the headers that carry it."""
+    person = make_user(db_url, username, **user)
+    with Session(make_engine(db_url)) as s:
+        _, token = create_api_token(s, person, f"{username} e2e")
+        s.commit()
+    return person, bearer(token)
+
+
 def http(method: str, url: str, headers: dict[str, str], body: dict | None = None) -> tuple[int, dict]:
     req = urllib.request.Request(
         url, method=method, headers=headers, data=json.dumps(body).encode() if body is not None else None
@@ -96,6 +124,28 @@ async def start_call(api_base: str, headers: dict[str, str], persona_id: str) ->
     return await asyncio.to_thread(http, "POST", f"{api_base}/api/sessions", headers, {"persona_id": persona_id})
 
 
+async def join_call(api_base: str, headers: dict[str, str], persona_id: str) -> tuple[int, Trainee]:
+    """Start a call through the API and join its room: (session id, the joined trainee)."""
+    status, info = await start_call(api_base, headers, persona_id)
+    assert status == 201, info
+    trainee = Trainee(info["livekit_url"], info["token"])
+    await trainee.join()
+    return info["session_id"], trainee
+
+
+def direct_call(db_url: str, livekit: Any, user: User, persona_id: str, agent_name: str) -> tuple[PracticeSession, str]:
+    """What Start does, for calls served by a worker of another agent name: (session, trainee token)."""
+    with Session(make_engine(db_url), expire_on_commit=False) as db:
+        ps = start_session(db, user, persona_id)
+    settings = Settings(
+        livekit_url=livekit.url,
+        livekit_api_key=livekit.api_key,
+        livekit_api_secret=livekit.api_secret,
+        agent_name=agent_name,
+    )
+    return ps, mint_trainee_token(ps, user, settings)
+
+
 def transcript(api_base: str, headers: dict[str, str], sid: int) -> list[dict]:
     status, body = http("GET", f"{api_base}/api/sessions/{sid}/transcript", headers)
     assert status == 200, body
@@ -106,6 +156,23 @@ def session_view(api_base: str, headers: dict[str, str], sid: int) -> dict:
     status, body = http("GET", f"{api_base}/api/sessions/{sid}", headers)
     assert status == 200, body
     return body
+
+
+def turns_with(api_base: str, headers: dict[str, str], sid: int, n: int) -> Callable[[], list[dict] | None]:
+    """A `wait_until` check: the transcript once it has at least `n` turns."""
+    return lambda: t if len(t := transcript(api_base, headers, sid)) >= n else None
+
+
+def closed(api_base: str, headers: dict[str, str], sid: int) -> Callable[[], dict | None]:
+    """A `wait_until` check: the session's view once it is no longer created or live."""
+    return lambda: v if (v := session_view(api_base, headers, sid))["status"] not in OPEN else None
+
+
+def spoken(text: str) -> np.ndarray:
+    """flite speech (voice slt) at the trainee's microphone rate, as int16 samples."""
+    pcm = local_speech.speech_pcm(text, MIC_RATE)
+    assert len(pcm), "flite could not synthesise the trainee's line"
+    return pcm
 
 
 async def wait_until(check: Callable[[], T], timeout: float, what: str, interval: float = 0.1) -> T:
