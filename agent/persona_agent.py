@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from livekit.agents import Agent
+from collections.abc import AsyncIterable
 
+from livekit.agents import Agent, ModelSettings, llm
+
+from agent.call_mood import CallMood
 from coach_app.personas.prompt import build_instructions, opening_line
 from coach_app.personas.schema import Persona
 
@@ -29,11 +32,21 @@ def breaking_up_line(persona: Persona) -> str:
 
 
 class PersonaAgent(Agent):
-    """Speaks as the persona; opens the call with the persona's opening line."""
+    """Speaks as the persona; opens the call with the persona's opening line. With a `CallMood`,
+    each reply is told the customer's mood after the trainee's last turn (agent/call_mood.py)."""
 
-    def __init__(self, persona: Persona) -> None:
+    def __init__(self, persona: Persona, mood: CallMood | None = None) -> None:
         super().__init__(instructions=build_instructions(persona))
         self.persona = persona
+        self.mood = mood
+
+    async def llm_node(
+        self, chat_ctx: llm.ChatContext, tools: list[llm.Tool], model_settings: ModelSettings
+    ) -> AsyncIterable[llm.ChatChunk | str]:
+        if self.mood is not None:
+            chat_ctx = await self.mood.before_reply(chat_ctx)
+        async for chunk in Agent.default.llm_node(self, chat_ctx, tools, model_settings):
+            yield chunk
 
     async def on_enter(self) -> None:
         # The opening line is said as written (no LLM round trip): it is the first thing the

@@ -189,12 +189,20 @@ class CallRecorder:
 
         self._submit(job)
 
-    def add_message(self, msg: llm.ChatMessage) -> None:
+    def add_message(self, msg: llm.ChatMessage, mood: dict[str, Any] | None = None) -> None:
+        """`mood`: the customer's state the persona's reply was given (agent/call_mood.py); it is
+        stored on the persona's turn and on the trainee turn it answers (with what that turn hit)."""
         if self.t0 is None:
             return
         fields = turn_fields(msg, self.t0)
         if fields is None:
             return
+        if mood is not None and fields["speaker"] == Speaker.persona:
+            fields["mood"] = {**mood, "hit": None}
+            answered = self._last
+            if answered is not None and answered[1]["speaker"] == Speaker.trainee and "mood" not in answered[1]:
+                answered[1]["mood"] = mood
+                self._submit(self._rewrite_turn(answered[0], {"mood": mood}))
         merged = merged_turn(self._last[1], fields) if self._last is not None else None
         if merged is not None:
             seq, fields = self._last[0], merged
@@ -235,6 +243,22 @@ class CallRecorder:
                 db.commit()
 
         return job
+
+    def record_help(self, kind: str, at: float, **detail: Any) -> None:
+        """A Hint or Repeat used in the call (`PracticeSession.help_events`, in order)."""
+        event = {"kind": kind, "at": at, "after_seq": self._seq, **detail}
+
+        def job() -> None:
+            with Session(get_engine()) as db:
+                ps = db.get(PracticeSession, self.session_id)
+                if ps is None:
+                    return
+                ps.help_events = [*ps.help_events, event]  # a new list: the JSON column sees the change
+                db.add(ps)
+                db.commit()
+
+        self._submit(job)
+        logger.info("session %s: %s used after turn %s", self.session_id, kind, self._seq)
 
     def update_usage(self, usage: AgentSessionUsage) -> None:
         self._submit(self._update_session(**usage_totals(usage)))

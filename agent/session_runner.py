@@ -15,7 +15,6 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 from livekit import rtc
 from livekit.agents import AgentSession, JobContext, llm, room_io
@@ -29,22 +28,27 @@ from livekit.agents.voice.events import (
 from pydantic import ValidationError
 from sqlmodel import Session, select
 
+from agent.call_audio import CallAudio
+from agent.call_help import CallHelp
+from agent.call_mood import CallMood
 from agent.chat_input import ChatInput
+from agent.mood import MoodState
 from agent.persona_agent import TIME_UP_INSTRUCTIONS, PersonaAgent, breaking_up_line
+from agent.providers.local.llm import ScriptedPersonaLLM
 from agent.providers.registry import build_components, connect_options
 from agent.recorder import CallRecorder
 from agent.resume import RejoinedPersonaAgent, conversation_so_far
 from agent.turn_taking import turn_handling
 from coach_app.calls.control import time_limit_seconds
 from coach_app.calls.providers import ProviderConfigError
-from coach_app.calls.recordings import keep_recording, recording_wanted
+from coach_app.calls.recordings import recording_wanted
 from coach_app.calls.rooms import END_CALL_RPC, parse_dispatch_metadata, trainee_identity
 from coach_app.clock import utc
 from coach_app.db import get_engine
 from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus, Speaker, Turn, User
-from coach_app.personas.catalogue import get_persona
 from coach_app.personas.schema import Persona
-from coach_app.settings import Settings, get_settings
+from coach_app.programmes.scenarios import find_persona
+from coach_app.settings import get_settings
 from coach_app.textlimits import log_safe
 
 logger = logging.getLogger("coach.agent")
@@ -65,7 +69,7 @@ async def run_session(ctx: JobContext) -> None:
         logger.warning("session %s does not exist or has already ended; leaving room %s", session_id, ctx.room.name)
         ctx.shutdown(reason="session not open")
         return
-    persona, history, t0, trainee = call
+    persona, history, t0, trainee, (mode, last_mood) = call
 
     recorder = CallRecorder(session_id, last_seq=len(history), t0=t0)
     ctx.add_shutdown_callback(lambda _reason: _after_call(recorder))
@@ -90,11 +94,21 @@ async def run_session(ctx: JobContext) -> None:
         conn_options=connect_options(settings),
     )
 
+    # The customer's mood (LLM classifier when the call has a language model, keywords otherwise)
+    # and the help buttons (agent/call_mood.py, agent/call_help.py).
+    model = None if isinstance(components.llm, ScriptedPersonaLLM) else components.llm
+    start = MoodState.from_dict(last_mood, persona) if last_mood else None
+    mood = CallMood(persona, model, start=start)
+    helper = CallHelp(ctx, session, recorder, mood, trainee=trainee, mode=mode)
+    mood.on_change = helper.publish
+
     # --- recording: every final utterance, the usage, errors, the end ---------------------------
     @session.on("conversation_item_added")
     def _on_item(ev: ConversationItemAddedEvent) -> None:
         if isinstance(ev.item, llm.ChatMessage):
-            recorder.add_message(ev.item)
+            recorder.add_message(ev.item, mood.current.as_dict())
+            if ev.item.role == "assistant":
+                helper.after_persona_turn()
 
     @session.on("session_usage_updated")
     def _on_usage(ev: SessionUsageUpdatedEvent) -> None:
@@ -141,7 +155,8 @@ async def run_session(ctx: JobContext) -> None:
 
     record_audio = recording_wanted(settings, persona)
     if record_audio:
-        ctx.add_shutdown_callback(lambda _reason: _keep_audio(ctx, session, recorder, settings))
+        audio = CallAudio(ctx, session, recorder, settings)  # into RECORDINGS_DIR as the call runs
+        ctx.add_shutdown_callback(lambda _reason: audio.keep())
 
     # --- the call -------------------------------------------------------------------------------
     recorder.mark_live(components.record())
@@ -154,16 +169,17 @@ async def run_session(ctx: JobContext) -> None:
             ctx.shutdown(reason="another agent has the call")
             return
         ctx.room.local_participant.register_rpc_method(END_CALL_RPC, _end_call)
+        helper.register()
         await session.start(
-            agent=await persona_agent(persona, history),
+            agent=await persona_agent(persona, history, mood),
             room=ctx.room,
             room_options=room_io.RoomOptions(
                 close_on_disconnect=True,
                 # typed messages: size and rate checked before the persona sees them
                 text_input=room_io.TextInputOptions(text_input_cb=ChatInput(session_id)),
             ),
-            # Audio only: a stereo OGG in the job's temporary folder (nothing is uploaded anywhere);
-            # our recorder keeps the transcript. The shutdown callback copies the file out.
+            # Audio only: a stereo OGG (agent/call_audio.py; nothing is uploaded anywhere);
+            # our recorder keeps the transcript.
             record={"audio": record_audio, "traces": False, "logs": False, "transcript": False},
         )
     except Exception as exc:
@@ -185,12 +201,14 @@ async def run_session(ctx: JobContext) -> None:
     )
 
 
-async def persona_agent(persona: Persona, history: list[tuple[Speaker, str]]) -> PersonaAgent:
+async def persona_agent(
+    persona: Persona, history: list[tuple[Speaker, str]], mood: CallMood | None = None
+) -> PersonaAgent:
     """The persona for a new call, or, when turns were already recorded (its first agent was lost),
     one that carries the conversation on from them."""
     if not history:
-        return PersonaAgent(persona)
-    agent = RejoinedPersonaAgent(persona)
+        return PersonaAgent(persona, mood)
+    agent = RejoinedPersonaAgent(persona, mood)
     await agent.update_chat_ctx(conversation_so_far(history))
     return agent
 
@@ -199,30 +217,31 @@ def _another_agent(room: rtc.Room) -> bool:
     return any(p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT for p in room.remote_participants.values())
 
 
-def load_call(session_id: int) -> tuple[Persona, list[tuple[Speaker, str]], float | None, str] | None:
+def load_call(
+    session_id: int,
+) -> tuple[Persona, list[tuple[Speaker, str]], float | None, str, tuple[str, dict | None]] | None:
     """The frozen persona, the turns recorded so far (in order), the call's start time (for an
-    agent that rejoins a live call) and the trainee's room identity; None when the session is
-    unknown or already over."""
+    agent that rejoins a live call), the trainee's room identity, and the call's mode with the
+    last stored mood; None when the session is unknown or already over."""
     with Session(get_engine()) as db:
         ps = db.get(PracticeSession, session_id)
         if ps is None or ps.status not in OPEN_STATUSES:
             return None
-        history = [
-            (t.speaker, t.text)
-            for t in db.exec(select(Turn).where(Turn.session_id == session_id).order_by(Turn.seq)).all()
-        ]
+        turns = db.exec(select(Turn).where(Turn.session_id == session_id).order_by(Turn.seq)).all()
+        history = [(t.speaker, t.text) for t in turns]
+        last_mood = next((t.mood for t in reversed(turns) if t.mood), None)
         t0 = utc(ps.started_at).timestamp() if ps.status == SessionStatus.live and ps.started_at else None
         try:
             persona = Persona.model_validate(ps.persona_snapshot)
         except ValidationError:
             # The schema moved on since the session started; use the current file instead.
-            logger.warning("session %s: frozen persona no longer validates; using the current file", session_id)
-            persona = get_persona(ps.persona_id)
+            logger.warning("session %s: frozen persona no longer validates; using the current version", session_id)
+            persona = find_persona(db, ps.persona_id)
             if persona is None:
                 raise
         owner = db.get(User, ps.user_id) if ps.user_id is not None else None
         identity = trainee_identity(owner, ps) if owner is not None else ""
-        return persona, history, t0, identity
+        return persona, history, t0, identity, (ps.mode, last_mood)
 
 
 def _elapsed(recorder: CallRecorder) -> float:
@@ -258,29 +277,6 @@ async def _after_call(recorder: CallRecorder) -> None:
         await evaluate_session(recorder.session_id)
     except Exception:
         logger.exception("session %s: evaluation failed", recorder.session_id)
-
-
-async def _keep_audio(ctx: JobContext, session: AgentSession, recorder: CallRecorder, settings: Settings) -> None:
-    """Job shutdown: copy the call's recording out of the job's temporary folder (deleted at cleanup).
-
-    livekit-agents closes its recorder, which finishes the OGG file, before shutdown callbacks run."""
-    try:
-        report = ctx.make_session_report(session)
-        path, started = report.audio_recording_path, report.audio_recording_started_at
-        if path is None or started is None:
-            return  # the session never started (or another agent has the call)
-        offset = started - recorder.t0 if recorder.t0 else 0.0
-
-        def keep() -> Path | None:
-            with Session(get_engine()) as db:
-                return keep_recording(db, settings, recorder.session_id, Path(path), offset)
-
-        kept = await asyncio.to_thread(keep)
-    except Exception:
-        logger.exception("session %s: could not keep the recording", recorder.session_id)
-        return
-    if kept is not None:
-        logger.info("session %s: recording kept (%d bytes)", recorder.session_id, kept.stat().st_size)
 
 
 class BreakingUpLine:

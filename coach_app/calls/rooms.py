@@ -21,6 +21,13 @@ from coach_app.settings import Settings, get_settings
 # RPC method the trainee's client calls on the agent before leaving, so the agent knows the
 # call was ended on purpose (session `completed`) rather than dropped (session `abandoned`).
 END_CALL_RPC = "coach.end_call"
+# Help in the call (agent/call_help.py): a short suggestion (answered with the hint text), and the
+# persona saying its last line again. Only the session's trainee may call them, like END_CALL_RPC.
+HINT_RPC = "coach.hint"
+REPEAT_RPC = "coach.repeat"
+# The agent's participant attribute holding the customer's mood (JSON: anger, trust, progress, phase);
+# practice calls only (an assessment publishes nothing).
+MOOD_ATTRIBUTE = "coach.mood"
 
 # Rooms close soon after everyone left; a trainee who reloads the page within this window
 # finds the same room (and the same agent) again.

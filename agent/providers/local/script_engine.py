@@ -46,7 +46,7 @@ from agent.providers.local.script_lines import (
     speakable_fact,
     thai_particle,
 )
-from agent.providers.local.script_match import QUOTE_RE, Cue, concepts_in, content_words, is_thai
+from agent.providers.local.script_match import MATCH_THRESHOLD, QUOTE_RE, Cue, concepts_in, content_words, is_thai
 from coach_app.personas.schema import Persona
 
 
@@ -103,7 +103,7 @@ class ScriptedPersona:
             return self._reply(self._nudge(), "nudge")
 
         words, concepts = content_words(text), concepts_in(text)
-        threshold = 0.75
+        threshold = MATCH_THRESHOLD
         newly_met = [
             c.index
             for c in self.accepts

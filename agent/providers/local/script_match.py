@@ -18,6 +18,9 @@ from functools import lru_cache
 
 from agent.providers.local.script_lexicon import CONCEPTS, EN_STOP, TH_EXTRA_STOP
 
+# A cue counts as met by a turn from this score up (the scripted persona and the mood engine).
+MATCH_THRESHOLD = 0.75
+
 # --- text helpers --------------------------------------------------------------------------------
 
 QUOTE_RE = re.compile(r"[\"“”«»]([^\"“”«»]{2,})[\"“”«»]")

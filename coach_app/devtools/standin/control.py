@@ -36,7 +36,7 @@ class ControlRoutes:
             if unknown:
                 return web.json_response({"error": f"unknown script fields: {sorted(unknown)}"}, status=422)
             for k, v in data.items():
-                if k == "rules":
+                if k in ("rules", "task_rules"):
                     v = [tuple(r) for r in v]
                 setattr(self.script, k, v)
             if "transcripts" in data:

@@ -20,6 +20,21 @@ def openai_error(status: int, message: str, code: str) -> web.Response:
     return web.json_response({"error": {"message": message, "type": code, "code": code}}, status=status)
 
 
+def text_of(msg: dict[str, Any]) -> str:
+    content = msg.get("content")
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return ""
+
+
+def task_of(messages: list[dict[str, Any]]) -> str | None:
+    """The task a side request names on its first line ("Task: customer-mood-classifier"), if any."""
+    first = text_of(messages[0]) if messages else ""
+    return first.split("\n", 1)[0].removeprefix("Task: ").strip() if first.startswith("Task: ") else None
+
+
 def count_tokens(text: str) -> int:
     return max(1, math.ceil(len(text) / 4))
 
@@ -49,15 +64,13 @@ class OpenAIChatRoutes:
         )
 
     def _reply_for(self, messages: list[dict[str, Any]]) -> str:
-        def text_of(msg: dict[str, Any]) -> str:
-            content = msg.get("content")
-            if isinstance(content, str):
-                return content
-            if isinstance(content, list):
-                return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-            return ""
-
         last = text_of(messages[-1]).lower() if messages else ""
+        task = task_of(messages)
+        if task is not None:
+            for name, keyword, reply in self.script.task_rules:
+                if name == task and keyword.lower() in last:
+                    return reply
+            return self.script.task_default
         for keyword, reply in self.script.rules:
             if keyword.lower() in last:
                 return reply
@@ -74,7 +87,8 @@ class OpenAIChatRoutes:
         return self._reply_for(body["messages"])
 
     def _chat_failure(self, body: dict[str, Any]) -> web.Response | None:
-        if self._should_fail("llm" if body.get("stream") else "llm_json"):
+        kind = "llm_task" if task_of(body["messages"]) else "llm" if body.get("stream") else "llm_json"
+        if self._should_fail(kind):
             return openai_error(503, "Service Unavailable (stand-in scripted failure)", "service_unavailable")
         return None
 

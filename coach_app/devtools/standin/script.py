@@ -12,12 +12,16 @@ class Script:
     default_transcript: str = ""
     rules: list[tuple[str, str]] = field(default_factory=list)  # (keyword in last message, reply)
     replies: list[str] = field(default_factory=list)  # reply for user turn 1, 2, ...
+    # Side requests that start with a "Task: <name>" line (the mood classifier, the hint):
+    # (task name, keyword in the last message, reply); the first match answers, else `task_default`.
+    task_rules: list[tuple[str, str, str]] = field(default_factory=list)
+    task_default: str = "{}"
     default_reply: str = "I see. Go on."
     llm_ttft_ms: int = 0  # delay before the first token
     llm_token_ms: int = 0  # delay between tokens
     tts_ttfb_ms: int = 0  # delay before the first audio of a TTS context / HTTP request
     stt_delay_ms: int = 0  # delay before a transcription is answered
-    fail: dict[str, int] = field(default_factory=dict)  # llm | llm_json | stt | tts -> how many next fail
+    fail: dict[str, int] = field(default_factory=dict)  # llm | llm_json | llm_task | stt | tts -> how many next fail
     voice: str = "flite"  # "flite" (speech) or "tone"
 
 
