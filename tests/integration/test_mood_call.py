@@ -129,3 +129,24 @@ async def test_only_the_trainee_gets_help(livekit, agent_worker, db_url, standin
     finally:
         await intruder.disconnect()
         await room.disconnect()
+
+
+async def test_the_customer_walks_away_in_character_and_the_call_ends(livekit, agent_worker, db_url, standin):
+    line = "Honestly, nothing can be done today, let me transfer you."
+    standin.script.task_rules = [
+        (CLASSIFIER, "nothing can be done", json.dumps({"walk_away": 0, "anger": 2, "trust": -2}))
+    ]
+    ps, room, _ = await _join(livekit, db_url, "mood-walkout")
+    try:
+        turn = await _say(room, db_url, ps.id, line)
+        assert turn.mood["phase"] == "walking_away" and turn.mood["hit"]["kind"] == "walk_away"
+        assert "you are hanging up" in _reply_requests(standin, line)[-1][0]["content"]
+
+        def ended():
+            with Session(make_engine(db_url)) as db:
+                s = db.get(PracticeSession, ps.id)
+                return (s.status.value, s.end_reason) if s.status.value != "live" else None
+
+        assert await _until(ended, 30, "the call to end") == ("completed", "persona_walked_away")
+    finally:
+        await room.disconnect()
