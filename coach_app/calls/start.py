@@ -212,6 +212,8 @@ def session_summary(ps: PracticeSession, for_manager: bool = False) -> dict[str,
         "room": ps.room_name,
         "status": ps.status.value,
         "end_reason": ps.end_reason,
+        "mode": ps.mode,  # practice | assessment
+        "help": ps.help_events,  # hints and repeats used in the call
         "error": ps.error if for_manager else None,
         "created_at": _iso(ps.created_at),
         "started_at": _iso(ps.started_at),
@@ -235,6 +237,8 @@ def turn_dict(t: Turn) -> dict[str, Any]:
         "start": t.start,
         "end": t.end,
         "interrupted": t.interrupted,
+        # the customer's state after this turn (agent/mood.py): levels, phase, the cue it hit
+        "mood": t.mood,
         "metrics": {
             "end_of_turn_delay": t.end_of_turn_delay,
             "transcription_delay": t.transcription_delay,
