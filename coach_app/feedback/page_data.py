@@ -14,6 +14,7 @@ from coach_app.calls.recordings import recording_path
 from coach_app.clock import duration_text, stamp, utc, when_text
 from coach_app.feedback.cost import session_cost
 from coach_app.feedback.evaluate import pass_mark_of, shown_status
+from coach_app.feedback.mood_view import mood_view
 from coach_app.feedback.page_views import CALL_OPEN, WAITING, AudioView, FeedbackPage, FlagView, MetricView
 from coach_app.feedback.score import effective_score, latest_override, result_text, score_text
 from coach_app.models import ENDED_STATUSES, Feedback, FeedbackStatus, PracticeSession, ReviewAction, Turn, User
@@ -24,6 +25,10 @@ def user_label(u: User | None) -> str:
     if u is None:
         return "(deleted user)"
     return u.display_name or u.username
+
+
+def _speaker(value: Any) -> str:
+    return getattr(value, "value", value)
 
 
 def feedback_page_data(
@@ -48,7 +53,7 @@ def feedback_page_data(
     pass_mark = fb.pass_mark if fb is not None else pass_mark_of(snap)
     # plain rows, not ORM objects: long calls have hundreds of turns
     turns = db.exec(
-        select(Turn.seq, Turn.speaker, Turn.text, Turn.start, Turn.end, Turn.typed)
+        select(Turn.seq, Turn.speaker, Turn.text, Turn.start, Turn.end, Turn.typed, Turn.mood)
         .where(Turn.session_id == ps.id)
         .order_by(Turn.seq)
     ).all()
@@ -100,7 +105,7 @@ def feedback_page_data(
             "audio_end": round(max(0.0, end - ps.audio_offset), 3),
         }
         for seq, sp, text, start, end, typed in (
-            (t.seq, getattr(t.speaker, "value", t.speaker), t.text, t.start, t.end, t.typed) for t in turns
+            (t.seq, _speaker(t.speaker), t.text, t.start, t.end, t.typed) for t in turns
         )
     ]
     talk = a.get("talk_seconds") or {}
@@ -210,6 +215,7 @@ def feedback_page_data(
         "actions": actions,
         "history": history,
         "flags": flags,
+        "mood": mood_view(ps.mode, ps.help_events, [(t.seq, _speaker(t.speaker), t.mood) for t in turns]),
     }
 
 

@@ -10,6 +10,7 @@ from typing import Any, TypedDict
 
 from coach_app.feedback.cost import CostView, empty_cost
 from coach_app.feedback.evaluate import pass_mark_of
+from coach_app.feedback.mood_view import MoodView, empty_mood
 from coach_app.feedback.score import score_text
 
 WAITING = "waiting"
@@ -137,6 +138,7 @@ class FeedbackPage(TypedDict):
     actions: list[ActionView]
     history: list[RunView]
     flags: list[FlagView]
+    mood: MoodView  # the customer's mood over the call, help used, practice or assessment
 
 
 def empty_page() -> FeedbackPage:
@@ -178,4 +180,5 @@ def empty_page() -> FeedbackPage:
         actions=[],
         history=[],
         flags=[],
+        mood=empty_mood(),
     )
