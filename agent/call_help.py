@@ -20,11 +20,11 @@ from agent.mood import MoodState, Phase
 from agent.recorder import CallRecorder
 from coach_app.calls.rooms import HINT_RPC, MOOD_ATTRIBUTE, REPEAT_RPC
 from coach_app.models import EndReason
+from coach_app.personas.schema import ASSESSMENT
 from coach_app.textlimits import log_safe
 
 logger = logging.getLogger("coach.agent.help")
 
-ASSESSMENT = "assessment"
 LAST_LINE_TIMEOUT_S = 30.0
 ENDS = {Phase.resolved: EndReason.persona_resolved, Phase.walking_away: EndReason.persona_walked_away}
 
@@ -39,6 +39,11 @@ class CallHelp:
         self._ending = False
 
     # -- the live meter ---------------------------------------------------------------------------
+    def on_mood(self, trainee_text: str, state: MoodState) -> None:
+        """A trainee turn moved (or did not move) the customer: store it on the turn and publish it."""
+        self.recorder.note_mood(trainee_text, state.as_dict())
+        self.publish(state)
+
     def publish(self, state: MoodState) -> None:
         if not self.practice:
             return

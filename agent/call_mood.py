@@ -63,9 +63,10 @@ class CallMood:
         model: llm.LLM | None,
         *,
         start: MoodState | None = None,
-        on_change: Callable[[MoodState], None] | None = None,
+        on_change: Callable[[str, MoodState], None] | None = None,
     ) -> None:
-        """`model`: the call's LLM for the classifier and hints, None for the keyword engine."""
+        """`model`: the call's LLM for the classifier and hints, None for the keyword engine;
+        `on_change(trainee_text, state)` after each decision."""
         self.persona = persona
         self.model = model
         self.keywords = KeywordClassifier(persona)
@@ -91,7 +92,7 @@ class CallMood:
         self._after[n] = (text, state)
         self.current = state
         if self.on_change is not None:
-            self.on_change(state)
+            self.on_change(text, state)
         return state
 
     async def _decide(self, before: MoodState, text: str, persona_said: str) -> MoodState:

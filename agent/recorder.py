@@ -127,6 +127,7 @@ class CallRecorder:
         self.owns_call = True  # False once this agent leaves the call to another one (stand_down)
         self._seq = last_seq
         self._last: tuple[int, dict[str, Any]] | None = None  # the last turn recorded: seq, columns
+        self._mood_for: tuple[str, dict[str, Any]] | None = None  # a mood for a trainee turn not yet recorded
         self._tasks: set[asyncio.Task] = set()
         self._queue: asyncio.Queue[Callable[[], None] | None] = asyncio.Queue()
         self._writer = asyncio.create_task(self._write_loop(), name="coach-recorder")
@@ -190,8 +191,7 @@ class CallRecorder:
         self._submit(job)
 
     def add_message(self, msg: llm.ChatMessage, mood: dict[str, Any] | None = None) -> None:
-        """`mood`: the customer's state the persona's reply was given (agent/call_mood.py); it is
-        stored on the persona's turn and on the trainee turn it answers (with what that turn hit)."""
+        """`mood`: the customer's state when the persona speaks (agent/call_mood.py), stored on its turn."""
         if self.t0 is None:
             return
         fields = turn_fields(msg, self.t0)
@@ -199,10 +199,9 @@ class CallRecorder:
             return
         if mood is not None and fields["speaker"] == Speaker.persona:
             fields["mood"] = {**mood, "hit": None}
-            answered = self._last
-            if answered is not None and answered[1]["speaker"] == Speaker.trainee and "mood" not in answered[1]:
-                answered[1]["mood"] = mood
-                self._submit(self._rewrite_turn(answered[0], {"mood": mood}))
+        if fields["speaker"] == Speaker.trainee and self._mood_for is not None and self._mood_for[0] in fields["text"]:
+            fields["mood"] = self._mood_for[1]  # decided before the turn was final (a preemptive reply)
+            self._mood_for = None
         merged = merged_turn(self._last[1], fields) if self._last is not None else None
         if merged is not None:
             seq, fields = self._last[0], merged
@@ -243,6 +242,17 @@ class CallRecorder:
                 db.commit()
 
         return job
+
+    def note_mood(self, trainee_text: str, mood: dict[str, Any]) -> None:
+        """The customer's state after the trainee turn `trainee_text`: stored on that turn, now when
+        it is already recorded, else when it is (the reply may be decided before the turn is final)."""
+        last = self._last
+        if last is not None and last[1]["speaker"] == Speaker.trainee and trainee_text in last[1]["text"]:
+            last[1]["mood"] = mood
+            self._submit(self._rewrite_turn(last[0], {"mood": mood}))
+            self._mood_for = None
+        else:
+            self._mood_for = (trainee_text, mood)
 
     def record_help(self, kind: str, at: float, **detail: Any) -> None:
         """A Hint or Repeat used in the call (`PracticeSession.help_events`, in order)."""

@@ -100,7 +100,7 @@ async def run_session(ctx: JobContext) -> None:
     start = MoodState.from_dict(last_mood, persona) if last_mood else None
     mood = CallMood(persona, model, start=start)
     helper = CallHelp(ctx, session, recorder, mood, trainee=trainee, mode=mode)
-    mood.on_change = helper.publish
+    mood.on_change = helper.on_mood
 
     # --- recording: every final utterance, the usage, errors, the end ---------------------------
     @session.on("conversation_item_added")
