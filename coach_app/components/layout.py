@@ -8,8 +8,9 @@ NAV = [
     ("Scenarios", "/scenarios"),
     ("My sessions", "/sessions"),
     ("Review", "/review"),
+    ("Programme", "/manage/scenarios"),
 ]
-MANAGER_ONLY = {"/review"}  # hidden from trainees (the pages check access themselves too)
+MANAGER_ONLY = {"/review", "/manage/scenarios"}  # hidden from trainees (the pages check access themselves too)
 
 
 def nav_link(label: str, href: str) -> rx.Component:

@@ -1,6 +1,8 @@
 import reflex as rx
 
+from coach_app.components.assigned import assigned_to_you
 from coach_app.components.layout import page
+from coach_app.state.assignments import AssignedState
 from coach_app.state.auth import AuthState
 
 
@@ -22,7 +24,7 @@ def feature(icon: str, title: str, text: str, href: str) -> rx.Component:
     )
 
 
-@rx.page(route="/", title="Coach - practise hard conversations", on_load=AuthState.refresh_user)
+@rx.page(route="/", title="Coach - practise hard conversations", on_load=[AuthState.refresh_user, AssignedState.load])
 def index() -> rx.Component:
     return page(
         rx.vstack(
@@ -34,12 +36,19 @@ def index() -> rx.Component:
                 color_scheme="gray",
                 max_width="40em",
             ),
+            assigned_to_you(),
             rx.grid(
                 feature("library", "Scenarios", "Pick a customer and a situation to practise.", "/scenarios"),
                 feature("history", "My sessions", "Your calls, scores and progress over time.", "/sessions"),
                 rx.cond(
                     AuthState.is_manager,
                     feature("clipboard-check", "Review", "Your team's sessions, trends and feedback.", "/review"),
+                ),
+                rx.cond(
+                    AuthState.is_manager,
+                    feature(
+                        "pencil", "Programme", "Write scenarios and assign them with due dates.", "/manage/scenarios"
+                    ),
                 ),
                 columns=rx.breakpoints(initial="1", sm="3"),
                 spacing="4",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
+from coach_app.components.assigned import assigned_to_you
 from coach_app.components.layout import page
 from coach_app.components.scenario import difficulty_badge, meta_item
+from coach_app.state.assignments import AssignedState
 from coach_app.state.auth import AuthState
 from coach_app.state.scenarios import ALL, CatalogueState, ScenarioCard
 
@@ -127,7 +129,11 @@ def empty_results() -> rx.Component:
     )
 
 
-@rx.page(route="/scenarios", title="Scenarios - Coach", on_load=[AuthState.require_login, CatalogueState.load])
+@rx.page(
+    route="/scenarios",
+    title="Scenarios - Coach",
+    on_load=[AuthState.require_login, CatalogueState.load, AssignedState.load],
+)
 def scenarios_page() -> rx.Component:
     return page(
         rx.vstack(
@@ -139,6 +145,11 @@ def scenarios_page() -> rx.Component:
                     size="3",
                 ),
                 spacing="1",
+            ),
+            assigned_to_you(),
+            rx.cond(
+                AuthState.is_manager,
+                rx.link("Edit scenarios and assignments", href="/manage/scenarios", id="to-editor", size="2"),
             ),
             unavailable_callout(),
             filters(),

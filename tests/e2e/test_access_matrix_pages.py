@@ -100,6 +100,14 @@ PAGES = {
         ),
     ),
     "/review": ({}, _row(LOGIN, FORBIDDEN, FORBIDDEN, ok("#review-title"), ok("#review-title"), ok("#review-title"))),
+    # Scenario authoring and assignments: managers and admins only.
+    "/manage/scenarios": ({}, _row(LOGIN, FORBIDDEN, FORBIDDEN, *[ok("#manage-scenarios-title")] * 3)),
+    "/manage/scenarios/[slug]": ({"slug": "new"}, _row(LOGIN, FORBIDDEN, FORBIDDEN, *[ok("#save-scenario")] * 3)),
+    "/manage/assignments": ({}, _row(LOGIN, FORBIDDEN, FORBIDDEN, *[ok("#assignments-title")] * 3)),
+    "/manage/assignments/[assignment_id]": (
+        {"assignment_id": "999999"},
+        _row(LOGIN, FORBIDDEN, FORBIDDEN, *[denied("#page-error")] * 3),
+    ),
     "/review/trainees/[user_id]": (
         {"user_id": "{a_id}"},
         _row(LOGIN, FORBIDDEN, FORBIDDEN, ok("#trainee-name"), denied("#page-error"), ok("#trainee-name")),
