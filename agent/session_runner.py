@@ -98,7 +98,8 @@ async def run_session(ctx: JobContext) -> None:
     # and the help buttons (agent/call_mood.py, agent/call_help.py).
     model = None if isinstance(components.llm, ScriptedPersonaLLM) else components.llm
     start = MoodState.from_dict(last_mood, persona) if last_mood else None
-    mood = CallMood(persona, model, start=start)
+    resumed = sum(1 for speaker, _ in history if speaker == Speaker.trainee)
+    mood = CallMood(persona, model, start=start, resumed_turns=resumed if last_mood else 0)
     helper = CallHelp(ctx, session, recorder, mood, trainee=trainee, mode=mode)
     mood.on_change = helper.on_mood
 
