@@ -63,10 +63,12 @@ class CallMood:
         model: llm.LLM | None,
         *,
         start: MoodState | None = None,
+        resumed_turns: int = 0,
         on_change: Callable[[str, MoodState], None] | None = None,
     ) -> None:
         """`model`: the call's LLM for the classifier and hints, None for the keyword engine;
-        `on_change(trainee_text, state)` after each decision."""
+        `on_change(trainee_text, state)` after each decision. An agent that takes over a call
+        starts from the last stored state, which already counts the first `resumed_turns` trainee turns."""
         self.persona = persona
         self.model = model
         self.keywords = KeywordClassifier(persona)
@@ -74,6 +76,7 @@ class CallMood:
         self._start = start or start_state(persona)
         self._after: dict[int, tuple[str, MoodState]] = {}  # trainee turn number -> (its text, state after)
         self.current = self._start
+        self._resumed = resumed_turns
 
     # -- per trainee turn -----------------------------------------------------------------------
     def _state_before(self, n: int) -> MoodState:
@@ -82,6 +85,8 @@ class CallMood:
 
     async def assess(self, n: int, text: str, persona_said: str) -> MoodState:
         """The state after trainee turn `n` (decided once per turn number and text)."""
+        if n <= self._resumed:
+            return self._start  # decided by the agent before this one (`start` is its last state)
         known = self._after.get(n)
         if known is not None and known[0] == text:
             return known[1]

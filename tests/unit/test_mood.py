@@ -136,3 +136,10 @@ async def test_hints(margaret):
     )
     assert (line, source) == ("Offer the refund now.", "llm")
     assert clean_hint("x" * 500).endswith("\u2026") and len(clean_hint("x" * 500)) == 200
+
+
+async def test_an_agent_taking_over_does_not_count_the_old_turns_again(margaret):
+    before = advance(margaret, start_state(margaret), Assessment(escalation_trigger=1, anger=2), source="llm")
+    mood = CallMood(margaret, None, start=before, resumed_turns=1)
+    assert await mood.assess(1, TRIGGER, "") == before  # already counted by the first agent
+    assert (await mood.assess(2, TRIGGER, "")).anger == 10 and mood.current.trust == 2
