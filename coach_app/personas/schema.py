@@ -22,6 +22,7 @@ PATIENCES: tuple[str, ...] = get_args(Patience)
 # practice: the call page shows the customer's mood meter and the Hint button; assessment hides both.
 Mode = Literal["practice", "assessment"]
 MODES: tuple[str, ...] = get_args(Mode)
+PRACTICE, ASSESSMENT = MODES
 MOOD_MIN, MOOD_MAX = 1, 10  # the customer's levels (anger, trust, progress) run 1-10
 
 # BCP-47 as personas use it: language, optional script, optional region (en-US, th-TH, zh-Hant-TW).
