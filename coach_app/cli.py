@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "coach_app.commands.personas",
     "coach_app.commands.users",
     "coach_app.commands.feedback",
+    "coach_app.commands.sessions",
 ]
 
 

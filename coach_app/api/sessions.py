@@ -9,6 +9,9 @@ GET  /api/sessions/{id}/audio           the call's recording (audio/ogg, stereo:
                                         right), with HTTP range requests (206) so a player can seek;
                                         404 when the call has no recording
 POST /api/sessions/{id}/token           a fresh join token for a session that has not ended
+DELETE /api/sessions/{id}               delete the session with its turns, feedback, review actions and
+                                        recording (a manager of the owner's team or an admin: 403 for the
+                                        owner; 409 while its call is live)
 
 Every route needs a signed-in user (browser session cookie or `Authorization: Bearer <token>`);
 reading a session needs the owner, a manager of the owner's team, or an admin; anyone else gets the
@@ -32,7 +35,7 @@ from starlette.routing import Route
 from coach_app.auth.access import can_join_session, can_manage_session, can_view_session
 from coach_app.auth.http import require_api_user
 from coach_app.calls import start
-from coach_app.calls.recordings import recording_path
+from coach_app.calls.recordings import SessionStillLive, delete_session, recording_path
 from coach_app.db import get_engine
 from coach_app.models import PracticeSession, User
 from coach_app.settings import get_settings
@@ -172,9 +175,34 @@ async def new_token(request: Request) -> Response:
     return JSONResponse(info)
 
 
+async def remove_session(request: Request) -> Response:
+    found = await _load_visible(request)
+    if isinstance(found, Response):
+        return found
+    user, ps = found
+    if not can_manage_session(user, ps):
+        return _error(403, f"only a manager of the trainee's team or an admin can delete session {ps.id}")
+
+    def work() -> bool:
+        with Session(get_engine()) as db:
+            row = db.get(PracticeSession, ps.id)
+            if row is not None:
+                delete_session(db, get_settings(), row)
+            return row is not None
+
+    try:
+        if not await run_in_threadpool(work):
+            return _error(404, f"no session with id {ps.id} that you can see")
+    except SessionStillLive as exc:
+        return _error(409, str(exc))
+    logger.info("session %s deleted by user %s", ps.id, user.id)
+    return JSONResponse({"session_id": ps.id, "deleted": True})
+
+
 routes: list[Route] = [
     Route("/api/sessions", create_session, methods=["POST"]),
     Route("/api/sessions/{session_id}", read_session, methods=["GET"]),
+    Route("/api/sessions/{session_id}", remove_session, methods=["DELETE"]),
     Route("/api/sessions/{session_id}/transcript", read_transcript, methods=["GET"]),
     Route("/api/sessions/{session_id}/audio", read_audio, methods=["GET", "HEAD"]),
     Route("/api/sessions/{session_id}/token", new_token, methods=["POST"]),

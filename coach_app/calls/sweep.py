@@ -4,17 +4,19 @@ A `live` session's room exists while its persona is in it. When the room has bee
 sweeps in a row (so a call that is ending normally has had time to record its own outcome), the
 session is closed as `failed` with end reason `agent_lost`. Agent workers run this with their
 heartbeat, and each pass also deletes recordings older than RECORDINGS_RETENTION_DAYS
-(`recordings.sweep_expired`). No Reflex import: the agent uses it.
+(`recordings.sweep_expired`) and keeps the recorded parts of calls whose agent was lost
+(`recordings.keep_leftover_parts`). No Reflex import: the agent uses it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from livekit import api
 from sqlmodel import select
 
-from coach_app.calls.recordings import sweep_expired
+from coach_app.calls.recordings import keep_leftover_parts, sweep_expired
 from coach_app.db import session_scope
 from coach_app.models import EndReason, PracticeSession, SessionStatus, utcnow
 from coach_app.settings import get_settings
@@ -48,4 +50,10 @@ class OrphanSweeper:
             )
         with session_scope() as db:
             sweep_expired(db, get_settings())
+        await asyncio.to_thread(_keep_leftovers)  # joining parts decodes audio: not on the loop
         return closed
+
+
+def _keep_leftovers() -> None:
+    with session_scope() as db:
+        keep_leftover_parts(db, get_settings())

@@ -54,6 +54,10 @@ MATRIX: list[tuple[str, str, dict[str, int]]] = [
     ("GET", "/api/sessions/{a_done}/audio", _row(401, 200, 404, 200, 404, 200)),
     ("GET", "/api/sessions/{a}/audio", _row(401, 404, 404, 404, 404, 404)),
     # Only the trainee who owns a session may get a room token for it, and only while it is open.
+    # Deleting: managers of the trainee's team and admins; a live call is not deleted (409), so the
+    # row can run for everyone (tests/integration/test_session_delete.py deletes for real).
+    ("DELETE", "/api/sessions/{a}", _row(401, 403, 404, 409, 404, 409)),
+    ("DELETE", "/api/sessions/{missing}", _row(401, 404, 404, 404, 404, 404)),
     ("POST", "/api/sessions/{a}/token", _row(401, 200, 404, 403, 404, 403)),
     ("POST", "/api/sessions/{a_done}/token", _row(401, 409, 404, 403, 404, 403)),
     # Logging in needs a username and password (the matrix body has neither); logging out always works.
