@@ -72,7 +72,7 @@ def mood_view(mode: str, help_events: list[dict[str, Any]], turns: list[tuple[in
             continue
         change = _change(before, mood)
         hit = mood.get("hit") if isinstance(mood.get("hit"), dict) else None
-        is_marker = speaker == "trainee" and bool(change)
+        is_marker = speaker == "trainee" and (bool(change) or hit is not None)
         curve.append(
             MoodPoint(
                 turn=f"#{seq}",
@@ -91,7 +91,7 @@ def mood_view(mode: str, help_events: list[dict[str, Any]], turns: list[tuple[in
                     seq=seq,
                     href=f"#turn-{seq}",
                     kind=kind,
-                    label=f"#{seq} {what}: {change}",
+                    label=f"#{seq} {what}: {change}" if change else f"#{seq} {what}",
                     when=str(hit.get("when", "")) if hit else "",
                 )
             )

@@ -37,6 +37,12 @@ def test_curve_markers_and_help():
     assert view["hints_used"] == 1 and view["mode_label"] == "Practice"
 
 
+def test_a_turn_that_hit_a_cue_is_a_marker_even_as_the_first_one_stored():
+    hit = {"kind": "deescalation", "index": 0, "when": "Apologises."}
+    view = mood_view("practice", [], [(2, "trainee", _mood(6, 4, 1, hit))])
+    assert [(m["seq"], m["label"]) for m in view["markers"]] == [(2, "#2 de-escalation point")]
+
+
 def test_assessment_says_so():
     view = mood_view("assessment", [], [])
     assert view["mode_label"].startswith("Assessment") and view["curve"] == []
