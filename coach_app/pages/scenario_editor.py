@@ -164,6 +164,36 @@ def scenario_editor() -> rx.Component:
                     width="100%",
                 ),
                 *[_section(key, label) for key, label in editor_form.SECTIONS],
+                rx.vstack(
+                    rx.text("Import a persona file (YAML): paste it, then Import", size="2", weight="medium"),
+                    rx.text_area(
+                        value=S.import_text, on_change=S.set_import_text, id="import-yaml", rows="4", width="100%"
+                    ),
+                    rx.button("Import", on_click=S.import_yaml, variant="soft", size="1", id="import-scenario"),
+                    spacing="1",
+                    width="100%",
+                ),
+                rx.cond(
+                    S.history.length() > 0,
+                    rx.vstack(
+                        rx.heading("Versions", size="4"),
+                        rx.foreach(
+                            S.history,
+                            lambda v: rx.text(
+                                "Version ",
+                                v.version,
+                                " by ",
+                                v.author,
+                                ", ",
+                                v.when,
+                                size="2",
+                                class_name="version-row",
+                            ),
+                        ),
+                        spacing="1",
+                        id="version-history",
+                    ),
+                ),
                 rx.cond(
                     S.preview_text != "",
                     rx.vstack(

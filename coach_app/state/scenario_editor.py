@@ -68,9 +68,18 @@ class ManageScenariosState(rx.State):
         return [[t.key, t.label] for t in TEMPLATES.values()]
 
 
+@dataclasses.dataclass
+class VersionRow:
+    version: int = 0
+    author: str = ""
+    when: str = ""
+
+
 class ScenarioEditorState(rx.State):
     slug: str = ""  # "" while loading; NEW for a new scenario
     form: dict[str, str] = {}
+    history: list[VersionRow] = []
+    import_text: str = ""
     errors: dict[str, str] = {}
     preview_text: str = ""
     version: int = 0
@@ -117,7 +126,38 @@ class ScenarioEditorState(rx.State):
         self.slug, self.version, self.archived = rec.slug, found.version.version, rec.archived
         self.team = rec.team or "every team"
         self.form = editor_form.form_from_body(found.version.body)
+        self._load_history()
         self.loaded = True
+
+    def _load_history(self) -> None:
+        with session_scope() as db:
+            rec = scenarios.by_slug(db, self.slug)
+            rows = scenarios.versions(db, rec.id) if rec is not None else []
+            self.history = [VersionRow(v.version, v.author, when_text(v.created_at)) for v in rows]
+
+    @rx.event
+    def set_import_text(self, value: str):
+        self.import_text = str(value)[:BOX_MAX]
+
+    @rx.event
+    async def import_yaml(self):
+        """Fill the form from a pasted persona file (saved only with Save)."""
+        if not access.is_manager(await self._user()):
+            return
+        self._clear()
+        try:
+            data = scenarios.parse_yaml(self.import_text)
+        except scenarios.ScenarioInvalid as exc:
+            self.errors = {**self.errors, editor_form.FORM: str(exc)}
+            return
+        if not isinstance(data, dict):
+            self.errors = {**self.errors, editor_form.FORM: "the pasted text is not a persona file (fields: values)"}
+            return
+        if self.slug != NEW:
+            data["id"] = self.slug  # a new version of this scenario
+        self.form = editor_form.form_from_body(data)
+        self.import_text = ""
+        self.saved_note = "Imported into the form: check it, then Save."
 
     @rx.event
     def set_field(self, key: str, value: str):
@@ -183,6 +223,7 @@ class ScenarioEditorState(rx.State):
         if self.slug == NEW:
             return rx.redirect(f"/manage/scenarios/{slug}")
         self.version = version
+        self._load_history()
         self.saved_note = f"Saved as version {version}."
 
     async def _editable_record(self):

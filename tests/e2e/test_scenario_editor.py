@@ -7,13 +7,16 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from playwright.sync_api import expect
 from sqlmodel import Session, func, select
 
 from coach_app.calls.start import start_session
 from coach_app.db import make_engine
 from coach_app.models import Assignment, PracticeSession, ScenarioRecord, ScenarioVersion, SessionStatus, utcnow
+from coach_app.personas.catalogue import validate_data
 from coach_app.review.actions import override_score
+from coach_app.settings import REPO_ROOT
 from tests.support.auth import login, make_user
 from tests.support.feedback_seed import seed_feedback
 from tests.support.reflex_events import EventTap
@@ -103,6 +106,22 @@ def test_a_manager_writes_a_scenario_a_trainee_practises_it_and_an_edit_keeps_ol
         _set(mpage, "objectives", objectives.replace(OLD_OBJECTIVE, NEW_OBJECTIVE))
         mpage.locator("#save-scenario").click()
         expect(mpage.locator("#saved-note")).to_have_text("Saved as version 2.")
+        expect(mpage.locator(".version-row").first).to_contain_text("Version 2 by ed-manager")
+        expect(mpage.locator(".version-row")).to_have_count(2)
+        with mpage.expect_download() as download:
+            mpage.locator("#export-scenario").click()
+        exported, errors = validate_data(yaml.safe_load(Path(download.value.path()).read_text(encoding="utf-8")))
+        assert errors == [] and exported.objectives[0].description == NEW_OBJECTIVE
+
+        # YAML import: a persona file pasted into a new scenario
+        mpage.goto(app_server + "/manage/scenarios/new?template=sales")
+        expect(mpage.locator("#field-objectives")).to_have_value(re.compile("id: discovery"))
+        shipped = (REPO_ROOT / "personas" / "returns-damaged-mixer.yaml").read_text(encoding="utf-8")
+        mpage.locator("#import-yaml").fill(shipped.replace("id: returns-damaged-mixer", "id: editor-imported", 1))
+        mpage.locator("#import-scenario").click()
+        expect(mpage.locator("#field-id")).to_have_value("editor-imported")
+        mpage.locator("#save-scenario").click()
+        mpage.wait_for_url("**/manage/scenarios/editor-imported")
     finally:
         mctx.close()
 
