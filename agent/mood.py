@@ -10,7 +10,9 @@ with the change bounded to MAX_STEP per level and turn, and the phase is derived
   already near the top (the persona hangs up in character, the call ends);
 - resolved: anger down to RESOLVED_ANGER_MAX and progress high or every resolution criterion met
   (the persona accepts and says goodbye, the call ends);
-- escalated: anger high or above where she started; calming: moved the good way; opening: unmoved.
+- calming: this turn lowered anger or raised trust (without raising anger);
+- escalated: otherwise, anger high or above where she started;
+- calming again when she has moved from her start levels the good way; opening: unmoved.
 
 No Reflex and no livekit here: pure and unit-tested.
 """
@@ -133,12 +135,16 @@ def _step(value: int) -> int:
     return max(-MAX_STEP, min(MAX_STEP, value))
 
 
-def phase_of(levels: dict[str, int], start: dict[str, int], *, all_met: bool, walk_away_hit: bool) -> Phase:
+def phase_of(
+    levels: dict[str, int], before: dict[str, int], start: dict[str, int], *, all_met: bool, walk_away_hit: bool
+) -> Phase:
     anger, trust, progress = levels["anger"], levels["trust"], levels["progress"]
     if (anger >= MOOD_MAX and trust <= MOOD_MIN) or (walk_away_hit and anger >= WALK_AWAY_ANGER_MIN):
         return Phase.walking_away
     if anger <= RESOLVED_ANGER_MAX and (progress >= RESOLVED_PROGRESS_MIN or all_met):
         return Phase.resolved
+    if anger <= before["anger"] and (anger < before["anger"] or trust > before["trust"]):
+        return Phase.calming  # this turn moved her the good way
     if anger >= ESCALATED_ANGER_MIN or anger > start["anger"]:
         return Phase.escalated
     if levels != start:
@@ -170,7 +176,9 @@ def advance(persona: Persona, state: MoodState, a: Assessment, *, source: str, n
     levels = {k: _clamp(getattr(state, k) + _step(getattr(a, k))) for k in LEVELS}
     met = tuple(sorted(set(state.met) | set(a.criteria_met)))
     all_met = len(met) == len(persona.phases.resolution.accepts_when)
-    phase = phase_of(levels, persona.mood_start(), all_met=all_met, walk_away_hit=a.walk_away is not None)
+    phase = phase_of(
+        levels, state.levels(), persona.mood_start(), all_met=all_met, walk_away_hit=a.walk_away is not None
+    )
     return MoodState(**levels, phase=phase, hit=_hit_of(persona, a), met=met, source=source, note=note)
 
 

@@ -79,7 +79,7 @@ async def test_mood_moves_with_the_trainee_and_drives_the_persona(livekit, agent
         calmer = await _say(room, db_url, ps.id, CALMING)
         assert (calmer.mood["anger"], calmer.mood["trust"], calmer.mood["progress"]) == (8, 3, 2)
         assert calmer.mood["hit"]["kind"] == "deescalation"
-        assert "Phase: escalated. Anger 8/10, trust 3/10" in _reply_requests(standin, CALMING)[-1][0]["content"]
+        assert "Phase: calming. Anger 8/10, trust 3/10" in _reply_requests(standin, CALMING)[-1][0]["content"]
         await _until(lambda: json.loads(_agent(room).attributes[MOOD_ATTRIBUTE])["anger"] == 8, 10, "the meter")
 
         # Help: a hint, then the persona's last line again.
@@ -148,5 +148,38 @@ async def test_the_customer_walks_away_in_character_and_the_call_ends(livekit, a
                 return (s.status.value, s.end_reason) if s.status.value != "live" else None
 
         assert await _until(ended, 30, "the call to end") == ("completed", "persona_walked_away")
+    finally:
+        await room.disconnect()
+
+
+async def test_an_assessment_tracks_the_mood_but_shows_no_meter_and_gives_no_hints(
+    livekit, agent_worker, db_url, standin
+):
+    from coach_app.calls.rooms import mint_trainee_token
+    from coach_app.calls.start import start_session
+    from coach_app.settings import Settings
+    from tests.support.auth import make_user
+
+    standin.script.task_default = "Sure! She is angrier now."  # not JSON: the keyword engine decides
+    user = make_user(db_url, "mood-assessed")
+    with Session(make_engine(db_url), expire_on_commit=False) as db:
+        ps = start_session(db, user, "billing-dispute-gold")
+        ps.mode = "assessment"  # as a persona with `mode: assessment` starts it
+        db.add(ps)
+        db.commit()
+    settings = Settings(livekit_url=livekit.url, livekit_api_key=livekit.api_key, livekit_api_secret=livekit.api_secret)
+    room = rtc.Room()
+    await room.connect(livekit.url, mint_trainee_token(ps, user, settings))
+    try:
+        await _until(lambda: _turns(db_url, ps.id), 40, "the persona's opening turn")
+        turn = await _say(room, db_url, ps.id, TRIGGER)
+        assert (turn.mood["anger"], turn.mood["source"], turn.mood["hit"]["kind"]) == (10, "keywords", "trigger")
+        assert "no JSON object" in turn.mood["note"]
+        assert MOOD_ATTRIBUTE not in _agent(room).attributes
+        with pytest.raises(rtc.RpcError) as refused:
+            await room.local_participant.perform_rpc(
+                destination_identity=_agent(room).identity, method=HINT_RPC, payload=""
+            )
+        assert "hints are off in an assessment" in refused.value.message
     finally:
         await room.disconnect()

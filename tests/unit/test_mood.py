@@ -33,6 +33,7 @@ async def test_trigger_raises_anger_and_deescalation_lowers_it(margaret):
     assert up.source == "keywords"
     down = await mood.assess(2, CALMING, "")
     assert down.anger == 8 and down.trust == 3 and down.hit["kind"] == "deescalation"
+    assert down.phase == Phase.calming  # moved the good way, though anger is still high
     assert down.hit["index"] == 0
 
 
