@@ -1,8 +1,8 @@
 """Reflex components around `@livekit/components-react` via the JSX bridge in assets/.
 
 `coach_room(...)` joins the LiveKit room and reports connection/agent state, transcript lines,
-errors and disconnects as Reflex events. `agent_visualizer()` and `call_timer()` must be
-rendered inside it (they read the room from React context).
+errors and disconnects as Reflex events. `agent_visualizer()`, `call_timer()`, `mood_meter()` and
+`help_buttons()` must be rendered inside it (they read the room from React context).
 """
 
 from __future__ import annotations
@@ -16,6 +16,28 @@ from reflex_base.event import passthrough_event_spec
 COMPONENTS_REACT = "@livekit/components-react@2.9.24"
 LIVEKIT_CLIENT = "livekit-client@2.23.0"
 BRIDGE = "$/public/livekit_bridge.jsx"
+HELP_BRIDGE = "$/public/call_help.jsx"  # the mood meter and the Hint / Repeat buttons
+
+# BarVisualizer renders <span class="lk-audio-bar">; the LiveKit stylesheet is not used.
+VISUALIZER_CSS = {
+    "& .lk-audio-bar-visualizer": {
+        "display": "flex",
+        "align_items": "center",
+        "justify_content": "center",
+        "gap": "10px",
+        "height": "120px",
+        "width": "100%",
+    },
+    "& .lk-audio-bar": {
+        "width": "18px",
+        "min_height": "12px",
+        "border_radius": "9px",
+        "background": "var(--gray-a6)",
+        "transition": "height 80ms linear, background 200ms",
+    },
+    "& .lk-audio-bar[data-lk-highlighted='true']": {"background": "var(--accent-9)"},
+    "& [data-lk-va-state='speaking'] .lk-audio-bar": {"background": "var(--accent-9)"},
+}
 
 
 class _Bridge(rx.Component):
@@ -66,6 +88,24 @@ class CallTimer(_Bridge):
     limit_seconds: rx.Var[int]
 
 
+class MoodMeter(_Bridge):
+    """Anger / trust / progress of the customer, from the agent's `coach.mood` attribute (only a
+    practice call's agent publishes it: an assessment shows nothing)."""
+
+    library = HELP_BRIDGE
+    tag = "MoodMeter"
+
+
+class HelpButtons(_Bridge):
+    """Hint (practice calls: the agent publishes the mood) and Repeat: RPCs to the agent; the hint
+    is shown under them."""
+
+    library = HELP_BRIDGE
+    tag = "HelpButtons"
+
+
 coach_room = CoachRoom.create
+mood_meter = MoodMeter.create
+help_buttons = HelpButtons.create
 agent_visualizer = AgentVisualizer.create
 call_timer = CallTimer.create

@@ -6,7 +6,14 @@ import reflex as rx
 
 from coach_app.calls.recordings import RECORDED_NOTICE
 from coach_app.components.layout import page
-from coach_app.components.livekit import agent_visualizer, call_timer, coach_room
+from coach_app.components.livekit import (
+    VISUALIZER_CSS,
+    agent_visualizer,
+    call_timer,
+    coach_room,
+    help_buttons,
+    mood_meter,
+)
 from coach_app.components.providers_note import providers_note
 from coach_app.state.auth import AuthState
 from coach_app.state.call import CallState
@@ -27,27 +34,6 @@ _PHASE_COLOR = {
 # Buttons that share a phone-width row equally, and keep their own width on wider screens.
 _PHONE_FULL = rx.breakpoints(initial="1", sm="0 0 auto")
 _CARD_SIZE = rx.breakpoints(initial="2", sm="3")
-
-# BarVisualizer renders <span class="lk-audio-bar">; the LiveKit stylesheet is not used.
-_VISUALIZER_CSS = {
-    "& .lk-audio-bar-visualizer": {
-        "display": "flex",
-        "align_items": "center",
-        "justify_content": "center",
-        "gap": "10px",
-        "height": "120px",
-        "width": "100%",
-    },
-    "& .lk-audio-bar": {
-        "width": "18px",
-        "min_height": "12px",
-        "border_radius": "9px",
-        "background": "var(--gray-a6)",
-        "transition": "height 80ms linear, background 200ms",
-    },
-    "& .lk-audio-bar[data-lk-highlighted='true']": {"background": "var(--accent-9)"},
-    "& [data-lk-va-state='speaking'] .lk-audio-bar": {"background": "var(--accent-9)"},
-}
 
 
 def connection_badge() -> rx.Component:
@@ -114,7 +100,10 @@ def agent_panel() -> rx.Component:
                 align="center",
                 wrap="wrap",
             ),
-            rx.box(agent_visualizer(bar_count=7), width="100%", style=_VISUALIZER_CSS, id="agent-visualizer"),
+            rx.box(agent_visualizer(bar_count=7), width="100%", style=VISUALIZER_CSS, id="agent-visualizer"),
+            # the customer's mood and Hint show only when the agent publishes the mood (practice calls)
+            mood_meter(style={"width": "100%"}),
+            help_buttons(),
             rx.flex(
                 rx.hstack(
                     rx.icon("timer", size=16, color="var(--gray-11)"),

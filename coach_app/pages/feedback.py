@@ -11,6 +11,7 @@ import reflex as rx
 from coach_app.components.charts import error_or, status_badge
 from coach_app.components.feedback_analytics import analytics_section, cost_section
 from coach_app.components.feedback_audio import audio_player
+from coach_app.components.feedback_mood import mood_section
 from coach_app.components.feedback_review import comments_section, manager_tools
 from coach_app.components.layout import page
 from coach_app.feedback.judge_prompt import MET_FROM, PARTLY_MET_FROM
@@ -342,6 +343,7 @@ def content() -> rx.Component:
         rx.cond(E.score != "-", score_panel()),
         objectives_section(),
         analytics_section(P),
+        mood_section(P),
         comments_section(P.actions),
         manager_tools(S),
         transcript_section(),
