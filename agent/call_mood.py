@@ -18,7 +18,16 @@ from typing import Any
 
 from livekit.agents import APIConnectOptions, llm
 
-from agent.mood import ENDING_PHASES, Assessment, KeywordClassifier, MoodState, advance, mood_instructions, start_state
+from agent.mood import (
+    ENDING_PHASES,
+    PHASE_GUIDANCE,
+    Assessment,
+    KeywordClassifier,
+    MoodState,
+    advance,
+    mood_instructions,
+    start_state,
+)
 from agent.mood_llm import classifier_messages, clean_hint, hint_messages, parse_assessment
 from agent.providers.local.script_match import MATCH_THRESHOLD, Cue, concepts_in, content_words
 from coach_app.personas.schema import Persona
@@ -126,7 +135,12 @@ class CallMood:
             idx, last = trainee[-1]
             persona_said = next((_text(m) for m in reversed(messages[:idx]) if m.role == "assistant"), "")
             await self.assess(len(trainee), _text(last), persona_said)
-        return with_instructions(chat_ctx, mood_instructions(self.persona, self.current))
+        ctx = with_instructions(chat_ctx, mood_instructions(self.persona, self.current))
+        if self.ending:
+            # Also as the last message: the persona's next line is its last (the scripted persona
+            # says its goodbye when an instruction follows the trainee's turn).
+            ctx.add_message(role="system", content=PHASE_GUIDANCE[self.current.phase])
+        return ctx
 
     @property
     def ending(self) -> bool:

@@ -144,3 +144,20 @@ async def test_an_agent_taking_over_does_not_count_the_old_turns_again(margaret)
     mood = CallMood(margaret, None, start=before, resumed_turns=1)
     assert await mood.assess(1, TRIGGER, "") == before  # already counted by the first agent
     assert (await mood.assess(2, TRIGGER, "")).anger == 10 and mood.current.trust == 2
+
+
+async def test_at_the_end_the_scripted_persona_says_goodbye(margaret):
+    from agent.providers.local.llm import ScriptedPersonaLLM
+    from agent.providers.local.script_lines import EN_LINES
+
+    walkout = "Nothing can be done today, let me transfer you to another department."
+    mood = CallMood(margaret, None, start=advance(margaret, start_state(margaret), Assessment(anger=2), source="llm"))
+    ctx = llm.ChatContext.empty()
+    ctx.add_message(role="system", content="You are Margaret.")
+    ctx.add_message(role="assistant", content=margaret.phases.opening.lines[0])
+    ctx.add_message(role="user", content=walkout)
+    out = await mood.before_reply(ctx)
+    assert mood.current.phase == Phase.walking_away and mood.current.hit["kind"] == "walk_away"
+    assert "you are hanging up" in out.items[-1].text_content
+    _, reply = ScriptedPersonaLLM(margaret).engine_for(out)
+    assert reply in EN_LINES["closed"] + EN_LINES["after_walk_away"]  # its goodbye, not another reaction
