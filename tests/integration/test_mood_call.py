@@ -32,11 +32,12 @@ def _agent(room: rtc.Room) -> rtc.RemoteParticipant:
 
 
 def _reply_requests(standin, line: str) -> list[list[dict]]:
-    """The persona's reply requests (not the side tasks) whose last message is the trainee's `line`."""
+    """The persona's reply requests (not the side tasks) whose last trainee message is `line`."""
     out = []
     for e in standin.entries("chat"):
         msgs = e.detail["messages"]
-        if not str(msgs[0].get("content", "")).startswith("Task: ") and line in json.dumps(msgs[-1]):
+        last_user = next((m for m in reversed(msgs) if m.get("role") == "user"), {})
+        if not str(msgs[0].get("content", "")).startswith("Task: ") and line in json.dumps(last_user):
             out.append(msgs)
     return out
 
@@ -140,7 +141,9 @@ async def test_the_customer_walks_away_in_character_and_the_call_ends(livekit, a
     try:
         turn = await _say(room, db_url, ps.id, line)
         assert turn.mood["phase"] == "walking_away" and turn.mood["hit"]["kind"] == "walk_away"
-        assert "you are hanging up" in _reply_requests(standin, line)[-1][0]["content"]
+        reply_request = _reply_requests(standin, line)[-1]
+        assert "you are hanging up" in reply_request[0]["content"]  # the instructions
+        assert reply_request[-1]["role"] == "system" and "you are hanging up" in reply_request[-1]["content"]
 
         def ended():
             with Session(make_engine(db_url)) as db:
