@@ -59,6 +59,7 @@ def new_form() -> rx.Component:
                 ),
             ),
             rx.hstack(
+                rx.cond(AuthState.is_admin, _field("Team", "team", A.team)),
                 _field("Title", "title", A.title, width="16em"),
                 _field("Due date", "due", A.due, type_="date"),
                 _field("Required score (default: pass mark)", "required_score", A.required_score),

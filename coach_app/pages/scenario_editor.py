@@ -148,6 +148,14 @@ def scenario_editor() -> rx.Component:
             rx.vstack(
                 rx.heading(S.heading, size="6", id="editor-title"),
                 rx.text("Team: ", S.team, rx.cond(S.archived, " · archived", ""), color_scheme="gray", size="2"),
+                rx.cond(
+                    S.is_new & AuthState.is_admin,
+                    rx.hstack(
+                        rx.text("Team (empty: every team)", size="2"),
+                        rx.input(value=S.new_team, on_change=S.set_new_team, id="field-new-team", width="12em"),
+                        align="center",
+                    ),
+                ),
                 _tools(),
                 _error(editor_form.FORM),
                 rx.hstack(

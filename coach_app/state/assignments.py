@@ -101,6 +101,7 @@ class AssignmentsState(rx.State):
     required_score: str = ""
     max_attempts: str = ""
     title: str = ""
+    team: str = ""  # admins name the team; a manager's is their own
     form_error: str = ""
     loaded: bool = False
 
@@ -132,8 +133,12 @@ class AssignmentsState(rx.State):
                 Choice(c.record.slug, f"{c.persona.scenario.name} ({c.record.slug})")
                 for c in scenarios.catalogue(db, probe if user.team else user)
             ]
-            trainees = db.exec(select(User).where(User.role == Role.trainee, User.team == user.team)).all()
-            self.trainee_choices = [Choice(str(u.id), u.display_name or u.username) for u in trainees]
+            q = select(User).where(User.role == Role.trainee, User.is_active == True)  # noqa: E712 - SQL comparison
+            q = q if access.is_admin(user) else q.where(User.team == user.team)
+            self.trainee_choices = [
+                Choice(str(u.id), f"{u.display_name or u.username} ({u.team or 'no team'})")
+                for u in db.exec(q.order_by(User.team, User.username)).all()
+            ]
         self.loaded = True
 
     @rx.event
@@ -152,7 +157,7 @@ class AssignmentsState(rx.State):
 
     @rx.event
     def set_form(self, key: str, value: str):
-        if key in ("due", "required_score", "max_attempts", "title"):
+        if key in ("due", "required_score", "max_attempts", "title", "team"):
             setattr(self, key, str(value)[:120])
 
     @rx.event
@@ -173,6 +178,7 @@ class AssignmentsState(rx.State):
                     required_score=self.required_score,
                     max_attempts=self.max_attempts,
                     title=self.title,
+                    team=self.team.strip() or None,
                 )
             except assignments.AssignmentInvalid as exc:
                 self.form_error = str(exc)

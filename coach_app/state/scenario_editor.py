@@ -80,6 +80,7 @@ class ScenarioEditorState(rx.State):
     form: dict[str, str] = {}
     history: list[VersionRow] = []
     import_text: str = ""
+    new_team: str = ""  # an admin's choice for a new scenario ("": every team)
     errors: dict[str, str] = {}
     preview_text: str = ""
     version: int = 0
@@ -134,6 +135,10 @@ class ScenarioEditorState(rx.State):
             rec = scenarios.by_slug(db, self.slug)
             rows = scenarios.versions(db, rec.id) if rec is not None else []
             self.history = [VersionRow(v.version, v.author, when_text(v.created_at)) for v in rows]
+
+    @rx.event
+    def set_new_team(self, value: str):
+        self.new_team = str(value)[:64]
 
     @rx.event
     def set_import_text(self, value: str):
@@ -206,7 +211,8 @@ class ScenarioEditorState(rx.State):
         with session_scope() as db:
             try:
                 if self.slug == NEW:
-                    made = scenarios.create(db, user, data, access.new_scenario_team(user))
+                    team = access.new_scenario_team(user, self.new_team.strip() or None)
+                    made = scenarios.create(db, user, data, team)
                 else:
                     rec = scenarios.by_slug(db, self.slug)
                     if not access.can_edit_scenario(user, rec):

@@ -271,3 +271,32 @@ def test_a_trainee_is_refused_on_every_editor_page_and_handler(app_server, db_ur
         assert "Only managers and admins edit scenarios." in seen  # the loader answered, and refused
     finally:
         context.close()
+
+
+def test_an_admin_names_the_team_of_a_new_scenario_and_of_an_assignment(app_server, db_url, browser):
+    make_user(db_url, "ed-admin", "admin", None)
+    make_user(db_url, "ad-trainee", "trainee", "admin-team", display_name="Ada Trainee")
+    actx, apage = _as(browser, app_server, "ed-admin")
+    try:
+        apage.goto(app_server + "/manage/scenarios/new?template=sales")
+        _set(apage, "id", "admin-sales")
+        apage.locator("#field-new-team").fill("admin-team")
+        apage.locator("#save-scenario").click()
+        apage.wait_for_url("**/manage/scenarios/admin-sales")
+        expect(apage.locator("body")).to_contain_text("Team: admin-team")
+
+        apage.goto(app_server + "/manage/assignments")
+        apage.locator("#assign-scenario-admin-sales").click()
+        apage.locator("#assign-due").fill("2099-06-30")
+        apage.locator("#assign-submit").click()
+        expect(apage.locator("#assign-error")).to_have_text("team: an assignment belongs to a team: name one")
+        apage.locator("#assign-team").fill("admin-team")
+        apage.locator("#assign-submit").click()
+        apage.wait_for_url(re.compile(r"/manage/assignments/\d+$"))
+        expect(apage.locator(".board-row")).to_have_count(1)
+        expect(apage.locator(".board-row")).to_contain_text("Ada Trainee")
+    finally:
+        actx.close()
+    with Session(_engine(db_url)) as db:
+        rec = db.exec(select(ScenarioRecord).where(ScenarioRecord.slug == "admin-sales")).one()
+        assert rec.team == "admin-team"
