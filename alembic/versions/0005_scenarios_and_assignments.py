@@ -7,6 +7,7 @@ Revises: 0004
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import sqlmodel
 
 from alembic import op
 
@@ -26,8 +27,8 @@ def upgrade() -> None:
         sa.Column("source_file", sa.String(length=200), nullable=True),
         sa.Column("file_digest", sa.String(length=64), nullable=True),
         sa.Column("created_by", sa.Integer(), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["created_by"], ["users.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -43,7 +44,7 @@ def upgrade() -> None:
         sa.Column("body", sa.JSON(), nullable=False),
         sa.Column("author_id", sa.Integer(), nullable=True),
         sa.Column("author", sa.String(length=200), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["author_id"], ["users.id"]),
         sa.ForeignKeyConstraint(["scenario_id"], ["scenarios.id"]),
         sa.PrimaryKeyConstraint("id"),
@@ -60,11 +61,11 @@ def upgrade() -> None:
         sa.Column("scenario_slugs", sa.JSON(), nullable=False),
         sa.Column("trainee_ids", sa.JSON(), nullable=False),
         sa.Column("whole_team", sa.Boolean(), nullable=False),
-        sa.Column("due_at", sa.DateTime(), nullable=False),
+        sa.Column("due_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("required_score", sa.Float(), nullable=True),
         sa.Column("max_attempts", sa.Integer(), nullable=True),
         sa.Column("created_by", sa.Integer(), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["created_by"], ["users.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
