@@ -69,7 +69,10 @@ _synced: dict[str, Catalogue] = {}  # database url -> the file catalogue last im
 
 
 def sync_files(db: Session, catalogue: Catalogue | None = None) -> None:
-    """Bring the file catalogue into the database (cheap when the files did not change)."""
+    """Bring the file catalogue into the database (cheap when the files did not change).
+
+    It commits (or, when another process imported the same file at that moment, rolls back) `db`:
+    the readers below call it before their caller has made any change of its own."""
     cat = catalogue or get_catalogue()
     key = str(db.get_bind().url)
     with _sync_lock:
