@@ -240,66 +240,42 @@ def paused(first: str, second: str, pause_ms: int, rate: int) -> np.ndarray:
 async def bench(sizes: Sizes, workdir: Path) -> dict:
 
     from bench import procstats
+    from bench.stack import running_stack
     from coach_app.db import migrate
-    from coach_app.devtools.standin import GROQ_LIKE, Script, running_standin
-    from tests.support.livekit import start_livekit
-    from tests.support.procs import Proc, wait_for
-    from tests.support.rtc_trainee import MIC_RATE, api_headers, start_api_server
+    from coach_app.devtools.standin import GROQ_LIKE, Script
+    from tests.support.rtc_trainee import MIC_RATE, api_headers
 
     load_before = os.getloadavg()[0]
     db_url = f"sqlite:///{workdir / 'bench.db'}"
     migrate(db_url)
     script = Script(voice="tone", default_transcript=TRANSCRIPT, default_reply=REPLY, **GROQ_LIKE)
     slots = max(sizes.levels, default=1)
-    with running_standin(script) as standin:
-        lk = start_livekit(workdir)
-        env = dict(
-            os.environ,
-            **standin.env(),
-            DATABASE_URL=db_url,
-            AGENT_NAME=AGENT,
-            AGENT_HTTP_PORT="0",
-            AGENT_MAX_CALLS=str(slots + 1),
-            SESSION_STARTS_PER_HOUR="1000",
-            LIVEKIT_URL=lk.url,
-            LIVEKIT_API_KEY=lk.api_key,
-            LIVEKIT_API_SECRET=lk.api_secret,
-            PYTHONUNBUFFERED="1",
-        )
-        worker = Proc("agent", [sys.executable, "-m", "agent.worker", "start"], env=env, log_dir=workdir)
-        api_proc = None
-        try:
-            api_proc, api_base = start_api_server(env, workdir)
-            wait_for(lambda: "registered with LiveKit" in worker.log_text(), 90, "the agent worker", worker)
-            users = [api_headers(db_url, f"bench-trainee-{i}")[1] for i in range(slots)]
-            plain = [spoken(line, MIC_RATE) for line in PLAIN_LINES]
-            single = [(0, plain[i % len(plain)]) for i in range(sizes.plain_lines)]
-            for pause in PAUSES_MS:
-                single += [
-                    (pause, paused(*PAUSED_LINES[i % len(PAUSED_LINES)], pause, MIC_RATE))
-                    for i in range(sizes.lines_per_pause)
-                ]
+    with running_stack(workdir, db_url, script, AGENT, slots + 1) as stack:
+        api_base = stack.api_base
+        users = [api_headers(db_url, f"bench-trainee-{i}")[1] for i in range(slots)]
+        plain = [spoken(line, MIC_RATE) for line in PLAIN_LINES]
+        single = [(0, plain[i % len(plain)]) for i in range(sizes.plain_lines)]
+        for pause in PAUSES_MS:
+            single += [
+                (pause, paused(*PAUSED_LINES[i % len(PAUSED_LINES)], pause, MIC_RATE))
+                for i in range(sizes.lines_per_pause)
+            ]
 
-            servers = {"livekit": lk.proc.popen.pid, "worker": worker.popen.pid}
+        servers = {k: stack.servers[k] for k in ("livekit", "worker")}
+        idle = await settle(procstats, servers["worker"])
+        print(f"  idle worker: {idle}", flush=True)
+        print(f"  single call: {len(single)} utterances", flush=True)
+        main = await run_call(api_base, users[0], single)
+        starts = [main.start_to_audio]
+        for _ in range(sizes.start_calls):
+            starts.append((await run_call(api_base, users[0], [])).start_to_audio)
+
+        levels = []
+        for n in sizes.levels:
+            print(f"  {n} concurrent call(s)", flush=True)
             idle = await settle(procstats, servers["worker"])
-            print(f"  idle worker: {idle}", flush=True)
-            print(f"  single call: {len(single)} utterances", flush=True)
-            main = await run_call(api_base, users[0], single)
-            starts = [main.start_to_audio]
-            for _ in range(sizes.start_calls):
-                starts.append((await run_call(api_base, users[0], [])).start_to_audio)
-
-            levels = []
-            for n in sizes.levels:
-                print(f"  {n} concurrent call(s)", flush=True)
-                idle = await settle(procstats, servers["worker"])
-                speech = [(0, plain[i % len(plain)]) for i in range(sizes.turns_per_call)]
-                levels.append(await run_level(procstats, servers, api_base, users[:n], speech, idle))
-        finally:
-            if api_proc is not None:
-                api_proc.stop()
-            worker.stop()
-            lk.proc.stop()
+            speech = [(0, plain[i % len(plain)]) for i in range(sizes.turns_per_call)]
+            levels.append(await run_level(procstats, servers, api_base, users[:n], speech, idle))
     return {
         "sizes": asdict(sizes),
         "latency_ms": GROQ_LIKE,
