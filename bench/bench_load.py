@@ -253,19 +253,34 @@ def database(kind: str, workdir: Path):
         pg.stop()
 
 
+@contextlib.contextmanager
+def app_database(url: str):
+    """This process's Settings on `url` meanwhile (the heartbeat probe writes through the app's own engine)."""
+    from coach_app.settings import get_settings
+
+    saved = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = saved
+        get_settings.cache_clear()
+
+
 async def run_database(kind: str, sizes: Sizes, workdir: Path) -> dict:
     from bench import procstats
     from bench.bench_voice_loop import REPLY, TRANSCRIPT, settle, turn_config
     from bench.stack import running_stack
     from coach_app.devtools.standin import GROQ_LIKE, Script
-    from coach_app.settings import get_settings
     from tests.support.rtc_trainee import api_headers, closed, transcript, wait_until
 
     load_before = os.getloadavg()
     script = Script(voice="tone", default_transcript=TRANSCRIPT, default_reply=REPLY, **GROQ_LIKE)
-    with database(kind, workdir) as (db_url, db_log, db_pgid):
-        os.environ["DATABASE_URL"] = db_url  # the heartbeat probe writes through the app's own engine
-        get_settings.cache_clear()
+    with database(kind, workdir) as (db_url, db_log, db_pgid), app_database(db_url):
         with running_stack(workdir, db_url, script, AGENT, sizes.trainees + 1) as stack:
             users = [api_headers(db_url, f"load-trainee-{i}")[1] for i in range(sizes.trainees)]
             servers = dict(stack.servers)
@@ -276,7 +291,7 @@ async def run_database(kind: str, sizes: Sizes, workdir: Path) -> dict:
             watch = HeartbeatWatch(db_url)
             watch.start()
             pg_upd0 = pg_heartbeat_updates(db_url)
-            cpu0 = {k: procstats.cpu_seconds(pg) for k, pg in servers.items()}
+            cpu = {k: procstats.GroupCpu(pg) for k, pg in servers.items()}
             busy0, me0, t0 = procstats.machine_busy(), os.times(), time.monotonic()
             peak = {k: procstats.memory(pg) for k, pg in servers.items()}
             loop = asyncio.get_running_loop()
@@ -289,6 +304,7 @@ async def run_database(kind: str, sizes: Sizes, workdir: Path) -> dict:
                 trainee_cpu = 0.0
                 while not all(f.done() for f in futures):
                     for k, pg in servers.items():
+                        cpu[k].sample()
                         m = procstats.memory(pg)
                         if m.rss_mb > peak[k].rss_mb:
                             peak[k] = m
@@ -297,7 +313,8 @@ async def run_database(kind: str, sizes: Sizes, workdir: Path) -> dict:
                     await asyncio.wait([*futures], timeout=1.0)
                 calls = [f.result() for f in futures]
             elapsed = time.monotonic() - t0
-            cpu1 = {k: procstats.cpu_seconds(pg) for k, pg in servers.items()}
+            for c in cpu.values():
+                c.sample()
             busy1, me1 = procstats.machine_busy(), os.times()
             pg_upd1 = pg_heartbeat_updates(db_url)
             watch.stop()
@@ -320,7 +337,6 @@ async def run_database(kind: str, sizes: Sizes, workdir: Path) -> dict:
         if db_log is not None:
             logs["postgres"] = db_log
         errors = log_errors(logs)
-    get_settings.cache_clear()
     return {
         "database": kind,
         "trainees": sizes.trainees,
@@ -328,7 +344,7 @@ async def run_database(kind: str, sizes: Sizes, workdir: Path) -> dict:
         "window_s": round(elapsed, 1),
         "calls": calls,
         "log_errors": errors,
-        "server_cores": {k: round((cpu1[k] - cpu0[k]) / elapsed, 3) for k in servers},
+        "server_cores": {k: round(cpu[k].seconds() / elapsed, 3) for k in servers},
         "bench_process_cores": round((me1.user + me1.system - me0.user - me0.system) / elapsed, 2),
         "trainee_processes_cores": round(trainee_cpu / elapsed, 2),
         "machine_busy_cores": round((busy1[0] - busy0[0]) / (busy1[1] - busy0[1]) * (os.cpu_count() or 1), 2),
@@ -453,7 +469,8 @@ worker (and its job processes), the API, livekit-server and PostgreSQL are searc
   (RMS > 300), at the trainee's client; "on-time clients" leaves out calls whose client ran more
   than 0.3 s late at any moment (as bench_voice_loop flags them).
 - **CPU**: user+system time of each server's process group over the whole load window (first
-  start to last End), in cores; the worker's group includes its job processes. PostgreSQL is its
+  start to last End), in cores; the worker's group includes its job processes (sampled each second,
+  so a job process that ended is counted up to its last second). PostgreSQL is its
   postmaster's group. The trainee processes and this process (stand-in, polling) are shown apart.
 - **Worker RSS**: the largest RSS (and PSS) of the worker group in the window (sampled each second)
   vs its idle size just before.
@@ -472,7 +489,7 @@ worker (and its job processes), the API, livekit-server and PostgreSQL are searc
             for name, e in r["log_errors"].items()
             if e["count"]
         )
-        cores = ", ".join(f"{k} {v:.2f}" for k, v in r["server_cores"].items())
+        cores = ", ".join(f"{k} {v:.3f}" for k, v in r["server_cores"].items())
         pg_upd = (
             f"; PostgreSQL counted {hb['pg_rows_updated']} row updates, {hb['pg_rows_updated'] - hb['probe_writes']} "
             f"without the probe's = {(hb['pg_rows_updated'] - hb['probe_writes']) / r['window_s']:.2f}/s"

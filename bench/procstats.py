@@ -26,16 +26,37 @@ def group_pids(pgid: int) -> list[int]:
     return pids
 
 
-def cpu_seconds(pgid: int) -> float:
-    """User + system CPU seconds of the group's live processes (a process that exited is not counted)."""
-    total = 0.0
+def cpu_by_pid(pgid: int) -> dict[int, float]:
+    """User + system CPU seconds of each live process of the group."""
+    out = {}
     for pid in group_pids(pgid):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / TICK
-    return total
+        out[pid] = (int(fields[11]) + int(fields[12])) / TICK
+    return out
+
+
+def cpu_seconds(pgid: int) -> float:
+    """User + system CPU seconds of the group's live processes (a process that exited is not counted)."""
+    return sum(cpu_by_pid(pgid).values())
+
+
+class GroupCpu:
+    """CPU seconds a group used over a window, processes that exit during it included: call
+    `sample()` every second or so (an exiting process is counted up to its last sample)."""
+
+    def __init__(self, pgid: int) -> None:
+        self.pgid = pgid
+        self.start = cpu_by_pid(pgid)
+        self.last = dict(self.start)
+
+    def sample(self) -> None:
+        self.last.update(cpu_by_pid(self.pgid))
+
+    def seconds(self) -> float:
+        return sum(v - self.start.get(pid, 0.0) for pid, v in self.last.items())
 
 
 @dataclass
