@@ -1,6 +1,6 @@
 """The feedback page's mood section: practice or assessment, the customer's anger / trust / progress
-over the call (markers where a trainee turn moved them; a marker's link goes to that turn, and
-plays it when there is a recording), and the hints and repeats used."""
+over the call (markers where a trainee turn moved them; a marker dot or its link goes to that
+turn, and plays it when there is a recording), and the hints and repeats used."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ LINES = (
     ("progress", "Progress", "var(--blue-9)"),
 )
 MARKER = "var(--amber-9)"
+HELPER_JS = "/feedback_mood.js"
 
 
 def curve(mood: Any) -> rx.Component:
@@ -32,7 +33,8 @@ def curve(mood: Any) -> rx.Component:
             )
             for key, name, color in LINES
         ],
-        # markers: dots only, at the anger level of each trainee turn that moved the mood
+        # markers: dots only, at the anger level of each trainee turn that moved the mood; the last
+        # line, whose dots assets/feedback_mood.js makes clickable
         rx.recharts.line(
             data_key="moved",
             name="Moved by you",
@@ -112,6 +114,7 @@ def mood_section(page: Any) -> rx.Component:
                 id="help-used",
             ),
         ),
+        rx.script(src=HELPER_JS),
         spacing="3",
         width="100%",
         id="mood",

@@ -106,6 +106,13 @@ def test_meter_moves_in_the_call_and_the_curve_shows_on_the_feedback_page(
         markers.first.click()
         page.wait_for_url(re.compile(rf"#turn-{seq}$"))
         expect(page.locator(f"#turn-{seq}")).to_contain_text(TRIGGER)
+        # the second marker's dot on the curve goes to the calming turn
+        dots = page.locator("#mood-curve .recharts-line-dots").last.locator(".recharts-dot")  # the markers line
+        expect(dots).to_have_count(2)
+        dots.nth(1).click()
+        calm_seq = markers.nth(1).get_attribute("data-seq")
+        page.wait_for_url(re.compile(rf"#turn-{calm_seq}$"))
+        expect(page.locator(f"#turn-{calm_seq}")).to_contain_text(CALMING)
         with Session(make_engine(db_url)) as db:
             assert [e["kind"] for e in db.get(PracticeSession, session_id).help_events] == ["hint"]
     finally:
