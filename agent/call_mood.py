@@ -31,13 +31,15 @@ from agent.mood import (
 from agent.mood_llm import classifier_messages, clean_hint, hint_messages, parse_assessment
 from agent.providers.local.script_match import MATCH_THRESHOLD, Cue, concepts_in, content_words
 from coach_app.personas.schema import Persona
+from coach_app.settings import Settings
 
 logger = logging.getLogger("coach.agent.mood")
 
-CLASSIFIER_TIMEOUT_S = 6.0  # a slower answer is dropped; the keyword engine decides that turn
+# A later mood answer is dropped and keywords decide that turn (MOOD_CLASSIFIER_TIMEOUT_SECONDS).
+CLASSIFIER_TIMEOUT_S: float = Settings.model_fields["mood_classifier_timeout_seconds"].default
 HINT_TIMEOUT_S = 8.0
 INSTRUCTIONS_ID = "lk.agent_task.instructions"  # livekit-agents' id of the instructions message
-_ONE_TRY = APIConnectOptions(max_retry=0, timeout=CLASSIFIER_TIMEOUT_S)
+_ONE_TRY = APIConnectOptions(max_retry=0, timeout=HINT_TIMEOUT_S)  # the caller's wait_for is the real limit
 
 
 def _text(item: Any) -> str:
@@ -74,12 +76,17 @@ class CallMood:
         start: MoodState | None = None,
         resumed_turns: int = 0,
         on_change: Callable[[str, MoodState], None] | None = None,
+        classify: bool = True,
+        classifier_timeout: float = CLASSIFIER_TIMEOUT_S,
     ) -> None:
-        """`model`: the call's LLM for the classifier and hints, None for the keyword engine;
+        """`model`: the call's LLM for hints and, with `classify`, the mood classifier (which the
+        reply waits for at most `classifier_timeout` s); None: keywords and keyword hints only.
         `on_change(trainee_text, state)` after each decision. An agent that takes over a call
         starts from the last stored state, which already counts the first `resumed_turns` trainee turns."""
         self.persona = persona
         self.model = model
+        self.classifier = model if classify else None
+        self.classifier_timeout = classifier_timeout
         self.keywords = KeywordClassifier(persona)
         self.on_change = on_change
         self._start = start or start_state(persona)
@@ -111,12 +118,12 @@ class CallMood:
 
     async def _decide(self, before: MoodState, text: str, persona_said: str) -> MoodState:
         note = ""
-        if self.model is not None:
+        if self.classifier is not None:
             try:
                 answer = await ask_llm(
-                    self.model,
+                    self.classifier,
                     classifier_messages(self.persona, before, text, persona_said),
-                    CLASSIFIER_TIMEOUT_S,
+                    self.classifier_timeout,
                 )
                 return advance(self.persona, before, parse_assessment(answer, self.persona), source="llm")
             except (ValueError, TimeoutError) as exc:

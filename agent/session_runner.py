@@ -99,7 +99,14 @@ async def run_session(ctx: JobContext) -> None:
     model = None if isinstance(components.llm, ScriptedPersonaLLM) else components.llm
     start = MoodState.from_dict(last_mood, persona) if last_mood else None
     resumed = sum(1 for speaker, _ in history if speaker == Speaker.trainee)
-    mood = CallMood(persona, model, start=start, resumed_turns=resumed if last_mood else 0)
+    mood = CallMood(
+        persona,
+        model,
+        start=start,
+        resumed_turns=resumed if last_mood else 0,
+        classify=settings.mood_classifier == "llm",
+        classifier_timeout=settings.mood_classifier_timeout_seconds,
+    )
     helper = CallHelp(ctx, session, recorder, mood, trainee=trainee, mode=mode)
     mood.on_change = helper.on_mood
 

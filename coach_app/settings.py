@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     turn_relaxed_max_delay_seconds: float = Field(default=3.0, ge=0, le=10)
     # Start the persona's speech (LLM and TTS) while the turn may still go on; dropped if it does.
     turn_preemptive_tts: bool = False
+    # --- The customer's mood (agent/call_mood.py) ---
+    # Who decides how each trainee turn moves the mood: the call's LLM (one more request before each
+    # reply) or the persona file's keywords (instant). With no LLM (scripted replies) keywords decide.
+    mood_classifier: Literal["llm", "keywords"] = "llm"
+    # The reply waits at most this long for the LLM's answer; then keywords decide that turn.
+    mood_classifier_timeout_seconds: float = Field(default=1.5, gt=0, le=10)
     # Hard cap on any call, in seconds, below the persona's own time limit (unset = persona's limit).
     call_max_seconds: int | None = Field(default=None, ge=10)
     # Practice sessions one user may start per hour (resuming the open one does not count).

@@ -1,5 +1,6 @@
 """The customer's mood engine (agent/mood.py, agent/mood_llm.py, agent/call_mood.py) on a shipped persona."""
 
+import asyncio
 import json
 import re
 
@@ -124,6 +125,24 @@ async def test_bad_classifier_json_falls_back_to_the_keywords(margaret):
     mood = CallMood(margaret, _ModelAnswering('{"deescalation_point": 2, "anger": -1, "trust": 2}'))
     s = await mood.assess(1, "How did this affect you?", "")
     assert (s.source, s.anger, s.trust, s.hit["kind"]) == ("llm", 7, 5, "deescalation")
+
+
+class _SlowStream(llm.LLMStream):
+    async def _run(self) -> None:
+        await asyncio.sleep(5)
+
+
+class _ModelTooSlow(_ModelAnswering):
+    def chat(self, *, chat_ctx, tools=None, conn_options=None, **_):
+        return _SlowStream(self, chat_ctx=chat_ctx, tools=tools or [], conn_options=conn_options)
+
+
+async def test_keywords_decide_when_the_classifier_is_off_or_late(margaret):
+    answer = '{"deescalation_point": 2, "anger": -1, "trust": 2}'
+    s = await CallMood(margaret, _ModelAnswering(answer), classify=False).assess(1, TRIGGER, "")
+    assert s.source == "keywords" and s.anger == 10  # MOOD_CLASSIFIER=keywords: the LLM is not asked
+    s = await CallMood(margaret, _ModelTooSlow(""), classifier_timeout=0.2).assess(1, TRIGGER, "")
+    assert s.source == "keywords" and s.anger == 10 and s.note == "classifier timed out"
 
 
 async def test_hints(margaret):
