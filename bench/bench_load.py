@@ -11,7 +11,8 @@ no `database is locked`, ERROR or Traceback.
 Run:  .venv/bin/python -m bench load                  (about 15 minutes: 8 x 3 min on each database)
       .venv/bin/python -m bench.bench_load [--trainees N] [--seconds S] [--databases sqlite,postgres]
 The same as variables: LOAD_BENCH_TRAINEES, LOAD_BENCH_SECONDS, LOAD_BENCH_DATABASES.
-Raw figures go to bench/results/load.json, the report to bench/results/bench_load.md.
+Raw figures go to bench/results/load_<trainees>x<seconds>.json (the last run of each size is kept and
+reported), the report to bench/results/bench_load.md.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-RESULTS_JSON = REPO / "bench" / "results" / "load.json"
+RESULTS_DIR = REPO / "bench" / "results"  # load_<trainees>x<seconds>.json: one file per size run
 AGENT = "coach-bench-load"
 GAP_S = (4.0, 8.0)  # the trainee answers this long after the persona finished (a line every ~10-15 s)
 STAGGER_S = 3.0  # trainee i starts its call i * STAGGER_S after the first
@@ -234,7 +235,7 @@ def pg_heartbeat_updates(db_url: str) -> int | None:
 
 @contextlib.contextmanager
 def database(kind: str, workdir: Path):
-    """(URL, log path, process group of the server or None) of a fresh, migrated database."""
+    """(URL, log path, the server's main process or None) of a fresh, migrated database."""
     from coach_app.db import migrate
 
     if kind == "sqlite":
@@ -248,7 +249,7 @@ def database(kind: str, workdir: Path):
     try:
         migrate(pg.url)
         pid = int((pg.dir / "data" / "postmaster.pid").read_text().split()[0])
-        yield pg.url, pg.dir / "server.log", os.getpgid(pid)
+        yield pg.url, pg.dir / "server.log", pid
     finally:
         pg.stop()
 
@@ -280,18 +281,18 @@ async def run_database(kind: str, sizes: Sizes, workdir: Path) -> dict:
 
     load_before = os.getloadavg()
     script = Script(voice="tone", default_transcript=TRANSCRIPT, default_reply=REPLY, **GROQ_LIKE)
-    with database(kind, workdir) as (db_url, db_log, db_pgid), app_database(db_url):
+    with database(kind, workdir) as (db_url, db_log, db_pid), app_database(db_url):
         with running_stack(workdir, db_url, script, AGENT, sizes.trainees + 1) as stack:
             users = [api_headers(db_url, f"load-trainee-{i}")[1] for i in range(sizes.trainees)]
-            servers = dict(stack.servers)
-            if db_pgid is not None:
-                servers["postgres"] = db_pgid
+            servers = dict(stack.servers)  # process groups
             idle = await settle(procstats, servers["worker"])
             print(f"  {kind}: idle worker {idle}; {sizes.trainees} trainees x {sizes.seconds} s", flush=True)
             watch = HeartbeatWatch(db_url)
             watch.start()
             pg_upd0 = pg_heartbeat_updates(db_url)
             cpu = {k: procstats.GroupCpu(pg) for k, pg in servers.items()}
+            if db_pid is not None:  # the postmaster and its backends (each its own process group)
+                cpu["postgres"] = procstats.GroupCpu(db_pid, tree=True)
             busy0, me0, t0 = procstats.machine_busy(), os.times(), time.monotonic()
             peak = {k: procstats.memory(pg) for k, pg in servers.items()}
             loop = asyncio.get_running_loop()
@@ -303,8 +304,9 @@ async def run_database(kind: str, sizes: Sizes, workdir: Path) -> dict:
                 ]
                 trainee_cpu = 0.0
                 while not all(f.done() for f in futures):
+                    for c in cpu.values():
+                        c.sample()
                     for k, pg in servers.items():
-                        cpu[k].sample()
                         m = procstats.memory(pg)
                         if m.rss_mb > peak[k].rss_mb:
                             peak[k] = m
@@ -344,7 +346,7 @@ async def run_database(kind: str, sizes: Sizes, workdir: Path) -> dict:
         "window_s": round(elapsed, 1),
         "calls": calls,
         "log_errors": errors,
-        "server_cores": {k: round(cpu[k].seconds() / elapsed, 3) for k in servers},
+        "server_cores": {k: round(c.seconds() / elapsed, 3) for k, c in cpu.items()},
         "bench_process_cores": round((me1.user + me1.system - me0.user - me0.system) / elapsed, 2),
         "trainee_processes_cores": round(trainee_cpu / elapsed, 2),
         "machine_busy_cores": round((busy1[0] - busy0[0]) / (busy1[1] - busy0[1]) * (os.cpu_count() or 1), 2),
@@ -471,7 +473,7 @@ worker (and its job processes), the API, livekit-server and PostgreSQL are searc
 - **CPU**: user+system time of each server's process group over the whole load window (first
   start to last End), in cores; the worker's group includes its job processes (sampled each second,
   so a job process that ended is counted up to its last second). PostgreSQL is its
-  postmaster's group. The trainee processes and this process (stand-in, polling) are shown apart.
+  postmaster and backends. The trainee processes and this process (stand-in, polling) are shown apart.
 - **Worker RSS**: the largest RSS (and PSS) of the worker group in the window (sampled each second)
   vs its idle size just before.
 - **Heartbeat**: the worker writes `worker_heartbeats.last_seen` every second (`agent/worker.py`,
@@ -517,16 +519,31 @@ worker (and its job processes), the API, livekit-server and PostgreSQL are searc
 | one heartbeat write under this load (p50 / p95 / max) | {_ms(m["probe_p50"])} / {_ms(m["probe_p95"])} / {_ms(m["probe_max"])} ({len(hb["probe_ms"])} writes, {len(hb["probe_errors"])} failed) |
 | load average (1 min) before / after | {r["load_average"][0]:.1f} / {r["load_average"][1]:.1f} |
 {err_lines and chr(10) + "Error lines found:" + err_lines}
+{r.get("note", "")}
 """)
     results = (
         "".join(parts)
         + """
+Reading these figures: a trainee client that ran late (its microphone behind the clock, or replies
+slower than 15 s, after which it speaks on) says its next line before the persona answered the
+previous one; the agent then hears two lines as one turn (fewer trainee turns than lines, one reply
+fewer) or a line cut in two (one more). Such mismatches say the machine could not keep up with the
+calls, not that a turn was lost between the agent and the database: check the database's figures
+(`database is locked`, the heartbeat write times) for that.
+
 The machine has 2 cores shared with other work (see the load averages): the voice-to-voice figures
 are what a trainee hears on this loaded machine, not the stack's best. Raw figures, every call's
-lines and turns: `bench/results/load.json`.
+lines and turns: `bench/results/load_<trainees>x<seconds>.json`.
 """
     )
     return method, results
+
+
+def all_runs() -> list[dict]:
+    """The last run of every size (each kept in its own file), most trainees first."""
+    runs = [json.loads(f.read_text()) for f in RESULTS_DIR.glob("load_*x*.json")]
+    runs.sort(key=lambda r: (-r["sizes"]["trainees"], -r["sizes"]["seconds"]))
+    return [run for r in runs for run in r["runs"]]
 
 
 def _s(v: float | None) -> str:
@@ -557,9 +574,10 @@ def run() -> dict[str, str]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS_JSON.write_text(json.dumps({"sizes": asdict(sizes), "runs": runs}, indent=1, default=str) + "\n")
-    method, results = markdown(runs)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    out = RESULTS_DIR / f"load_{sizes.trainees}x{sizes.seconds}.json"
+    out.write_text(json.dumps({"sizes": asdict(sizes), "runs": runs}, indent=1, default=str) + "\n")
+    method, results = markdown(all_runs())
     print(results)
     return {
         "title": "Load: trainees talking for minutes at once, on SQLite and PostgreSQL (issue 14)",

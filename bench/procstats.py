@@ -26,10 +26,24 @@ def group_pids(pgid: int) -> list[int]:
     return pids
 
 
-def cpu_by_pid(pgid: int) -> dict[int, float]:
-    """User + system CPU seconds of each live process of the group."""
+def children_pids(root: int) -> list[int]:
+    """`root` and its direct children (PostgreSQL's backends each lead their own process group)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(entry) == root or int(fields[1]) == root:
+                pids.append(int(entry))
+    return pids
+
+
+def cpu_by_pid(pgid: int, pids: list[int] | None = None) -> dict[int, float]:
+    """User + system CPU seconds of each live process of the group (or of `pids`)."""
     out = {}
-    for pid in group_pids(pgid):
+    for pid in group_pids(pgid) if pids is None else pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -44,16 +58,20 @@ def cpu_seconds(pgid: int) -> float:
 
 
 class GroupCpu:
-    """CPU seconds a group used over a window, processes that exit during it included: call
-    `sample()` every second or so (an exiting process is counted up to its last sample)."""
+    """CPU seconds a group (or, with `tree=True`, the process `pgid` and its children) used over a
+    window, processes that exit during it included: call `sample()` every second or so (an exiting
+    process is counted up to its last sample)."""
 
-    def __init__(self, pgid: int) -> None:
-        self.pgid = pgid
-        self.start = cpu_by_pid(pgid)
+    def __init__(self, pgid: int, tree: bool = False) -> None:
+        self.pgid, self.tree = pgid, tree
+        self.start = self._now()
         self.last = dict(self.start)
 
+    def _now(self) -> dict[int, float]:
+        return cpu_by_pid(self.pgid, children_pids(self.pgid) if self.tree else None)
+
     def sample(self) -> None:
-        self.last.update(cpu_by_pid(self.pgid))
+        self.last.update(self._now())
 
     def seconds(self) -> float:
         return sum(v - self.start.get(pid, 0.0) for pid, v in self.last.items())
