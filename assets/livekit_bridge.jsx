@@ -146,6 +146,7 @@ export function CoachRoom(props) {
     >
       <RoomAudioRenderer />
       <CallBridge
+        resync={token}
         muted={muted}
         micAttempt={micAttempt}
         outgoing={outgoing}
@@ -164,6 +165,7 @@ export function CoachRoom(props) {
 }
 
 function CallBridge({
+  resync,
   muted,
   micAttempt,
   outgoing,
@@ -196,7 +198,8 @@ function CallBridge({
     window.coachCall = { room };
   }, [room]);
 
-  // Connection and agent state -> Reflex.
+  // Connection and agent state -> Reflex; again whenever the page hands a fresh token (it does on
+  // every load, including when it reconnects to the app after a restart: its copy may be stale).
   const agentIdentity = agent?.identity ?? "";
   useEffect(() => {
     call(onStateChangeRef, {
@@ -206,7 +209,7 @@ function CallBridge({
       agentIdentity,
       micEnabled: Boolean(isMicrophoneEnabled),
     });
-  }, [connection, agentState, agentIdentity, isMicrophoneEnabled]);
+  }, [connection, agentState, agentIdentity, isMicrophoneEnabled, resync]);
 
   // The agent must join within agentTimeoutMs of our connecting.
   const everJoined = useRef(false);

@@ -142,9 +142,12 @@ def personas_dir(run_dir: Path) -> Path:
     return folder
 
 
-def start_reflex_app(name: str, env: dict[str, str], log_dir: Path, web_dir: str) -> tuple[Proc, str]:
-    """`reflex run --env prod --single-port` on a free port, built into `web_dir`; waits until it serves."""
-    port = free_port()
+def start_reflex_app(
+    name: str, env: dict[str, str], log_dir: Path, web_dir: str, port: int | None = None
+) -> tuple[Proc, str]:
+    """`reflex run --env prod --single-port` on `port` (default: a free one), built into `web_dir`;
+    waits until it serves."""
+    port = port or free_port()
     env = {**env, "REFLEX_WEB_WORKDIR": web_dir, "REFLEX_STATES_WORKDIR": f"{web_dir}-states"}
     proc = Proc(
         name,

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from livekit import api
+from sqlmodel import select
 
 from coach_app.auth.access import is_owner
 from coach_app.calls import start
 from coach_app.db import session_scope
-from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus, User, utcnow
+from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus, Turn, User, utcnow
 from coach_app.personas.schema import Persona
 from coach_app.settings import Settings, get_settings
 
@@ -121,6 +122,13 @@ def session_status(session_id: int) -> SessionStatus | None:
     with session_scope() as db:
         ps = db.get(PracticeSession, session_id)
         return ps.status if ps else None
+
+
+def stored_lines(session_id: int) -> list[tuple[int, str, str]]:
+    """The call's turns so far as (seq, speaker, text), for a page that comes back to its call."""
+    with session_scope() as db:
+        turns = db.exec(select(Turn).where(Turn.session_id == session_id).order_by(Turn.seq)).all()
+        return [(t.seq, t.speaker.value, t.text) for t in turns]
 
 
 def session_providers(session_id: int) -> dict[str, Any]:

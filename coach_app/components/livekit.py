@@ -53,8 +53,8 @@ class CoachRoom(_Bridge):
     server_url: rx.Var[str]
     token: rx.Var[str]
     connect: rx.Var[bool]
-    # A new value remounts the room: a fresh connection (after a Retry).
-    attempt: rx.Var[int]
+    # A new value remounts the room: a fresh connection (another session, or a Retry).
+    attempt: rx.Var[str]
     muted: rx.Var[bool]
     # A new value asks for the microphone again (Retry after a microphone error).
     mic_attempt: rx.Var[int]

@@ -74,6 +74,12 @@ class CallState(rx.State):
         return f"/sessions/{self.session_id}/feedback" if self.session_id else "/sessions"
 
     @rx.var
+    def room_key(self) -> str:
+        """The browser's room: a new one for another session or a Retry, never for a load (the
+        page reconnecting to the app keeps the room it is in)."""
+        return f"{self.session_id}-{self.attempt}"
+
+    @rx.var
     def connection_label(self) -> str:
         return {
             "connected": "Connected",
@@ -159,11 +165,35 @@ class CallState(rx.State):
         auth = await self.get_state(AuthState)
         return auth.current_user()
 
+    def _restore_transcript(self) -> None:
+        """What was said so far, from the stored turns, plus the line still being heard: the
+        app's copy of this state may be older than the call (Reflex writes it to disk a little
+        later, and not at all when the app is killed)."""
+        stored = [
+            TranscriptLine(id=f"turn-{seq}", speaker=speaker, text=text, final=True)
+            for seq, speaker, text in control.stored_lines(self.session_id)
+        ]
+        self.transcript = stored + [line for line in self.transcript if not line.final]
+
+    def _holds_call(self, sid: int | None) -> bool:
+        return bool(sid) and self.session_id == sid and self.connect and not (self.session_over or self.page_error)
+
     @rx.event
     async def load(self):
-        self._reset_call()
         sid = self._route_session_id()
         user = await self._user()
+        if self._holds_call(sid):
+            # Reflex runs on_load again whenever the page reconnects to the app (the app restarted,
+            # the network blinked) and when the trainee comes back to this page: the call in it goes
+            # on, transcript and all. Only the room token is renewed, for a bridge that remounts
+            # (a connected room ignores it).
+            access = control.check_call_access(user, sid)
+            if access.ok:
+                self.token = control.join_credentials(access.session, user)["token"]
+                self._restore_transcript()
+                logger.info("call %s: the page is back (reconnected to the app); the call goes on", sid)
+                return
+        self._reset_call()
         if user is None:
             self.page_error = "Log in to join this call."
             return
@@ -188,7 +218,7 @@ class CallState(rx.State):
         self.livekit_url = info["livekit_url"]
         self.token = info["token"]
         self.connect = True
-        self.attempt += 1
+        self._restore_transcript()  # a reload mid-call shows what was said so far
 
     # --- events from the bridge -----------------------------------------------------------
     @rx.event
