@@ -7,7 +7,18 @@ from typing import Any
 import reflex as rx
 
 from coach_app.components.charts import PERSONA_COLOR, TRAINEE_COLOR, chart_card
-from coach_app.feedback.page_views import MetricView
+from coach_app.feedback.page_views import MetricView, MomentView
+
+
+def moment_link(mo: MomentView) -> rx.Component:
+    # .quote-link[data-seq]: assets/feedback_audio.js seeks the recording to that turn
+    return rx.link(
+        mo.label,
+        href=f"#turn-{mo.seq}",
+        size="1",
+        class_name="quote-link moment-link",
+        custom_attrs={"data-seq": mo.seq},
+    )
 
 
 def metric_card(m: MetricView) -> rx.Component:
@@ -16,6 +27,7 @@ def metric_card(m: MetricView) -> rx.Component:
             rx.text(m.label, size="1", color_scheme="gray"),
             rx.text(m.value, size="6", weight="bold", class_name="metric-value"),
             rx.text(m.hint, size="1", color_scheme="gray"),
+            rx.hstack(rx.foreach(m.moments, moment_link), spacing="2", wrap="wrap"),
             spacing="1",
         ),
         class_name="metric-card",

@@ -15,7 +15,7 @@ from coach_app.clock import duration_text, stamp, utc, when_text
 from coach_app.feedback.cost import session_cost
 from coach_app.feedback.evaluate import pass_mark_of, shown_status
 from coach_app.feedback.mood_view import mood_view
-from coach_app.feedback.page_views import CALL_OPEN, WAITING, AudioView, FeedbackPage, FlagView, MetricView
+from coach_app.feedback.page_views import CALL_OPEN, WAITING, AudioView, FeedbackPage, FlagView, MetricView, MomentView
 from coach_app.feedback.score import effective_score, latest_override, result_text, score_text
 from coach_app.models import ENDED_STATUSES, Feedback, FeedbackStatus, PracticeSession, ReviewAction, Turn, User
 from coach_app.settings import Settings, get_settings
@@ -227,13 +227,21 @@ def audio_view(ps: PracticeSession, settings: Settings) -> AudioView:
     return AudioView(url=f"/api/sessions/{ps.id}/audio", duration=stamp(ps.audio_seconds or 0.0), size=size)
 
 
+MOMENTS_MAX = 6  # links per metric card
+
+
+def _moments(items: list[dict[str, Any]], seq_key: str, label: str) -> list[MomentView]:
+    return [{"seq": int(it[seq_key]), "label": f"{label}{i}"} for i, it in enumerate(items[:MOMENTS_MAX], 1)]
+
+
 def _metrics(a: dict[str, Any]) -> list[MetricView]:
-    """The speaking-analytics cards, from a Feedback row's analytics ({} before they exist)."""
+    """The speaking-analytics cards, from a Feedback row's analytics ({} before they exist), each
+    with links to the turns it counts (the longest monologue, each question, each interruption)."""
     fillers = a.get("fillers") or {}
     mono = a.get("longest_monologue") or None
     q = a.get("questions") or {}
     ratio = a.get("talk_ratio")
-    return [
+    cards: list[dict[str, Any]] = [
         {
             "key": "talk-ratio",
             "label": "Trainee's share of talk",
@@ -285,3 +293,9 @@ def _metrics(a: dict[str, Any]) -> list[MetricView]:
             "hint": "Average voice-to-voice delay of the AI.",
         },
     ]
+    moments = {
+        "monologue": [{"seq": int(mono["first_seq"]), "label": "Hear it"}] if mono else [],
+        "questions": _moments(q.get("items") or [], "seq", "Q"),
+        "interruptions": _moments((a.get("interruptions") or {}).get("items") or [], "trainee_seq", "#"),
+    }
+    return [MetricView(**card, moments=moments.get(card["key"], [])) for card in cards]

@@ -64,11 +64,17 @@ class ObjectiveView(TypedDict):
     invented: list[str]
 
 
+class MomentView(TypedDict):  # a turn a metric card links to (click: the recording jumps there)
+    seq: int
+    label: str
+
+
 class MetricView(TypedDict):
     key: str
     label: str
     value: str
     hint: str
+    moments: list[MomentView]
 
 
 class ChartsView(TypedDict):  # rows for recharts

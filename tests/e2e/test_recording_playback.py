@@ -110,4 +110,14 @@ def test_feedback_page_plays_the_recording_and_seeks_to_a_clicked_turn(
     assert abs(position - start) < 0.5, (position, start)
     expect(later).to_have_attribute("data-playing", "true", timeout=5_000)
     page.screenshot(path=str(tmp_path / "feedback-playing.png"))
+
+    # --- the longest-monologue card links to its turn: the recording jumps back there -----------
+    spoken = page.locator("#transcript .transcript-turn[data-speaker='trainee']").filter(has_text=HEARD)
+    spoken_start = float(spoken.get_attribute("data-audio-start"))
+    assert spoken_start < start - 1.0  # before the turn playing now: a real jump back
+    page.locator("[data-metric='monologue'] .moment-link").click()
+    page.wait_for_function(
+        "(t) => Math.abs(document.getElementById('call-audio').currentTime - t) < 0.5", arg=spoken_start, timeout=5_000
+    )
+    expect(spoken).to_have_attribute("data-playing", "true", timeout=5_000)
     page.evaluate("() => document.getElementById('call-audio').pause()")
