@@ -556,24 +556,14 @@ def _ms(v: float | None) -> str:
 
 def run() -> dict[str, str]:
     """For `python -m bench`: sizes from LOAD_BENCH_* (default 8 trainees x 180 s on both databases)."""
-    saved = dict(os.environ)
+    from bench.stack import own_settings
+
     sizes = Sizes.from_env()
-    for var in [
-        v
-        for v in os.environ
-        if v.startswith(("GROQ_", "ELEVEN", "LOCAL_", "LIVEKIT_"))
-        or v in ("STT_PROVIDER", "LLM_PROVIDER", "TTS_PROVIDER", "DATABASE_URL")
-    ]:
-        del os.environ[var]
-    os.environ["COACH_ENV_FILE"] = ""
     runs = []
-    try:
+    with own_settings():
         for kind in sizes.databases:
             workdir = Path(tempfile.mkdtemp(prefix=f"coach-bench-load-{kind}-"))
             runs.append(asyncio.run(run_database(kind, sizes, workdir)))
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     out = RESULTS_DIR / f"load_{sizes.trainees}x{sizes.seconds}.json"
     out.write_text(json.dumps({"sizes": asdict(sizes), "runs": runs}, indent=1, default=str) + "\n")

@@ -613,22 +613,12 @@ Machine load average (1 min) before / after the run: {r["load_average"][0]:.1f} 
 
 def run() -> dict[str, str]:
     """For `python -m bench`: sizes from VOICE_BENCH_* (VOICE_BENCH_QUICK=1 for a short run)."""
-    saved = dict(os.environ)
+    from bench.stack import own_settings
+
     sizes = Sizes.from_env()
-    for var in [
-        v
-        for v in os.environ
-        if v.startswith(("GROQ_", "ELEVEN", "LOCAL_", "LIVEKIT_"))
-        or v in ("STT_PROVIDER", "LLM_PROVIDER", "TTS_PROVIDER", "DATABASE_URL")
-    ]:
-        del os.environ[var]
-    os.environ["COACH_ENV_FILE"] = ""
-    workdir = Path(tempfile.mkdtemp(prefix="coach-bench-voice-"))
-    try:
+    with own_settings():
+        workdir = Path(tempfile.mkdtemp(prefix="coach-bench-voice-"))
         r = asyncio.run(bench(sizes, workdir))
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
     RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_JSON.write_text(json.dumps(r, indent=1) + "\n")
     method, results = markdown(r)

@@ -40,6 +40,26 @@ class Stack:
 
 
 @contextmanager
+def own_settings() -> Iterator[None]:
+    """The bench runs its own LiveKit, providers and database: drop the developer's settings for
+    them (and any .env) while it runs, and put the environment back afterwards."""
+    saved = dict(os.environ)
+    for var in [
+        v
+        for v in os.environ
+        if v.startswith(("GROQ_", "ELEVEN", "LOCAL_", "LIVEKIT_"))
+        or v in ("STT_PROVIDER", "LLM_PROVIDER", "TTS_PROVIDER", "DATABASE_URL")
+    ]:
+        del os.environ[var]
+    os.environ["COACH_ENV_FILE"] = ""
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextmanager
 def running_stack(workdir: Path, db_url: str, script: Script, agent_name: str, max_calls: int) -> Iterator[Stack]:
     """Start everything (the worker registered with LiveKit, the API answering); stop it all after."""
     with running_standin(script) as standin:
