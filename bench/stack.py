@@ -70,6 +70,7 @@ def running_stack(workdir: Path, db_url: str, script: Script, agent_name: str, m
                 os.environ,
                 **standin.env(),
                 DATABASE_URL=db_url,
+                RECORDINGS_DIR=str(workdir / "recordings"),  # its own, like its database
                 AGENT_NAME=agent_name,
                 AGENT_HTTP_PORT="0",
                 AGENT_MAX_CALLS=str(max_calls),

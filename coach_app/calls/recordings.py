@@ -186,10 +186,9 @@ def keep_leftover_parts(db: Session, settings: Settings) -> list[int]:
         if not sid.isdigit():
             continue  # a folder being kept (claimed) by a process
         ps = db.get(PracticeSession, int(sid))
-        if ps is None:
-            shutil.rmtree(folder, ignore_errors=True)  # the session was deleted
-        elif (
-            ps.status not in OPEN_STATUSES
+        if (
+            ps is not None  # unknown here: deleting a session removes its parts; never guess
+            and ps.status not in OPEN_STATUSES
             and ps.ended_at
             and utc(ps.ended_at) < utcnow() - LEFTOVER_GRACE
             and keep_parts(db, settings, ps.id) is not None

@@ -185,7 +185,13 @@ def test_the_sweep_keeps_the_parts_of_a_call_closed_without_its_agent(db, settin
     live = _call(db, status=SessionStatus.live)
     for ps in (lost, just_closed, live):
         _part(settings, ps, "job-a", T0 + 1.0, 3.0, (0.3, 0.3), finished=False, cut=0.1)
+    # Parts of a session this database does not know (another deployment's, sharing the folder by
+    # mistake) are left alone.
+    stranger = settings.recordings_dir / "parts" / "session-999999" / "job-x.ogg"
+    stranger.parent.mkdir(parents=True)
+    stranger.write_bytes(b"OggS")
     assert keep_leftover_parts(db, settings) == [lost.id]
+    assert stranger.exists()
     db.refresh(lost)
     assert recording_path(settings, lost) is not None and lost.audio_seconds > 0.5
     # A call that closed a moment ago is its last agent's to keep; a live call is still recording.
