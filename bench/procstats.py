@@ -13,31 +13,25 @@ from pathlib import Path
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def group_pids(pgid: int) -> list[int]:
-    pids = []
+def _stats() -> list[tuple[int, list[str]]]:
+    """(pid, the /proc/<pid>/stat fields after the command name) of every process."""
+    out = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                out.append((int(entry), Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()))
             except OSError:
                 continue
-            if int(fields[2]) == pgid:
-                pids.append(int(entry))
-    return pids
+    return out
+
+
+def group_pids(pgid: int) -> list[int]:
+    return [pid for pid, fields in _stats() if int(fields[2]) == pgid]
 
 
 def children_pids(root: int) -> list[int]:
     """`root` and its direct children (PostgreSQL's backends each lead their own process group)."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(entry) == root or int(fields[1]) == root:
-                pids.append(int(entry))
-    return pids
+    return [pid for pid, fields in _stats() if pid == root or int(fields[1]) == root]
 
 
 def cpu_by_pid(pgid: int, pids: list[int] | None = None) -> dict[int, float]:
