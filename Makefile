@@ -10,7 +10,7 @@ BUN := .tools/node_modules/.bin/bun
 LIVEKIT_VERSION := v1.13.5
 LIVEKIT_LOCAL := bin/livekit-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-TEST_DEBS := chromium chromium-driver flite sox espeak-ng postgresql
+TEST_DEBS := chromium chromium-driver flite sox espeak-ng postgresql redis-server
 # local mode's voices (the persona speaks with no cloud account)
 LOCAL_DEBS := flite espeak-ng
 

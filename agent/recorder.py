@@ -98,9 +98,12 @@ def usage_totals(usage: AgentSessionUsage) -> dict[str, float | int]:
 def outcome(requested_end: str | None, close_reason: CloseReason | None) -> tuple[SessionStatus, str]:
     """Final status and end reason from why the call ended.
 
-    An end the call asked for (End button, time limit) is `completed`; the trainee vanishing is
-    `abandoned`; provider failures and agent problems are `failed`.
+    An end the call asked for (End button, time limit) is `completed`; the trainee vanishing (gone
+    for longer than the rejoin grace, or LiveKit closing on their disconnect) is `abandoned`;
+    provider failures and agent problems are `failed`.
     """
+    if requested_end == EndReason.trainee_left:
+        return SessionStatus.abandoned, EndReason.trainee_left
     if requested_end is not None:
         return SessionStatus.completed, requested_end
     if close_reason == CloseReason.PARTICIPANT_DISCONNECTED:
@@ -289,7 +292,7 @@ class CallRecorder:
         self._submit(job)
 
     def request_end(self, reason: str) -> None:
-        """The call is ending on purpose (End button, time limit); the first reason wins."""
+        """The call is ending on purpose (End button, time limit, the trainee gone); the first reason wins."""
         if self.requested_end is None:
             self.requested_end = reason
 

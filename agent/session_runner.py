@@ -5,8 +5,9 @@
 3. Turn handling is explicit and local (`agent.turn_taking`): Silero VAD (with TURN_DETECTOR=model also
    the local end-of-turn model) decides when the trainee has finished, as patient as the persona.
 4. Every final utterance, the usage and the status are recorded as they happen (`agent.recorder`).
-5. The call ends when the trainee presses End (RPC), leaves, at the time limit, or on errors;
-   then the evaluation runs.
+5. The call ends when the trainee presses End (RPC), leaves for longer than the rejoin grace
+   (`agent.trainee_presence`: a reload or reconnect does not end it), at the time limit, or on
+   errors; then the evaluation runs.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from agent.providers.local.llm import ScriptedPersonaLLM
 from agent.providers.registry import build_components, connect_options
 from agent.recorder import CallRecorder
 from agent.resume import RejoinedPersonaAgent, conversation_so_far
+from agent.trainee_presence import TraineePresence
 from agent.turn_taking import turn_handling
 from coach_app.calls.control import time_limit_seconds
 from coach_app.calls.providers import ProviderConfigError
@@ -110,6 +112,15 @@ async def run_session(ctx: JobContext) -> None:
     helper = CallHelp(ctx, session, recorder, mood, trainee=trainee, mode=mode)
     mood.on_change = helper.on_mood
 
+    # A reload or reconnect does not end the call; a trainee gone for longer than the grace does.
+    def _trainee_gone() -> None:
+        recorder.request_end(EndReason.trainee_left)
+        session.shutdown(drain=False)
+
+    presence = TraineePresence(
+        ctx.room, trainee, settings.trainee_rejoin_grace_seconds, _trainee_gone, session_id=session_id
+    )
+
     # --- recording: every final utterance, the usage, errors, the end ---------------------------
     @session.on("conversation_item_added")
     def _on_item(ev: ConversationItemAddedEvent) -> None:
@@ -135,6 +146,7 @@ async def run_session(ctx: JobContext) -> None:
 
     @session.on("close")
     def _on_close(ev: CloseEvent) -> None:
+        presence.close()
         if ev.error is not None:
             recorder.record_error("close", str(ev.error.error))
         if ev.reason in _STOPPED_FROM_OUTSIDE and recorder.requested_end is None:
@@ -178,11 +190,12 @@ async def run_session(ctx: JobContext) -> None:
             return
         ctx.room.local_participant.register_rpc_method(END_CALL_RPC, _end_call)
         helper.register()
+        presence.watch()
         await session.start(
             agent=await persona_agent(persona, history, mood),
             room=ctx.room,
             room_options=room_io.RoomOptions(
-                close_on_disconnect=True,
+                close_on_disconnect=False,  # agent.trainee_presence ends it after the rejoin grace
                 # typed messages: size and rate checked before the persona sees them
                 text_input=room_io.TextInputOptions(text_input_cb=ChatInput(session_id)),
             ),

@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     # A live call whose persona was lost (its worker died) gets a new agent; after this many
     # seconds without one the session is closed as failed (agent_lost).
     agent_rejoin_timeout_seconds: float = Field(default=20.0, ge=2, le=600)
+    # A trainee whose connection leaves the room (a page reload, the web app restarting, a network
+    # blip) has this many seconds to rejoin before the call ends as abandoned (trainee_left).
+    trainee_rejoin_grace_seconds: float = Field(default=20.0, ge=0, le=600)
     # A stopping worker (SIGTERM, as on a deploy) takes no new calls and lets its calls finish for
     # this many seconds; the calls still running then are handed to another worker.
     agent_drain_timeout_seconds: int = Field(default=600, ge=1, le=86400)

@@ -33,6 +33,7 @@ from tests.support.rtc_trainee import (
     api_headers,
     closed,
     direct_call,
+    http,
     join_call,
     session_view,
     spoken,
@@ -200,9 +201,42 @@ async def test_trainee_leaving_without_ending_abandons_the_session(
         await wait_until(turns_with(api_base, headers, sid, 1), 30, "the persona's greeting")
     finally:
         await trainee.leave()  # closes the tab: no End
-    view = await wait_until(closed(api_base, headers, sid), 30, "the session to close")
+    # The agent waits TRAINEE_REJOIN_GRACE_SECONDS (20) for a reload before it gives the call up.
+    view = await wait_until(closed(api_base, headers, sid), 45, "the session to close")
     assert view["status"] == "abandoned" and view["end_reason"] == "trainee_left"
     assert [t["speaker"] for t in transcript(api_base, headers, sid)] == ["persona"]
+
+
+async def test_a_trainee_who_reconnects_carries_on_the_same_call(
+    livekit, agent_worker, api_base, trainee_auth, standin: ProviderStandin
+):
+    """A page reload or a dropped connection: the trainee's client leaves the room and joins again
+    with a fresh token a few seconds later. The persona is still there, answers the next line and
+    does not greet again; the call ends as the trainee ends it."""
+    standin.script.transcripts = [FIRST_LINE]
+    standin.script.replies = [FIRST_REPLY]
+    _, headers = trainee_auth
+    sid, first = await join_call(api_base, headers, PERSONA)
+    try:
+        await wait_until(turns_with(api_base, headers, sid, 1), 30, "the persona's greeting")
+    finally:
+        await first.leave()
+    await asyncio.sleep(3)  # away as long as a page takes to reload
+    status, info = await asyncio.to_thread(http, "POST", f"{api_base}/api/sessions/{sid}/token", headers)
+    assert status == 200, info
+    again = Trainee(info["livekit_url"], info["token"])
+    await again.join()
+    try:
+        spoke_until = await again.say(spoken(FIRST_LINE))
+        turns = await wait_until(turns_with(api_base, headers, sid, 3), 40, "the reply after rejoining")
+        assert await wait_until(lambda: again.first_audible_after(spoke_until), 10, "the reply to be heard")
+        assert await again.end_call() == "ok"
+    finally:
+        await again.leave()
+    view = await wait_until(closed(api_base, headers, sid), 30, "the session to close")
+    assert (view["status"], view["end_reason"]) == ("completed", "trainee_ended")
+    assert [t["speaker"] for t in turns] == ["persona", "trainee", "persona"]
+    assert turns[2]["text"] == FIRST_REPLY
 
 
 # --- time limit: a worker of its own, with a short cap on every call -------------------------------

@@ -91,6 +91,7 @@ def test_usage_totals_add_up_every_model():
         ("trainee_ended", CloseReason.PARTICIPANT_DISCONNECTED, (SessionStatus.completed, "trainee_ended")),
         ("time_limit", CloseReason.JOB_SHUTDOWN, (SessionStatus.completed, "time_limit")),
         (None, CloseReason.PARTICIPANT_DISCONNECTED, (SessionStatus.abandoned, "trainee_left")),
+        ("trainee_left", CloseReason.USER_INITIATED, (SessionStatus.abandoned, "trainee_left")),
         (None, CloseReason.ERROR, (SessionStatus.failed, "provider_error")),
         (None, CloseReason.JOB_SHUTDOWN, (SessionStatus.failed, "agent_shutdown")),
         (None, None, (SessionStatus.failed, "agent_error")),
