@@ -190,7 +190,7 @@ async def run_session(ctx: JobContext) -> None:
             return
         ctx.room.local_participant.register_rpc_method(END_CALL_RPC, _end_call)
         helper.register()
-        presence.watch()
+        presence.watch(resumed=bool(history))
         await session.start(
             agent=await persona_agent(persona, history, mood),
             room=ctx.room,

@@ -30,9 +30,20 @@ class TraineePresence:
         self._timer: asyncio.TimerHandle | None = None
         self.absences = 0  # how often the trainee left and came back
 
-    def watch(self) -> None:
+    def watch(self, *, resumed: bool) -> None:
+        """From when the agent is in the room. In a call it resumes (its first agent was lost) the
+        trainee was there before: one not in the room now has the same grace to come back. A new
+        call waits for its trainee as long as LiveKit keeps the room."""
         self.room.on("participant_disconnected", self._on_left)
         self.room.on("participant_connected", self._on_joined)
+        if resumed and not self.present():
+            self._start_waiting("is not in the room")
+
+    def _start_waiting(self, why: str) -> None:
+        logger.info(
+            "session %s: the trainee %s; waiting %.0f s for them to rejoin", self.session_id, why, self.grace_seconds
+        )
+        self._timer = asyncio.get_running_loop().call_later(self.grace_seconds, self._check)
 
     def _is_trainee(self, participant: rtc.RemoteParticipant) -> bool:
         if self.trainee:
@@ -45,13 +56,8 @@ class TraineePresence:
     def _on_left(self, participant: rtc.RemoteParticipant) -> None:
         if not self._is_trainee(participant) or self._timer is not None:
             return
-        logger.info(
-            "session %s: the trainee left the room (%s); waiting %.0f s for them to rejoin",
-            self.session_id,
-            rtc.DisconnectReason.Name(participant.disconnect_reason or rtc.DisconnectReason.UNKNOWN_REASON),
-            self.grace_seconds,
-        )
-        self._timer = asyncio.get_running_loop().call_later(self.grace_seconds, self._check)
+        reason = rtc.DisconnectReason.Name(participant.disconnect_reason or rtc.DisconnectReason.UNKNOWN_REASON)
+        self._start_waiting(f"left the room ({reason})")
 
     def _on_joined(self, participant: rtc.RemoteParticipant) -> None:
         if self._is_trainee(participant) and self._timer is not None:
