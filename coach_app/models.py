@@ -53,6 +53,7 @@ class EndReason(enum.StrEnum):
     persona_walked_away = "persona_walked_away"  # the customer gave up and hung up (agent/mood.py)
     # written by the app (coach_app.calls)
     agent_lost = "agent_lost"  # live, but its room is gone (calls.sweep)
+    never_started = "never_started"  # created, and nobody joined before its token ran out (calls.sweep)
     replaced = "replaced_by_new_session"  # an open session closed by starting another (calls.start)
     ended_before_agent_joined = "ended_before_agent_joined"  # End pressed while still `created` (calls.control)
     trainee_ended_agent_unreachable = "trainee_ended_agent_unreachable"  # End pressed, the agent did not answer

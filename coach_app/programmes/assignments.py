@@ -23,8 +23,9 @@ from coach_app.models import PASS_MARK_DEFAULT, Assignment, EndReason, PracticeS
 from coach_app.programmes import scenarios
 from coach_app.programmes.assignment_status import Attempt, Progress, progress
 
-# Sessions that never became a practice attempt (replaced by another Start, ended before the persona came).
-_NOT_ATTEMPTS = (EndReason.replaced.value, EndReason.ended_before_agent_joined.value)
+# Sessions that never became a practice attempt (replaced by another Start, ended before the persona
+# came, never joined at all).
+_NOT_ATTEMPTS = (EndReason.replaced.value, EndReason.ended_before_agent_joined.value, EndReason.never_started.value)
 TITLE_MAX = 120
 
 

@@ -62,3 +62,27 @@ async def test_a_session_that_ends_between_sweeps_keeps_its_own_outcome(livekit,
         assert await sweeper.sweep(lk) == []
     with Session(engine) as db:
         assert db.get(PracticeSession, sid).end_reason == "time_limit"
+
+
+async def test_a_created_session_nobody_joined_is_closed_once_its_token_has_run_out(livekit, fresh_db):
+    """The trainee pressed Start and closed the tab before joining (or no room ever opened): once
+    nobody can still be joining with the page's token, the session is abandoned / never_started."""
+    engine = make_engine(fresh_db)
+    old = utcnow() - timedelta(hours=1)
+    with Session(engine) as db:
+        unused = PracticeSession(persona_id="billing-dispute-gold", room_name="sweep-unused", created_at=old)
+        joining = PracticeSession(persona_id="billing-dispute-gold", room_name="sweep-joining")  # just started
+        in_room = PracticeSession(persona_id="billing-dispute-gold", room_name="sweep-in-room", created_at=old)
+        db.add_all([unused, joining, in_room])
+        db.commit()
+        ids = unused.id, joining.id, in_room.id
+    async with api.LiveKitAPI(livekit.http_url, livekit.api_key, livekit.api_secret) as lk:
+        await lk.room.create_room(api.CreateRoomRequest(name="sweep-in-room", empty_timeout=60))
+        assert await OrphanSweeper().sweep(lk) == [ids[0]]
+        await lk.room.delete_room(api.DeleteRoomRequest(room="sweep-in-room"))
+    with Session(engine) as db:
+        gone = db.get(PracticeSession, ids[0])
+        assert (gone.status, gone.end_reason) == (SessionStatus.abandoned, EndReason.never_started)
+        assert gone.ended_at is not None
+        assert db.get(PracticeSession, ids[1]).status == SessionStatus.created
+        assert db.get(PracticeSession, ids[2]).status == SessionStatus.created
