@@ -99,10 +99,10 @@ async def _beat(worker_id: str) -> None:
         raise
 
 
-async def _keep_calls() -> None:
+async def _keep_calls(worker_id: str) -> None:
     """Every WATCH_SECONDS: give an agent to trainees left alone (their dispatch found no worker,
     or their persona's worker died). Every HEARTBEAT_SECONDS: close calls whose room vanished."""
-    sweeper, keeper = OrphanSweeper(), AgentKeeper(settings.agent_name)
+    sweeper, keeper = OrphanSweeper(), AgentKeeper(settings.agent_name, worker_id=worker_id)
     lk = api.LiveKitAPI(settings.lk_url, settings.lk_api_key, settings.lk_api_secret)
     swept_at = 0.0
     try:
@@ -124,7 +124,7 @@ def _on_registered(worker_id: str, _info) -> None:
     logger.info("registered with LiveKit as %s (agent %s)", worker_id, settings.agent_name)
     loop = asyncio.get_event_loop()
     loop.create_task(_beat(worker_id))
-    loop.create_task(_keep_calls())
+    loop.create_task(_keep_calls(worker_id))
 
 
 @server.rtc_session(agent_name=settings.agent_name)

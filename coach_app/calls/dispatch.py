@@ -71,13 +71,15 @@ def _may_still_arrive(dispatches: list[api.AgentDispatch], agent_name: str, now_
     return False
 
 
-def _ghost_agents(dispatches: list[api.AgentDispatch], agents: set[str]) -> set[str]:
-    """The agents in the room whose worker has stopped beating (its heartbeat is stale)."""
+def _ghost_agents(dispatches: list[api.AgentDispatch], agents: set[str], own_worker: str | None = None) -> set[str]:
+    """The agents in the room whose worker has stopped beating (its heartbeat is stale). The
+    keeper's own worker is alive whatever its heartbeat row says (a write delayed on an overloaded
+    machine must not make it remove its own live agents)."""
     worker_of = {
         job.state.participant_identity: job.state.worker_id
         for d in dispatches
         for job in d.state.jobs
-        if job.state.participant_identity in agents and job.state.worker_id
+        if job.state.participant_identity in agents and job.state.worker_id and job.state.worker_id != own_worker
     }
     if not worker_of:
         return set()
@@ -104,8 +106,9 @@ class _Call:
 class AgentKeeper:
     """Re-dispatches agents to trainees left alone, and gives up on a lost persona in time."""
 
-    def __init__(self, agent_name: str, rejoin_timeout_s: float | None = None) -> None:
+    def __init__(self, agent_name: str, rejoin_timeout_s: float | None = None, worker_id: str | None = None) -> None:
         self.agent_name = agent_name
+        self.worker_id = worker_id  # the worker this keeper runs in (never a ghost to itself)
         self.rejoin_timeout_s = (
             get_settings().agent_rejoin_timeout_seconds if rejoin_timeout_s is None else rejoin_timeout_s
         )
@@ -134,7 +137,7 @@ class AgentKeeper:
             return False  # nobody waiting (the trainee left; their agent closes the call)
         dispatches = list(await lk.agent_dispatch.list_dispatch(call.room))
         if agents:
-            ghosts = _ghost_agents(dispatches, agents)
+            ghosts = _ghost_agents(dispatches, agents, self.worker_id)
             for identity in ghosts:
                 # Out of the room at once: the trainee's page and the next agent see it gone.
                 await lk.room.remove_participant(api.RoomParticipantIdentity(room=call.room, identity=identity))

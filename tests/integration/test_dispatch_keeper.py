@@ -8,15 +8,16 @@ starting, or during a worker restart). LiveKit itself never retries such a dispa
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from livekit import api, rtc
 from sqlmodel import Session
 
-from coach_app.calls.dispatch import _undelivered
+from coach_app.calls.dispatch import _ghost_agents, _undelivered
 from coach_app.calls.rooms import mint_trainee_token
 from coach_app.calls.start import start_session
-from coach_app.db import make_engine
-from coach_app.models import PracticeSession, SessionStatus
+from coach_app.db import make_engine, session_scope
+from coach_app.models import PracticeSession, SessionStatus, WorkerHeartbeat, utcnow
 from coach_app.settings import Settings
 from tests.conftest import service_env, start_agent_worker
 from tests.support.auth import make_user
@@ -89,3 +90,20 @@ def test_a_dispatch_with_a_job_or_a_new_one_is_left_alone():
     assert not _undelivered([dispatch(99)], "coach-persona", now)  # may still be on its way
     assert not _undelivered([dispatch(10), dispatch(20, jobs=1)], "coach-persona", now)
     assert not _undelivered([dispatch(10, jobs=1)], "another-agent", now)  # another agent's room
+
+
+def test_a_keeper_never_takes_its_own_workers_agents_for_ghosts(fresh_db):
+    """Both heartbeats are stale (an overloaded machine delayed the writes): the other worker's
+    agent is a ghost, but the keeper's own worker is evidently alive, so its agent stays."""
+    with session_scope() as db:
+        for worker in ("AW_self", "AW_other"):
+            db.add(
+                WorkerHeartbeat(worker_id=worker, agent_name="coach-persona", last_seen=utcnow() - timedelta(minutes=1))
+            )
+    dispatch = api.AgentDispatch(agent_name="coach-persona", room="r")
+    for identity, worker in (("agent-a", "AW_self"), ("agent-b", "AW_other")):
+        job = dispatch.state.jobs.add()
+        job.state.participant_identity, job.state.worker_id = identity, worker
+    agents = {"agent-a", "agent-b"}
+    assert _ghost_agents([dispatch], agents, own_worker="AW_self") == {"agent-b"}
+    assert _ghost_agents([dispatch], agents) == agents
