@@ -62,16 +62,16 @@ def prewarm(proc: JobProcess) -> None:
 
 
 def load(server: AgentServer) -> float:
-    """Busy-ness as the share of AGENT_MAX_CALLS in use (CPU load would refuse calls whenever
-    something else keeps a small machine busy)."""
-    return len(server.active_jobs) / settings.agent_max_calls
+    """Busy-ness from the share of AGENT_MAX_CALLS in use, on LiveKit's scale (CPU load would refuse
+    calls whenever something else keeps a small machine busy)."""
+    return workers.reported_load(len(server.active_jobs), settings.agent_max_calls)
 
 
 server = AgentServer(
     setup_fnc=prewarm,
     job_executor_type=JobExecutorType(settings.agent_job_executor),
     load_fnc=load,
-    load_threshold=1.0,
+    load_threshold=workers.LIVEKIT_TARGET_LOAD,  # full at AGENT_MAX_CALLS, as LiveKit sees it
     drain_timeout=settings.agent_drain_timeout_seconds,  # SIGTERM: live calls finish, then are handed over
     port=settings.agent_http_port,
     # A job process loads the VAD and the plugins; on a small, busy machine that can take

@@ -13,6 +13,17 @@ from coach_app.models import WorkerHeartbeat, utcnow
 HEARTBEAT_SECONDS = 10
 STALE_AFTER = timedelta(seconds=3 * HEARTBEAT_SECONDS)
 
+# livekit-server (`agents.target_load`, default 0.7; LiveKit Cloud the same) sends a job only to a
+# worker whose reported load is below this: a worker reporting its share of AGENT_MAX_CALLS in use
+# was refused every call from 70 % of its calls on (with 4, the 4th call never got an agent).
+LIVEKIT_TARGET_LOAD = 0.7
+
+
+def reported_load(active_calls: int, max_calls: int) -> float:
+    """The load a worker reports to LiveKit: below LIVEKIT_TARGET_LOAD until all of its
+    AGENT_MAX_CALLS are in use, at it (full) then."""
+    return LIVEKIT_TARGET_LOAD * min(active_calls, max_calls) / max_calls
+
 
 def beat(worker_id: str, agent_name: str) -> None:
     with Session(get_engine()) as s:
