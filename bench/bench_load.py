@@ -37,6 +37,10 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS_DIR = REPO / "bench" / "results"  # load_<trainees>x<seconds>.json: one file per size run
 AGENT = "coach-bench-load"
 GAP_S = (4.0, 8.0)  # the trainee answers this long after the persona finished (a line every ~10-15 s)
+# The trainee clients' audio frames (the microphone's and the ear's): larger than the 10 ms the
+# voice bench uses, so that eight clients cost the machine less beside the servers they load.
+MIC_FRAME_MS = 20
+EAR_FRAME_MS = 40
 STAGGER_S = 3.0  # trainee i starts its call i * STAGGER_S after the first
 LAST_LINE_MARGIN_S = 8.0  # no new line this close to the end of the call's time
 PROBE_ID = "bench-load-probe"
@@ -82,7 +86,7 @@ async def _trainee(api_base: str, headers: dict[str, str], who: int, seconds: fl
     out: dict = {"who": who, "sid": None, "utterances": [], "error": None}
     t0 = time.monotonic()
     try:
-        sid, trainee = await join_call(api_base, headers, PERSONA)
+        sid, trainee = await join_call(api_base, headers, PERSONA, mic_frame_ms=MIC_FRAME_MS, ear_frame_ms=EAR_FRAME_MS)
     except Exception as exc:  # noqa: BLE001 - reported with the results
         out["error"] = f"start: {type(exc).__name__}: {exc}"[:300]
         return out
@@ -455,7 +459,8 @@ in the benchmark's process with Groq-like latencies (STT {lat["stt_delay_ms"]} m
 line is transcribed as one fixed sentence and answered with one fixed reply.
 
 Each trainee is a Python `livekit.rtc` client (`tests/support/rtc_trainee.py`) in its **own process**
-(so eight clients do not share one event loop): it starts its call with `POST /api/sessions` and its
+(so eight clients do not share one event loop; microphone frames of {MIC_FRAME_MS} ms, received audio in
+frames of {EAR_FRAME_MS} ms, so the clients leave the servers more of the machine): it starts its call with `POST /api/sessions` and its
 own API token (trainee *i* starts {STAGGER_S:.0f}·*i* s after the first), waits for the greeting, then for as long
 as the call lasts: waits until the persona has been quiet for 1 s, waits {GAP_S[0]:.0f}-{GAP_S[1]:.0f} s more
 (a line every ~10-15 s), says one of four flite lines and listens for the reply. No new line starts
@@ -514,6 +519,7 @@ worker (and its job processes), the API, livekit-server and PostgreSQL are searc
 | Start -> first audio p50 | {_s(m["start_p50"])} |
 | server CPU, cores | {cores} |
 | trainee processes / this process (stand-in) / whole machine, cores | {r["trainee_processes_cores"]:.2f} / {r["bench_process_cores"]:.2f} / {r["machine_busy_cores"]:.2f} of {os.cpu_count()} |
+| per call: worker / one trainee client, cores | {r["server_cores"]["worker"] / r["trainees"]:.3f} / {r["trainee_processes_cores"] / r["trainees"]:.3f} |
 | worker RSS idle -> peak (PSS) | {r["worker_idle"]["rss_mb"]:.0f} -> {r["worker_peak"]["rss_mb"]:.0f} MB ({r["worker_idle"]["pss_mb"]:.0f} -> {r["worker_peak"]["pss_mb"]:.0f} MB), {r["worker_idle"]["processes"]} -> {r["worker_peak"]["processes"]} processes |
 | worker heartbeat writes | {hb["worker_beats_seen"]} in {r["window_s"]:.0f} s = **{hb["worker_beats_per_s"]:.2f}/s**{pg_upd} |
 | one heartbeat write under this load (p50 / p95 / max) | {_ms(m["probe_p50"])} / {_ms(m["probe_p95"])} / {_ms(m["probe_max"])} ({len(hb["probe_ms"])} writes, {len(hb["probe_errors"])} failed) |
@@ -529,7 +535,9 @@ slower than 15 s, after which it speaks on) says its next line before the person
 previous one; the agent then hears two lines as one turn (fewer trainee turns than lines, one reply
 fewer) or a line cut in two (one more). Such mismatches say the machine could not keep up with the
 calls, not that a turn was lost between the agent and the database: check the database's figures
-(`database is locked`, the heartbeat write times) for that.
+(`database is locked`, the heartbeat write times) for that. The per-call row says how far a
+machine goes: calls x (worker + client per call) must stay below its cores, and here the clients
+share the machine with the servers (in use, each trainee's browser has a machine of its own).
 
 The machine has 2 cores shared with other work (see the load averages): the voice-to-voice figures
 are what a trainee hears on this loaded machine, not the stack's best. Raw figures, every call's

@@ -16,6 +16,7 @@ Used by the e2e tests and the benchmarks (bench/); one copy of how a Python trai
 from __future__ import annotations
 
 import asyncio
+import bisect
 import json
 import sys
 import time
@@ -124,11 +125,12 @@ async def start_call(api_base: str, headers: dict[str, str], persona_id: str) ->
     return await asyncio.to_thread(http, "POST", f"{api_base}/api/sessions", headers, {"persona_id": persona_id})
 
 
-async def join_call(api_base: str, headers: dict[str, str], persona_id: str) -> tuple[int, Trainee]:
-    """Start a call through the API and join its room: (session id, the joined trainee)."""
+async def join_call(api_base: str, headers: dict[str, str], persona_id: str, **client: Any) -> tuple[int, Trainee]:
+    """Start a call through the API and join its room: (session id, the joined trainee; `client`
+    are its Trainee options)."""
     status, info = await start_call(api_base, headers, persona_id)
     assert status == 201, info
-    trainee = Trainee(info["livekit_url"], info["token"])
+    trainee = Trainee(info["livekit_url"], info["token"], **client)
     await trainee.join()
     return info["session_id"], trainee
 
@@ -196,6 +198,10 @@ class Trainee:
 
     url: str
     token: str
+    # Audio frame sizes: the microphone's, and the ear's (None: LiveKit's default of 10 ms). The
+    # load bench uses larger frames so that eight clients fit on the machine beside the servers.
+    mic_frame_ms: int = FRAME_MS
+    ear_frame_ms: int | None = None
     room: rtc.Room = field(default_factory=rtc.Room)
     heard: list[tuple[float, float]] = field(default_factory=list)  # (monotonic time, rms) per received frame
     # How late this client itself ran (seconds; a starved client mis-times what it says and hears):
@@ -223,7 +229,7 @@ class Trainee:
 
     async def _listen(self, track: rtc.Track) -> None:
         received, anchor = 0.0, float("inf")  # seconds of audio so far; earliest "arrival - audio time"
-        async for ev in rtc.AudioStream(track, sample_rate=EAR_RATE):
+        async for ev in rtc.AudioStream(track, sample_rate=EAR_RATE, frame_size_ms=self.ear_frame_ms):
             now = time.monotonic()
             anchor = min(anchor, now - received)
             self.ear_late_max = max(self.ear_late_max, now - received - anchor)
@@ -232,7 +238,7 @@ class Trainee:
             self.heard.append((now, float(np.sqrt(np.mean(samples**2))) if len(samples) else 0.0))
 
     async def _microphone(self) -> None:
-        n = MIC_RATE * FRAME_MS // 1000
+        n = MIC_RATE * self.mic_frame_ms // 1000
         silence = np.zeros(n, dtype=np.int16)
         start, sent = time.monotonic(), 0
         while True:
@@ -263,7 +269,9 @@ class Trainee:
         return await done
 
     def first_audible_after(self, t: float) -> float | None:
-        return next((at for at, rms in self.heard if at >= t and rms > AUDIBLE_RMS), None)
+        # `heard` is in time order: start at `t` (callers poll this during calls of minutes).
+        start = bisect.bisect_left(self.heard, (t, float("-inf")))
+        return next((at for at, rms in self.heard[start:] if rms > AUDIBLE_RMS), None)
 
     def quiet_since(self, seconds: float) -> bool:
         """Nothing audible heard in the last `seconds` (the persona has finished speaking)."""
