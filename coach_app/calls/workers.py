@@ -13,7 +13,7 @@ from coach_app.models import WorkerHeartbeat, utcnow
 HEARTBEAT_SECONDS = 10
 STALE_AFTER = timedelta(seconds=3 * HEARTBEAT_SECONDS)
 
-# livekit-server (`agents.target_load`, default 0.7; LiveKit Cloud the same) sends a job only to a
+# livekit-server (`agents.target_load`, default 0.7, as livekit-agents' own threshold) sends a job only to a
 # worker whose reported load is below this: a worker reporting its share of AGENT_MAX_CALLS in use
 # was refused every call from 70 % of its calls on (with 4, the 4th call never got an agent).
 LIVEKIT_TARGET_LOAD = 0.7
