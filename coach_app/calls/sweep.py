@@ -21,7 +21,6 @@ from sqlmodel import select
 
 from coach_app.calls.recordings import keep_leftover_parts, sweep_expired
 from coach_app.calls.rooms import ROOM_EMPTY_TIMEOUT_S
-from coach_app.clock import utc
 from coach_app.db import session_scope
 from coach_app.models import EndReason, PracticeSession, SessionStatus, utcnow
 from coach_app.settings import get_settings
@@ -66,9 +65,13 @@ def _close_unused(rooms: set[str]) -> list[int]:
     stale_before = utcnow() - timedelta(seconds=get_settings().livekit_token_ttl_seconds + ROOM_EMPTY_TIMEOUT_S)
     closed: list[int] = []
     with session_scope() as db:
-        waiting = db.exec(select(PracticeSession).where(PracticeSession.status == SessionStatus.created)).all()
+        waiting = db.exec(
+            select(PracticeSession).where(
+                PracticeSession.status == SessionStatus.created, PracticeSession.created_at < stale_before
+            )
+        ).all()
         for ps in waiting:
-            if ps.room_name not in rooms and utc(ps.created_at) < stale_before:
+            if ps.room_name not in rooms:
                 ps.status, ps.end_reason, ps.ended_at = SessionStatus.abandoned, EndReason.never_started, utcnow()
                 db.add(ps)
                 closed.append(ps.id)
