@@ -1,9 +1,10 @@
 /*
  * Coach <-> LiveKit bridge for the call page.
  *
- * A thin layer over @livekit/components-react (no hand-rolled WebRTC): it joins the room with
- * <LiveKitRoom>, plays the persona with <RoomAudioRenderer>, and turns the hooks' state into
- * Reflex events:
+ * A thin layer over @livekit/components-react (no hand-rolled WebRTC): it joins a livekit-client
+ * Room and provides it as the RoomContext (as <LiveKitRoom> does, but the room outlives a remount
+ * of the call view: see useKeptRoom), plays the persona with <RoomAudioRenderer>, and turns the
+ * hooks' state into Reflex events:
  *   onStateChange({connection, agentState, agentJoined, agentIdentity, micEnabled})
  *   onTranscript([{id, speaker: "trainee"|"persona", text, final}])   changed lines only
  *   onError({kind: "microphone"|"agent_timeout"|"connection", message})
@@ -21,15 +22,15 @@
 import React, { useCallback, useEffect, useRef, useState } from "react";
 import {
   BarVisualizer,
-  LiveKitRoom,
   RoomAudioRenderer,
+  RoomContext,
   useConnectionState,
   useLocalParticipant,
   useRoomContext,
   useTranscriptions,
   useVoiceAssistant,
 } from "@livekit/components-react";
-import { ConnectionState, DisconnectReason, MediaDeviceFailure } from "livekit-client";
+import { ConnectionState, DisconnectReason, MediaDeviceFailure, Room, RoomEvent } from "livekit-client";
 
 // Must match coach_app/calls/rooms.py END_CALL_RPC and livekit-agents' chat topic (RoomIO text input).
 const END_CALL_RPC = "coach.end_call";
@@ -78,12 +79,61 @@ function reasonName(reason) {
   return DisconnectReason[reason] ?? String(reason);
 }
 
-export function CoachRoom(props) {
+// The page's room outlives its call view for KEEP_ROOM_MS. When the page rejoins the app (the
+// app restarted, the network blinked), Reflex first shows the app's copy of the page, which may
+// have forgotten the call, and then the page's load puts the call back: the call view unmounts
+// and mounts again in between. The view that comes back with the same key takes the same room,
+// still connected, so the trainee and the persona never notice. A view that does not come back
+// (the trainee left the page) leaves the room once the time is up; its microphone is off at once.
+const KEEP_ROOM_MS = 10000;
+const keptRooms = new Map(); // key -> {room, release: timeout id or null}
+
+function useKeptRoom(key, options) {
+  const [room] = useState(() => {
+    const kept = keptRooms.get(key);
+    if (kept) return kept.room;
+    const fresh = new Room(options);
+    keptRooms.set(key, { room: fresh, release: null });
+    return fresh;
+  });
+  useEffect(() => {
+    let kept = keptRooms.get(key);
+    if (!kept || kept.room !== room) {
+      kept = { room, release: null };
+      keptRooms.set(key, kept);
+    }
+    clearTimeout(kept.release);
+    kept.release = null;
+    return () => {
+      room.localParticipant.setMicrophoneEnabled(false).catch(() => {});
+      kept.release = setTimeout(() => leave(key, kept), KEEP_ROOM_MS);
+    };
+  }, [key, room]);
+  return room;
+}
+
+function leave(key, kept) {
+  clearTimeout(kept.release);
+  if (keptRooms.get(key) === kept) keptRooms.delete(key);
+  kept.room.disconnect().catch(() => {});
+}
+
+export function CoachRoom({ attempt = 0, ...props }) {
+  // A new attempt (another session, or a Retry) is another room: the rooms of earlier attempts
+  // are left at once (an old connection reconnecting would push the new one out of the call).
+  const roomKey = String(attempt);
+  useEffect(() => {
+    for (const [key, kept] of keptRooms) if (key !== roomKey && kept.release !== null) leave(key, kept);
+  }, [roomKey]);
+  return <KeptRoom key={roomKey} roomKey={roomKey} {...props} />;
+}
+
+function KeptRoom(props) {
   const {
+    roomKey,
     serverUrl,
     token,
     connect = true,
-    attempt = 0,
     muted = false,
     micAttempt = 0,
     outgoing = null,
@@ -101,13 +151,14 @@ export function CoachRoom(props) {
   const onErrorRef = useLatest(onError);
   const onDisconnectedRef = useLatest(onDisconnected);
   const endingRef = useLatest(ending);
+  const mutedRef = useLatest(muted);
+  const room = useKeptRoom(roomKey, { adaptiveStream: false, dynacast: false });
 
-  // Stable callbacks: LiveKitRoom re-runs its connect effect whenever these change identity.
   const reportMicFailure = useCallback(
     (failure) => call(onErrorRef, { kind: "microphone", message: microphoneMessage(failure) }),
     [],
   );
-  const handleError = useCallback((err) => {
+  const reportError = useCallback((err) => {
     const failure = MediaDeviceFailure.getFailure(err);
     if (failure) {
       reportMicFailure(failure);
@@ -115,52 +166,65 @@ export function CoachRoom(props) {
     }
     call(onErrorRef, { kind: "connection", message: `Could not connect to the call: ${err?.message || err}.` });
   }, []);
-  const handleDeviceFailure = useCallback((failure, kind) => {
-    if (!kind || kind === "audioinput") reportMicFailure(failure);
-  }, []);
-  const handleDisconnected = useCallback((reason) => {
-    const name = reasonName(reason);
-    const intentional = Boolean(endingRef.current) || name === "CLIENT_INITIATED";
-    call(onDisconnectedRef, { reason: name, intentional });
-  }, []);
-  const roomOptions = useRef({ adaptiveStream: false, dynacast: false }).current;
+  const enableMic = useCallback(() => {
+    room.localParticipant.setMicrophoneEnabled(!mutedRef.current).catch(reportError);
+  }, [room]);
+
+  // The room's events, for as long as this view shows it. A room taken over from a view that
+  // unmounted is already connected: its microphone (off meanwhile) follows `muted` again.
+  useEffect(() => {
+    const onDeviceFailure = (err, kind) => {
+      if (!kind || kind === "audioinput") reportMicFailure(MediaDeviceFailure.getFailure(err));
+    };
+    const onRoomDisconnected = (reason) => {
+      const name = reasonName(reason);
+      call(onDisconnectedRef, { reason: name, intentional: Boolean(endingRef.current) || name === "CLIENT_INITIATED" });
+    };
+    room
+      .on(RoomEvent.SignalConnected, enableMic)
+      .on(RoomEvent.MediaDevicesError, onDeviceFailure)
+      .on(RoomEvent.Disconnected, onRoomDisconnected);
+    if (room.state === ConnectionState.Connected && !endingRef.current) enableMic();
+    return () => {
+      room
+        .off(RoomEvent.SignalConnected, enableMic)
+        .off(RoomEvent.MediaDevicesError, onDeviceFailure)
+        .off(RoomEvent.Disconnected, onRoomDisconnected);
+    };
+  }, [room]);
+
   // The page clears its copy of the token once connected (Reflex writes its state to disk):
   // keep the newest one given, for this connection and its reconnects.
   const tokenRef = useRef("");
   if (token) tokenRef.current = token;
   const roomToken = tokenRef.current;
+  const shouldConnect = Boolean(connect && roomToken && serverUrl);
+  useEffect(() => {
+    if (!shouldConnect || endingRef.current || room.state !== ConnectionState.Disconnected) return;
+    room.connect(serverUrl, roomToken).catch(reportError);
+  }, [room, shouldConnect, roomToken, serverUrl]);
 
   return (
-    <LiveKitRoom
-      key={attempt}
-      serverUrl={serverUrl}
-      token={roomToken}
-      connect={Boolean(connect && roomToken && serverUrl)}
-      audio={!muted}
-      video={false}
-      options={roomOptions}
-      onError={handleError}
-      onMediaDeviceFailure={handleDeviceFailure}
-      onDisconnected={handleDisconnected}
-      {...rest}
-    >
-      <RoomAudioRenderer />
-      <CallBridge
-        resync={token}
-        muted={muted}
-        micAttempt={micAttempt}
-        outgoing={outgoing}
-        ending={ending}
-        agentTimeoutMs={agentTimeoutMs}
-        onStateChange={onStateChange}
-        onTranscript={onTranscript}
-        onError={onError}
-        onMessageSent={onMessageSent}
-        onEnded={onEnded}
-        reportMicFailure={reportMicFailure}
-      />
-      {children}
-    </LiveKitRoom>
+    <RoomContext.Provider value={room}>
+      <div {...rest}>
+        <RoomAudioRenderer />
+        <CallBridge
+          resync={token}
+          muted={muted}
+          micAttempt={micAttempt}
+          outgoing={outgoing}
+          ending={ending}
+          agentTimeoutMs={agentTimeoutMs}
+          onStateChange={onStateChange}
+          onTranscript={onTranscript}
+          onError={onError}
+          onMessageSent={onMessageSent}
+          onEnded={onEnded}
+          reportMicFailure={reportMicFailure}
+        />
+        {children}
+      </div>
+    </RoomContext.Provider>
   );
 }
 
@@ -242,8 +306,8 @@ function CallBridge({
     return () => clearTimeout(timer);
   }, [connection]);
 
-  // Mute follows the `muted` prop. LiveKitRoom publishes the microphone (or not, when muted)
-  // as it connects; a change made before the room is connected is applied once it is.
+  // Mute follows the `muted` prop. The room publishes the microphone (or not, when muted) as it
+  // connects; a change made before the room is connected is applied once it is.
   const muteDirty = useRef(false);
   const firstMuted = useRef(true);
   useEffect(() => {
@@ -395,11 +459,16 @@ function formatClock(totalSeconds) {
   return `${m}:${String(s % 60).padStart(2, "0")}`;
 }
 
-// Elapsed time since the persona joined, against the scenario's limit.
-export function CallTimer({ limitSeconds = 0, ...rest }) {
+// The call's elapsed time against the scenario's limit: counted on from `elapsedSeconds` (the
+// call's own clock, read by the page when it loads; -1 when it was not live yet), else from when
+// this page saw the persona join.
+export function CallTimer({ limitSeconds = 0, elapsedSeconds = -1, ...rest }) {
   const { agent } = useVoiceAssistant();
   const [startedAt, setStartedAt] = useState(null);
   const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (elapsedSeconds >= 0) setStartedAt(Date.now() - elapsedSeconds * 1000);
+  }, [elapsedSeconds]);
   useEffect(() => {
     if (agent && startedAt === null) setStartedAt(Date.now());
   }, [agent, startedAt]);

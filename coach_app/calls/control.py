@@ -17,6 +17,7 @@ from sqlmodel import select
 
 from coach_app.auth.access import is_owner
 from coach_app.calls import start
+from coach_app.clock import utc
 from coach_app.db import session_scope
 from coach_app.models import OPEN_STATUSES, EndReason, PracticeSession, SessionStatus, Turn, User, utcnow
 from coach_app.personas.schema import Persona
@@ -129,6 +130,16 @@ def stored_lines(session_id: int) -> list[tuple[int, str, str]]:
     with session_scope() as db:
         turns = db.exec(select(Turn).where(Turn.session_id == session_id).order_by(Turn.seq)).all()
         return [(t.seq, t.speaker.value, t.text) for t in turns]
+
+
+def call_elapsed_seconds(session_id: int) -> float | None:
+    """How long the live call has been going (since its agent went live, the clock its time limit
+    runs on, kept by an agent that rejoins); None before it is live and once it is over."""
+    with session_scope() as db:
+        ps = db.get(PracticeSession, session_id)
+        if ps is None or ps.status != SessionStatus.live or ps.started_at is None:
+            return None
+        return max(0.0, (utcnow() - utc(ps.started_at)).total_seconds())
 
 
 def session_providers(session_id: int) -> dict[str, Any]:

@@ -46,7 +46,8 @@ class _Bridge(rx.Component):
 
 
 class CoachRoom(_Bridge):
-    """<LiveKitRoom> + <RoomAudioRenderer> + hooks turned into events (see the bridge)."""
+    """The call's LiveKit room (kept across a remount of the call view) + <RoomAudioRenderer> + hooks
+    turned into events (see the bridge)."""
 
     tag = "CoachRoom"
 
@@ -81,11 +82,13 @@ class AgentVisualizer(_Bridge):
 
 
 class CallTimer(_Bridge):
-    """Elapsed time since the persona joined, against the scenario's limit (seconds)."""
+    """The call's elapsed time against the scenario's limit (seconds): from `elapsed_seconds` (the
+    call's clock when the page last read it; -1 unknown), else from when the persona joined."""
 
     tag = "CallTimer"
 
     limit_seconds: rx.Var[int]
+    elapsed_seconds: rx.Var[float]
 
 
 class MoodMeter(_Bridge):

@@ -108,7 +108,11 @@ def agent_panel() -> rx.Component:
                 rx.hstack(
                     rx.icon("timer", size=16, color="var(--gray-11)"),
                     rx.text(
-                        call_timer(limit_seconds=CallState.limit_seconds, id="call-timer"),
+                        call_timer(
+                            limit_seconds=CallState.limit_seconds,
+                            elapsed_seconds=CallState.elapsed_seconds,
+                            id="call-timer",
+                        ),
                         size="3",
                         weight="medium",
                         white_space="nowrap",

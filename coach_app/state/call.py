@@ -38,6 +38,9 @@ class CallState(rx.State):
     persona_role: str = ""
     scenario_name: str = ""
     limit_seconds: int = 0
+    # How long the call had been going when this page last asked (-1: not live yet); the timer
+    # counts on from it, so a reload or a page that rejoins the app shows the call's own clock.
+    elapsed_seconds: float = -1.0
     # What runs this call (recorded on the session), in plain words; scripted = no language model.
     provider_lines: list[str] = []
     replies_scripted: bool = False
@@ -131,6 +134,7 @@ class CallState(rx.State):
         self.persona_role = ""
         self.scenario_name = ""
         self.limit_seconds = 0
+        self.elapsed_seconds = -1.0
         self.provider_lines = []
         self.replies_scripted = False
         self.page_error = ""
@@ -175,6 +179,11 @@ class CallState(rx.State):
         ]
         self.transcript = stored + [line for line in self.transcript if not line.final]
 
+    def _read_clock(self) -> None:
+        elapsed = control.call_elapsed_seconds(self.session_id)
+        if elapsed is not None:
+            self.elapsed_seconds = round(elapsed, 3)
+
     def _holds_call(self, sid: int | None) -> bool:
         return bool(sid) and self.session_id == sid and self.connect and not (self.session_over or self.page_error)
 
@@ -191,6 +200,7 @@ class CallState(rx.State):
             if access.ok:
                 self.token = control.join_credentials(access.session, user)["token"]
                 self._restore_transcript()
+                self._read_clock()
                 logger.info("call %s: the page is back (reconnected to the app); the call goes on", sid)
                 return
         self._reset_call()
@@ -219,6 +229,7 @@ class CallState(rx.State):
         self.token = info["token"]
         self.connect = True
         self._restore_transcript()  # a reload mid-call shows what was said so far
+        self._read_clock()
 
     # --- events from the bridge -----------------------------------------------------------
     @rx.event
@@ -235,6 +246,7 @@ class CallState(rx.State):
                 providers = control.session_providers(self.session_id)
                 self.provider_lines = describe(providers)
                 self.replies_scripted = is_scripted(providers)
+                self._read_clock()
             self.agent_seen = True
             if self.error_kind in ("agent_timeout", "agent_reconnecting"):
                 self._clear_error()

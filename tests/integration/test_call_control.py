@@ -11,7 +11,7 @@ from sqlmodel import Session
 from coach_app.calls import control
 from coach_app.calls.start import start_session
 from coach_app.db import get_engine
-from coach_app.models import PracticeSession, SessionStatus
+from coach_app.models import PracticeSession, SessionStatus, utcnow
 from coach_app.settings import get_settings
 from tests.support.auth import make_user
 
@@ -92,6 +92,23 @@ def test_ending_a_call(fresh_db):
     _set_status(live.id, SessionStatus.failed)
     assert control.record_trainee_end(live.id, agent_acknowledged=False) == SessionStatus.failed
     assert control.record_trainee_end(10_000, agent_acknowledged=False) is None
+
+
+def test_the_call_clock_runs_from_when_the_call_went_live(fresh_db):
+    """A page that reloads (or rejoins the app) shows the call's own elapsed time, the one its
+    time limit runs on, not the time since that page saw the persona."""
+    _, ps = _start(fresh_db, "clock")
+    assert control.call_elapsed_seconds(ps.id) is None  # nobody has joined yet
+    with Session(get_engine()) as db:
+        live = db.get(PracticeSession, ps.id)
+        live.status = SessionStatus.live
+        live.started_at = utcnow() - timedelta(seconds=95)
+        db.add(live)
+        db.commit()
+    assert 95 <= control.call_elapsed_seconds(ps.id) < 100
+    _set_status(ps.id, SessionStatus.completed)
+    assert control.call_elapsed_seconds(ps.id) is None
+    assert control.call_elapsed_seconds(ps.id + 100) is None
 
 
 @pytest.fixture
