@@ -54,6 +54,9 @@ CHROMIUM_ARGS = [
 
 
 def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("COACH_TEST_KEEP_RUN_DIR"):  # to read every service's log after a run
+        print(f"\nrun directory kept: {_RUN_DIR}")
+        return
     shutil.rmtree(_RUN_DIR, ignore_errors=True)
 
 

@@ -94,6 +94,7 @@ def make_dev(tmp_path: Path):
     env.update({k: str(v) for k, v in ports.items()})
     env.update(
         DATABASE_URL=f"sqlite:///{data / 'coach.db'}",
+        RECORDINGS_DIR=str(data / "recordings"),  # its own: the suite's worker sweeps the suite's
         REFLEX_WEB_WORKDIR=".web-devmode",  # the suite's production build stays in .web
         PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '/usr/bin:/bin')}",
     )
@@ -206,10 +207,19 @@ def test_make_dev_holds_a_whole_call(make_dev, playwright_instance, tmp_path):
         f"the page's websocket to the app closed or was replaced during the call: {sockets_during_call}"
     )
 
-    with Session(make_engine(db_url)) as db:
-        ps = db.get(PracticeSession, session_id)
-        turns = list(db.exec(select(Turn).where(Turn.session_id == session_id).order_by(Turn.seq)).all())
+    def _session() -> tuple[PracticeSession, list[Turn]]:
+        with Session(make_engine(db_url)) as db:
+            ps = db.get(PracticeSession, session_id)
+            return ps, list(db.exec(select(Turn).where(Turn.session_id == session_id).order_by(Turn.seq)).all())
+
+    ps, turns = _session()
     assert ps.status == SessionStatus.completed, (ps.status, ps.end_reason, ps.error)
+    # The agent keeps the call's recording as its job ends, a moment after the session closed.
+    deadline = time.monotonic() + 30
+    while not ps.audio_bytes and time.monotonic() < deadline:
+        time.sleep(0.5)
+        ps, turns = _session()
+    assert ps.audio_file and ps.audio_bytes and (ps.audio_seconds or 0) >= 60, (ps.audio_file, ps.audio_bytes, ps.error)
     assert call_seconds >= 90
     assert [t.seq for t in turns] == list(range(1, len(turns) + 1))
     trainee = [t.text.lower() for t in turns if t.speaker == Speaker.trainee]
@@ -218,8 +228,13 @@ def test_make_dev_holds_a_whole_call(make_dev, playwright_instance, tmp_path):
         assert any(word in text for text in trainee), (word, trainee)
     assert turns[0].speaker == Speaker.persona  # the greeting
 
-    # A terminal a newcomer can follow: LiveKit at info, the agent in short lines, one per turn.
+    # A terminal a newcomer can follow: LiveKit at info, the agent in short lines, one per turn,
+    # and no error from the app or the agent.
+    log = proc.log_text()
     lines = log.splitlines()
+    ours = [line for line in lines if line.lstrip().startswith(("agent |", "app |"))]
+    errors = [line for line in ours if re.search(r"\bERROR\b|Traceback", line)]
+    assert not errors, errors
     assert not [line for line in lines if line.startswith("livekit |") and "\tDEBUG\t" in line]
     assert not [line for line in lines if line.startswith("  agent |") and line[10:].lstrip().startswith("{")]
     turn_lines = [line for line in lines if re.search(rf"session {session_id} turn \d+:", line)]
