@@ -47,6 +47,16 @@ SPOKEN = "Can you tell me what happened from the beginning?"
 SCRIPTED_REPLY = "It is all in the notes. This is exactly why I am angry."
 
 
+# Stops and unpublishes the page's microphone track; the next unmute opens the microphone anew.
+UNPLUG_MIC_JS = """
+async () => {
+  const lp = window.coachCall.room.localParticipant;
+  const pub = lp.getTrackPublication("microphone");
+  if (pub && pub.track) await lp.unpublishTrack(pub.track, true);
+}
+"""
+
+
 def _cpu_seconds(pgid: int) -> float:
     """User + system CPU seconds of every live process in a process group (the worker and its jobs)."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -182,9 +192,12 @@ def test_local_mode_practice_call(app_server, livekit, local_worker, db_url, cal
 
     # --- the trainee speaks; local Whisper transcribes; the script answers ---------------------------
     expect(page.locator("#agent-state")).to_have_attribute("data-phase", "listening", timeout=60_000)
+    # Chromium's fake microphone loops the WAV from when it was opened. Unmuting mid-loop would let
+    # the agent hear the sentence's tail and then the whole of it: asked twice to start over, the
+    # scripted customer walks away. Unplug the microphone first (as a trainee swapping headsets):
+    # the unmute opens it again, and the sentence plays once from its start.
+    page.evaluate(UNPLUG_MIC_JS)
     page.locator("#mute").click()
-    # Chromium's fake microphone loops the WAV and the test cannot choose where in the loop it
-    # unmutes: the first utterance heard may be the sentence's tail; the next loop brings all of it.
     heard = _line(page, "trainee", re.compile(r"tell me.*what happened.*beginning", re.I | re.S))
     expect(heard).to_be_visible(timeout=90_000)
     page.locator("#mute").click()
@@ -217,8 +230,9 @@ def test_local_mode_practice_call(app_server, livekit, local_worker, db_url, cal
     said = [(t.speaker, t.text) for t in turns]
     assert said[0][0] == Speaker.persona and said[0][1] in greeting_text, (said, greeting_text)
     assert said[0][1] in get_persona(PERSONA_ID).phases.opening.lines
-    trainee = [t for t in turns if t.speaker == Speaker.trainee and "beginning" in t.text.lower()]
-    assert trainee, said
+    trainee = [t for t in turns if t.speaker == Speaker.trainee]
+    assert len(trainee) == 1 and "beginning" in trainee[0].text.lower(), said  # said once, whole
+    assert ps.end_reason == "trainee_ended", (ps.end_reason, said)
     reply = next(t for t in turns if t.speaker == Speaker.persona and t.text == SCRIPTED_REPLY)
     assert reply.seq > trainee[0].seq
 
