@@ -63,11 +63,13 @@ WATCH_FIRST_AUDIO_JS = """
 
 @pytest.fixture(scope="module")
 def speech_wav(tmp_path_factory) -> Path:
-    """The trainee's voice: flite speech followed by silence (Chromium loops the file)."""
+    """The trainee's voice: flite speech between silences (Chromium loops the file). The 6 s of
+    silence first cover the moment between the microphone opening and the page's Mute reaching it:
+    a loaded machine must not let the persona hear the trainee before it has greeted."""
     folder = tmp_path_factory.mktemp("voice")
     raw, wav = folder / "speech-raw.wav", folder / "speech.wav"
     subprocess.run(["flite", "-voice", "slt", "-t", SPOKEN, "-o", str(raw)], check=True)
-    subprocess.run(["sox", str(raw), "-r", "48000", "-c", "1", "-b", "16", str(wav), "pad", "0.3", "5"], check=True)
+    subprocess.run(["sox", str(raw), "-r", "48000", "-c", "1", "-b", "16", str(wav), "pad", "6", "5"], check=True)
     return wav
 
 
